@@ -1,0 +1,18 @@
+// Commands come from one module (explicit strategy) so the whole CLI can be a single bundle: see scripts/build.js.
+export default {
+  bin: 'prismctl',
+  dirname: 'prism',
+  commands: {
+    strategy: 'explicit',
+    target: './dist/cli.js',
+    identifier: 'COMMANDS',
+  },
+  topicSeparator: ' ',
+  topics: {
+    namespace: {description: 'Validate and manage namespaces'},
+    backend: {description: 'Validate and manage backends in the global registry'},
+    context: {description: 'Manage named contexts (endpoints, issuer) in config.yaml'},
+    admin: {description: 'Run the Prism control plane'},
+    auth: {description: 'Tokens for scripts'},
+  },
+}

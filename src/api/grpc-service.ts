@@ -1,0 +1,176 @@
+/**
+ * Bridges protobuf-es service descriptors and @grpc/grpc-js: grpc-js wants a ServiceDefinition with serializers,
+ * protobuf-es gives descriptors and toBinary/fromBinary. Used by both the clients and the servers.
+ */
+import {create, fromBinary, toBinary} from '@bufbuild/protobuf'
+import type {DescMethod, DescService, MessageInitShape, MessageShape} from '@bufbuild/protobuf'
+import type {GenService, GenServiceMethods} from '@bufbuild/protobuf/codegenv2'
+import type * as grpc from '@grpc/grpc-js'
+
+export function methodPath(service: DescService, method: DescMethod): string {
+  return `/${service.typeName}/${method.name}`
+}
+
+/** A grpc-js ServiceDefinition keyed by the methods' camelCase local names. */
+export function serviceDefinition(service: DescService): grpc.ServiceDefinition {
+  const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {}
+  for (const method of service.methods) {
+    definition[method.localName] = {
+      path: methodPath(service, method),
+      requestStream: method.methodKind === 'client_streaming' || method.methodKind === 'bidi_streaming',
+      responseStream: method.methodKind === 'server_streaming' || method.methodKind === 'bidi_streaming',
+      requestSerialize: (message) => Buffer.from(toBinary(method.input, message as MessageShape<DescMethod['input']>)),
+      requestDeserialize: (bytes: Buffer) => fromBinary(method.input, bytes),
+      responseSerialize: (message) => Buffer.from(toBinary(method.output, message as MessageShape<DescMethod['output']>)),
+      responseDeserialize: (bytes: Buffer) => fromBinary(method.output, bytes),
+      originalName: method.name,
+    }
+  }
+  return definition
+}
+
+/** Per-call options every client method accepts. */
+export interface CallOptions {
+  /** Milliseconds; every call has a deadline. */
+  timeoutMs?: number
+  metadata?: Record<string, string>
+}
+
+type UnaryMethod<M extends GenServiceMethods[string]> = (
+  request: MessageInitShape<M['input']>,
+  options?: CallOptions,
+) => Promise<MessageShape<M['output']>>
+
+type StreamMethod<M extends GenServiceMethods[string]> = (
+  request: MessageInitShape<M['input']>,
+  options?: CallOptions,
+) => AsyncIterable<MessageShape<M['output']>> & {cancel(): void}
+
+/** A promise-based client: unary methods return promises, server-streaming methods async iterables. */
+export type ServiceClient<T extends GenServiceMethods> = {
+  [K in keyof T]: T[K]['methodKind'] extends 'unary'
+    ? UnaryMethod<T[K]>
+    : T[K]['methodKind'] extends 'server_streaming'
+      ? StreamMethod<T[K]>
+      : never
+} & {close(): void}
+
+export interface ClientOptions {
+  /** host:port */
+  endpoint: string
+  credentials: grpc.ChannelCredentials
+  /** Added to every call, e.g. an authorization header that is computed per call. */
+  metadata?: () => Promise<Record<string, string>> | Record<string, string>
+  defaultTimeoutMs?: number
+  channelOptions?: grpc.ChannelOptions
+}
+
+export function createServiceClient<T extends GenServiceMethods>(
+  grpcModule: typeof grpc,
+  service: GenService<T>,
+  options: ClientOptions,
+): ServiceClient<T> {
+  const definition = serviceDefinition(service)
+  const Ctor = grpcModule.makeGenericClientConstructor(definition, service.typeName)
+  const raw = new Ctor(options.endpoint, options.credentials, {
+    'grpc.max_receive_message_length': 16 * 1024 * 1024,
+    ...options.channelOptions,
+  }) as unknown as Record<string, (...args: unknown[]) => unknown> & grpc.Client
+  const defaultTimeout = options.defaultTimeoutMs ?? 10_000
+
+  async function buildMetadata(callOptions?: CallOptions): Promise<grpc.Metadata> {
+    const metadata = new grpcModule.Metadata()
+    const base = options.metadata ? await options.metadata() : {}
+    for (const [key, value] of Object.entries({...base, ...callOptions?.metadata})) metadata.set(key, value)
+    return metadata
+  }
+
+  const client: Record<string, unknown> = {close: () => raw.close()}
+  for (const method of service.methods) {
+    const invoke = raw[method.localName].bind(raw)
+    if (method.methodKind === 'unary') {
+      client[method.localName] = async (request: object, callOptions?: CallOptions) => {
+        const message = create(method.input, request as never)
+        const metadata = await buildMetadata(callOptions)
+        const deadline = new Date(Date.now() + (callOptions?.timeoutMs ?? defaultTimeout))
+        return new Promise((resolve, reject) => {
+          invoke(message, metadata, {deadline}, (err: grpc.ServiceError | null, response: unknown) => {
+            if (err) reject(err)
+            else resolve(response)
+          })
+        })
+      }
+    } else if (method.methodKind === 'server_streaming') {
+      client[method.localName] = (request: object, callOptions?: CallOptions) => {
+        let call: grpc.ClientReadableStream<unknown> | undefined
+        let cancelled = false
+        return {
+          cancel() {
+            cancelled = true
+            call?.cancel()
+          },
+          async *[Symbol.asyncIterator]() {
+            const metadata = await buildMetadata(callOptions)
+            if (cancelled) return
+            const callOpts = callOptions?.timeoutMs ? {deadline: new Date(Date.now() + callOptions.timeoutMs)} : {}
+            call = invoke(create(method.input, request as never), metadata, callOpts) as grpc.ClientReadableStream<unknown>
+            try {
+              for await (const message of call) yield message
+            } catch (err) {
+              if (!cancelled) throw err
+            }
+          },
+        }
+      }
+    }
+  }
+  return client as ServiceClient<T>
+}
+
+/** Server-side handlers: return the response (init shape is fine); throw to fail the call. */
+export type ServiceHandlers<T extends GenServiceMethods> = {
+  [K in keyof T]: T[K]['methodKind'] extends 'unary'
+    ? (
+        request: MessageShape<T[K]['input']>,
+        call: grpc.ServerUnaryCall<MessageShape<T[K]['input']>, MessageShape<T[K]['output']>>,
+      ) => Promise<MessageInitShape<T[K]['output']>>
+    : T[K]['methodKind'] extends 'server_streaming'
+      ? (
+          request: MessageShape<T[K]['input']>,
+          call: grpc.ServerWritableStream<MessageShape<T[K]['input']>, MessageShape<T[K]['output']>>,
+        ) => Promise<void>
+      : never
+}
+
+/**
+ * Registers promise-based handlers on a grpc-js server. `toStatus` turns a thrown error into a grpc status object
+ * (the one place where server errors are mapped); streaming handlers end the stream when their promise settles.
+ */
+export function addService<T extends GenServiceMethods>(
+  server: grpc.Server,
+  service: GenService<T>,
+  handlers: ServiceHandlers<T>,
+  toStatus: (err: unknown) => Partial<grpc.StatusObject>,
+): void {
+  const implementation: grpc.UntypedServiceImplementation = {}
+  for (const method of service.methods) {
+    const handler = (handlers as Record<string, (...args: unknown[]) => Promise<unknown>>)[method.localName]
+    if (!handler) continue
+    if (method.methodKind === 'unary') {
+      implementation[method.localName] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        handler(call.request, call).then(
+          (response) => callback(null, create(method.output, response as never)),
+          (err) => callback(toStatus(err) as grpc.ServerErrorResponse),
+        )
+      }
+    } else if (method.methodKind === 'server_streaming') {
+      implementation[method.localName] = (call: grpc.ServerWritableStream<unknown, unknown>) => {
+        handler(call.request, call).then(
+          () => call.end(),
+          (err) => call.destroy(Object.assign(new Error('stream failed'), toStatus(err))),
+        )
+      }
+    }
+  }
+  server.addService(serviceDefinition(service), implementation)
+}

@@ -1,0 +1,24 @@
+/**
+ * The bundle entry (scripts/build.js): the oclif runtime plus every command class, in one file so that startup
+ * reads one module instead of hundreds. Heavy dependencies stay outside and are imported by the commands that
+ * use them.
+ */
+import {execute} from '@oclif/core'
+
+import ContextCurrent from './commands/context/current.js'
+import ContextDelete from './commands/context/delete.js'
+import ContextList from './commands/context/list.js'
+import ContextSet from './commands/context/set.js'
+import ContextUse from './commands/context/use.js'
+
+export const COMMANDS = {
+  'context:current': ContextCurrent,
+  'context:delete': ContextDelete,
+  'context:list': ContextList,
+  'context:set': ContextSet,
+  'context:use': ContextUse,
+}
+
+export async function run(dir: string): Promise<void> {
+  await execute({dir})
+}

@@ -1,0 +1,75 @@
+/**
+ * Every command extends this: global flags (--context, --json, --no-color, --debug), one way to render errors,
+ * and exit codes 0/1/2. Commands stay thin: parse, call one module function, render.
+ */
+import {Command, Flags, Interfaces} from '@oclif/core'
+import chalk from 'chalk'
+
+import {isPrismError, PrismError} from '../errors.js'
+import {redact, setDebug} from '../ui/debug.js'
+
+export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true
+
+  static override baseFlags = {
+    context: Flags.string({description: 'Context from config.yaml to use (default: the current context)', helpGroup: 'GLOBAL'}),
+    'no-color': Flags.boolean({description: 'Disable colors (NO_COLOR is respected too)', helpGroup: 'GLOBAL'}),
+    debug: Flags.boolean({description: 'Print diagnostic details to stderr (secrets redacted)', helpGroup: 'GLOBAL'}),
+  }
+
+  protected flags!: CommandFlags<T>
+  protected args!: CommandArgs<T>
+
+  public override async init(): Promise<void> {
+    // Before parsing, so that even a usage error honours these.
+    if (process.argv.includes('--debug')) setDebug(true)
+    if (process.argv.includes('--no-color') || process.env.NO_COLOR || !process.stdout.isTTY) chalk.level = 0
+    await super.init()
+    const {args, flags} = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as CommandFlags<T>
+    this.args = args as CommandArgs<T>
+  }
+
+  /** Writes a line to stdout unless --json is on (then only the returned object is printed). */
+  protected out(line = ''): void {
+    if (!this.jsonEnabled()) process.stdout.write(`${line}\n`)
+  }
+
+  /** Progress and notes for people: stderr, never in --json mode. */
+  protected note(line: string): void {
+    if (!this.jsonEnabled()) process.stderr.write(`${line}\n`)
+  }
+
+  protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    // oclif's own exits (help, version) are not errors.
+    if (err.oclif?.exit === 0) throw err
+    const prism: PrismError = isPrismError(err)
+      ? err
+      : err.oclif?.exit === 2 || /Unexpected argument|Missing required|Nonexistent flag|Expected --/.test(err.message)
+        ? new PrismError(err.message.split('\n')[0]!, {exitCode: 2, code: 'USAGE', hint: `See: ${this.config.bin} ${this.id?.replaceAll(':', ' ') ?? ''} --help`})
+        : new PrismError(err.message, {hint: 'This is unexpected; run again with --debug for details.', code: 'INTERNAL', cause: err})
+    process.exitCode = prism.exitCode
+    if (this.jsonEnabled() || process.argv.includes('--json')) {
+      const body = {error: {code: prism.code, message: prism.message, hint: prism.hint, details: prism.details}}
+      process.stdout.write(`${redact(JSON.stringify(body, null, 2))}\n`)
+    } else {
+      const lines = [`${chalk.red('Error:')} ${prism.message}`, ...prism.details.map((d) => `  ${d}`)]
+      if (prism.hint) lines.push(`${chalk.dim('Hint:')} ${prism.hint}`)
+      process.stderr.write(`${redact(lines.join('\n'))}\n`)
+    }
+    if (process.argv.includes('--debug')) {
+      const cause = (prism.cause ?? err) as Error
+      process.stderr.write(`${redact(cause.stack ?? String(cause))}\n`)
+    }
+    return undefined
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * The pattern registry (DESIGN.md §5, layer 3) kept as data: which pattern types exist, their versions, the slots
+ * each version has and the backend interfaces a slot needs. The CLI uses it to check files offline; the control
+ * plane is the authority and uses it to assign versions and backends.
+ */
+import {BackendType} from '../gen/prism/admin/v1/resources_pb.js'
+
+export interface SlotSpec {
+  name: string
+  direction: 'requires' | 'produces'
+  /** A namespace must bind every required slot of every pattern it uses. */
+  required: boolean
+  /** A bound backend must implement all of these. */
+  interfaces: string[]
+}
+
+export interface PatternVersionSpec {
+  version: string
+  slots: SlotSpec[]
+}
+
+export interface PatternSpec {
+  type: string
+  description: string
+  /** Whether instances may run inside an authenticated session (`sessionAware: true`). */
+  sessionCapable: boolean
+  currentVersion: string
+  versions: PatternVersionSpec[]
+}
+
+const slot = (name: string, direction: SlotSpec['direction'], required: boolean, interfaces: string[]): SlotSpec => ({name, direction, required, interfaces})
+
+export const PATTERNS: readonly PatternSpec[] = [
+  {
+    type: 'session-manager',
+    description: 'Authenticates callers and keeps their sessions; must be the first pattern of a namespace',
+    sessionCapable: false,
+    currentVersion: '0.1.0',
+    versions: [
+      {
+        version: '0.1.0',
+        slots: [slot('session-store', 'requires', true, ['keyvalue_basic', 'keyvalue_ttl']), slot('session-events', 'produces', false, ['pubsub_basic'])],
+      },
+    ],
+  },
+  {
+    type: 'keyvalue',
+    description: 'Get/set/delete by key, optional TTL',
+    sessionCapable: true,
+    currentVersion: '1.1.0',
+    versions: [
+      {version: '1.0.0', slots: [slot('kv-store', 'requires', true, ['keyvalue_basic'])]},
+      {version: '1.1.0', slots: [slot('kv-store', 'requires', true, ['keyvalue_basic']), slot('cache-store', 'requires', false, ['keyvalue_ttl'])]},
+    ],
+  },
+  {
+    type: 'producer',
+    description: 'Publishes messages to a sink',
+    sessionCapable: true,
+    currentVersion: '1.0.0',
+    versions: [{version: '1.0.0', slots: [slot('message-sink', 'requires', true, ['pubsub_basic']), slot('state-store', 'requires', false, ['keyvalue_basic'])]}],
+  },
+  {
+    type: 'consumer',
+    description: 'Consumes messages from a source, optionally keeping offsets in a state store',
+    sessionCapable: true,
+    currentVersion: '1.0.0',
+    versions: [
+      {
+        version: '1.0.0',
+        slots: [
+          slot('message-source', 'requires', true, ['pubsub_basic']),
+          slot('state-store', 'requires', false, ['keyvalue_basic']),
+          slot('deadletter-queue', 'requires', false, ['queue_basic']),
+        ],
+      },
+    ],
+  },
+  {
+    type: 'pubsub',
+    description: 'Fan-out publish/subscribe',
+    sessionCapable: true,
+    currentVersion: '1.0.0',
+    versions: [{version: '1.0.0', slots: [slot('message-bus', 'requires', true, ['pubsub_basic'])]}],
+  },
+  {
+    type: 'queue',
+    description: 'Point-to-point work queue',
+    sessionCapable: true,
+    currentVersion: '1.0.0',
+    versions: [{version: '1.0.0', slots: [slot('message-queue', 'requires', true, ['queue_basic'])]}],
+  },
+]
+
+/** Interfaces a backend may declare. */
+export const KNOWN_INTERFACES: readonly string[] = [
+  'keyvalue_basic',
+  'keyvalue_ttl',
+  'keyvalue_scan',
+  'keyvalue_transactional',
+  'pubsub_basic',
+  'pubsub_persistent',
+  'queue_basic',
+  'queue_visibility',
+  'stream_basic',
+  'object_store',
+]
+
+/** What each backend type implements out of the box: the default when a Backend document lists no interfaces. */
+export const DEFAULT_INTERFACES: Readonly<Record<BackendType, readonly string[]>> = {
+  [BackendType.UNSPECIFIED]: [],
+  [BackendType.REDIS]: ['keyvalue_basic', 'keyvalue_ttl', 'keyvalue_scan', 'pubsub_basic'],
+  [BackendType.NATS]: ['pubsub_basic', 'pubsub_persistent', 'queue_basic'],
+  [BackendType.KAFKA]: ['pubsub_basic', 'pubsub_persistent', 'queue_basic', 'stream_basic'],
+  [BackendType.POSTGRES]: ['keyvalue_basic', 'keyvalue_transactional', 'queue_basic'],
+  [BackendType.SQLITE]: ['keyvalue_basic', 'keyvalue_transactional'],
+  [BackendType.S3]: ['object_store'],
+  [BackendType.MEMSTORE]: ['keyvalue_basic', 'keyvalue_ttl', 'keyvalue_scan'],
+}
+
+export function findPattern(type: string): PatternSpec | undefined {
+  return PATTERNS.find((p) => p.type === type)
+}
+
+/** The requested version, or the current one when none is requested; undefined when the version does not exist. */
+export function resolvePatternVersion(spec: PatternSpec, requested: string): PatternVersionSpec | undefined {
+  return spec.versions.find((v) => v.version === (requested || spec.currentVersion))
+}

@@ -1,0 +1,20 @@
+import {describe, expect, it} from 'vitest'
+
+import {redact} from './debug.js'
+
+describe('redact', () => {
+  it('masks JWTs, bearer headers and secret fields', () => {
+    const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlc2lnbmF0dXJl'
+    const out = redact(`authorization: Bearer abc123 id=${jwt} {"password":"hunter2","refresh_token":"r-1"} client_secret=s3cr3t`)
+    expect(out).not.toContain('abc123')
+    expect(out).not.toContain(jwt)
+    expect(out).not.toContain('hunter2')
+    expect(out).not.toContain('r-1')
+    expect(out).not.toContain('s3cr3t')
+    expect(out).toContain('[REDACTED]')
+  })
+
+  it('leaves ordinary text alone', () => {
+    expect(redact('namespace team-alpha created')).toBe('namespace team-alpha created')
+  })
+})

@@ -1,0 +1,25 @@
+/**
+ * --debug output: written to stderr, always through redact(), so tokens and passwords never reach a terminal or a
+ * CI log even when a developer debugs an auth problem.
+ */
+let enabled = false
+
+export function setDebug(on: boolean): void {
+  enabled = on
+}
+
+export function debugEnabled(): boolean {
+  return enabled
+}
+
+const JWT = /\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g
+const BEARER = /(bearer\s+)[^\s"',]+/gi
+const SECRET_FIELD = /("?(?:password|client_secret|clientSecret|refresh_token|refreshToken|access_token|accessToken|id_token|idToken|token|secret)"?\s*[:=]\s*"?)([^"\s,}&]+)/gi
+
+export function redact(text: string): string {
+  return text.replace(JWT, '[REDACTED-JWT]').replace(BEARER, '$1[REDACTED]').replace(SECRET_FIELD, '$1[REDACTED]')
+}
+
+export function debug(message: string): void {
+  if (enabled) process.stderr.write(`[debug] ${redact(message)}\n`)
+}
