@@ -9,7 +9,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 
 // Native addons, packages with their own asset loading, and the heavy ones that only some commands need.
-const external = ['better-sqlite3', 'pg', '@grpc/grpc-js', 'openid-client', 'jose', '@inquirer/prompts', 'dockerode', 'oidc-provider']
+const external = ['better-sqlite3', 'pg', '@grpc/grpc-js', 'openid-client', 'jose', '@inquirer/prompts', 'dockerode', 'oidc-provider',
+  // oclif reads tsconfig with it only in development mode; never needed by the installed CLI.
+  'typescript']
 
 rmSync(join(root, 'dist'), {recursive: true, force: true})
 rmSync(join(root, 'oclif.manifest.json'), {force: true})
