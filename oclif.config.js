@@ -4,7 +4,7 @@ export default {
   dirname: 'prism',
   commands: {
     strategy: 'explicit',
-    target: './dist/cli.js',
+    target: './dist/load.cjs',
     identifier: 'COMMANDS',
   },
   topicSeparator: ' ',

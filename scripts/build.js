@@ -1,14 +1,16 @@
-// Builds dist/: one ESM bundle of the CLI (oclif + our code), with dynamically imported modules split into chunks
-// that load only when a command needs them, then writes oclif.manifest.json so `--help` never imports commands.
+// Builds dist/: one CommonJS bundle of the CLI (oclif + our code, lazily initialised modules inside), a loader that
+// runs it with a V8 code cache, the code cache itself, and oclif.manifest.json so `--help` never imports commands.
 import {build} from 'esbuild'
-import {rmSync, writeFileSync, readFileSync} from 'node:fs'
+import {copyFileSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {execFileSync} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 import {dirname, join} from 'node:path'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+const quick = process.argv.includes('--quick')
 
-// Native addons, packages with their own asset loading, and the heavy ones that only some commands need.
+// Native addons, and the heavy modules that only some commands need (imported with `await import()`).
 const external = ['better-sqlite3', 'pg', '@grpc/grpc-js', 'openid-client', 'jose', '@inquirer/prompts', 'dockerode', 'oidc-provider',
   // oclif reads tsconfig with it only in development mode; never needed by the installed CLI.
   'typescript']
@@ -17,26 +19,44 @@ rmSync(join(root, 'dist'), {recursive: true, force: true})
 rmSync(join(root, 'oclif.manifest.json'), {force: true})
 
 await build({
-  entryPoints: {cli: join(root, 'src/cli.ts')},
-  outdir: join(root, 'dist'),
+  entryPoints: [join(root, 'src/cli.ts')],
+  outfile: join(root, 'dist/cli.cjs'),
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   external,
   sourcemap: 'linked',
   minify: true,
   keepNames: true,
-  chunkNames: 'chunks/[name]-[hash]',
-  // oclif is CommonJS; give its require() calls a real require in the ESM bundle.
-  banner: {js: "import {createRequire as __prismCreateRequire} from 'node:module';const require=__prismCreateRequire(import.meta.url);"},
+  // The bundle is CommonJS; modules that locate files relative to themselves get the bundle's own URL.
+  define: {'import.meta.url': '__prismBundleUrl'},
+  banner: {js: "var __prismBundleUrl=require('node:url').pathToFileURL(__filename).href;"},
   logLevel: 'warning',
 })
+routeDynamicImports(join(root, 'dist/cli.cjs'))
+copyFileSync(join(root, 'scripts/bundle-loader.cjs'), join(root, 'dist/load.cjs'))
 
-if (!process.argv.includes('--no-manifest')) {
+if (!quick) {
   const {Config} = await import('@oclif/core')
   const config = await Config.load(root)
-  const plugin = config.plugins.get(pkg.name)
-  writeFileSync(join(root, 'oclif.manifest.json'), JSON.stringify(plugin.manifest, null, 2))
+  writeFileSync(join(root, 'oclif.manifest.json'), JSON.stringify(config.plugins.get(pkg.name).manifest, null, 2))
+
+  // Warm the code cache with a representative command (help renders every command's metadata).
+  const env = {...process.env, PRISM_WRITE_CODE_CACHE: '1', PRISM_CONFIG_DIR: join(root, 'dist', '.warmup')}
+  delete env.NODE_EXTRA_CA_CERTS
+  execFileSync(process.execPath, [join(root, 'bin/run.js'), '--help'], {env, stdio: 'ignore'})
+  rmSync(join(root, 'dist', '.warmup'), {recursive: true, force: true})
+}
+
+/**
+ * Node 20's vm drops the dynamic-import callback of a script whose code cache is accepted, so `import()` inside the
+ * bundle would fail. Every dynamic import is sent through __prismImport, which dist/load.cjs (a real module) defines.
+ * Any other form of import() fails the build rather than failing at run time.
+ */
+function routeDynamicImports(file) {
+  const code = readFileSync(file, 'utf8').replaceAll('await import(', 'await __prismImport(')
+  const leftover = code.replaceAll('"import()"', '').match(/[^\w$.]import\(.{0,60}/)
+  if (leftover) throw new Error(`unsupported dynamic import form in the bundle (use \`await import(…)\`): ${leftover[0]}`)
+  writeFileSync(file, code)
 }
