@@ -1,0 +1,169 @@
+import {createServer, type Server} from 'node:http'
+import type {AddressInfo} from 'node:net'
+
+import {exportJWK, generateKeyPair, type JWK, SignJWT, type CryptoKey} from 'jose'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {createJwtAuthenticator} from './verifier.js'
+
+const AUDIENCE = 'prismctl'
+
+interface Key {
+  kid: string
+  privateKey: CryptoKey
+  jwk: JWK
+}
+
+async function makeKey(kid: string, alg = 'RS256'): Promise<Key> {
+  const {privateKey, publicKey} = await generateKeyPair(alg, {extractable: true})
+  return {kid, privateKey, jwk: {...(await exportJWK(publicKey)), kid, alg, use: 'sig'}}
+}
+
+/** A minimal issuer: discovery + JWKS on 127.0.0.1, with keys the test can rotate. */
+let server: Server
+let issuer: string
+let published: Key[] = []
+let jwksFetches = 0
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    res.setHeader('content-type', 'application/json')
+    if (req.url === '/.well-known/openid-configuration') {
+      res.end(JSON.stringify({issuer, jwks_uri: `${issuer}/keys`}))
+    } else if (req.url === '/keys') {
+      jwksFetches++
+      res.end(JSON.stringify({keys: published.map((k) => k.jwk)}))
+    } else {
+      res.statusCode = 404
+      res.end('{}')
+    }
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+
+function sign(key: Key, claims: Record<string, unknown> = {}, alg = 'RS256') {
+  const now = Math.floor(Date.now() / 1000)
+  return new SignJWT({sub: 'user-1', email: 'alice@example.test', groups: ['admins', 'viewers'], ...claims})
+    .setProtectedHeader({alg, kid: key.kid})
+    .setIssuer((claims.iss as string) ?? issuer)
+    .setAudience((claims.aud as string) ?? AUDIENCE)
+    .setIssuedAt(now)
+    .setExpirationTime((claims.exp as number) ?? now + 300)
+    .sign(key.privateKey)
+}
+
+const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
+
+describe('createJwtAuthenticator', () => {
+  let k1: Key
+  let auth: ReturnType<typeof createJwtAuthenticator>
+
+  beforeAll(async () => {
+    k1 = await makeKey('k1')
+    published = [k1]
+    // jwksUrl left out: discovered lazily from the issuer.
+    auth = createJwtAuthenticator({issuer, audience: AUDIENCE, jwksCooldownMs: 0})
+  })
+
+  it('accepts a valid token and maps groups to roles; name is the email', async () => {
+    const p = await auth.authenticate(`Bearer ${await sign(k1)}`)
+    expect(p).toEqual({name: 'alice@example.test', subject: 'user-1', email: 'alice@example.test', groups: ['admins', 'viewers'], roles: ['viewer', 'admin'], issuer})
+  })
+
+  it('uses the subject as the name when there is no email', async () => {
+    const p = await auth.authenticate(`Bearer ${await sign(k1, {email: undefined, groups: ['platform-team']})}`)
+    expect(p.name).toBe('user-1')
+    expect(p.roles).toEqual(['operator'])
+  })
+
+  it('accepts EdDSA and ES256 keys', async () => {
+    const ed = await makeKey('ed', 'EdDSA')
+    const ec = await makeKey('ec', 'ES256')
+    published = [k1, ed, ec]
+    await expect(auth.authenticate(`Bearer ${await sign(ed, {}, 'EdDSA')}`)).resolves.toMatchObject({subject: 'user-1'})
+    await expect(auth.authenticate(`Bearer ${await sign(ec, {}, 'ES256')}`)).resolves.toMatchObject({subject: 'user-1'})
+    published = [k1]
+  })
+
+  async function rejection(authorization: string | undefined): Promise<{code: string; message: string}> {
+    try {
+      await auth.authenticate(authorization)
+    } catch (err) {
+      return err as {code: string; message: string}
+    }
+    throw new Error('expected a rejection')
+  }
+
+  it('rejects missing and malformed headers', async () => {
+    expect(await rejection(undefined)).toMatchObject({code: 'UNAUTHENTICATED', message: expect.stringMatching(/no bearer token/)})
+    expect(await rejection('Basic abc')).toMatchObject({code: 'UNAUTHENTICATED', message: expect.stringMatching(/not "Bearer <token>"/)})
+    expect(await rejection('Bearer not-a-jwt')).toMatchObject({code: 'UNAUTHENTICATED', message: expect.stringMatching(/not a valid signed JWT/)})
+  })
+
+  it('rejects a forged signature', async () => {
+    const token = await sign(k1)
+    const [h, p] = token.split('.')
+    const forged = `${h}.${b64({...JSON.parse(Buffer.from(p!, 'base64url').toString()), groups: ['admins'], sub: 'mallory'})}.${token.split('.')[2]}`
+    const err = await rejection(`Bearer ${forged}`)
+    expect(err).toMatchObject({code: 'UNAUTHENTICATED', message: expect.stringMatching(/signature is invalid/)})
+    expect(err.message).not.toContain(forged)
+  })
+
+  it('rejects alg none', async () => {
+    const now = Math.floor(Date.now() / 1000)
+    const token = `${b64({alg: 'none', typ: 'JWT'})}.${b64({iss: issuer, aud: AUDIENCE, sub: 'x', exp: now + 60})}.`
+    expect(await rejection(`Bearer ${token}`)).toMatchObject({code: 'UNAUTHENTICATED'})
+  })
+
+  it('rejects HS256 signed with the public key as the secret', async () => {
+    const {createHmac} = await import('node:crypto')
+    const now = Math.floor(Date.now() / 1000)
+    const input = `${b64({alg: 'HS256', kid: 'k1'})}.${b64({iss: issuer, aud: AUDIENCE, sub: 'x', exp: now + 60})}`
+    const sig = createHmac('sha256', JSON.stringify(k1.jwk)).update(input).digest('base64url')
+    expect(await rejection(`Bearer ${input}.${sig}`)).toMatchObject({code: 'UNAUTHENTICATED', message: expect.stringMatching(/algorithm is not allowed/)})
+  })
+
+  it('rejects the wrong issuer and the wrong audience, saying which', async () => {
+    expect(await rejection(`Bearer ${await sign(k1, {iss: 'https://evil.example'})}`)).toMatchObject({message: expect.stringMatching(/another issuer/)})
+    expect(await rejection(`Bearer ${await sign(k1, {aud: 'other-client'})}`)).toMatchObject({message: expect.stringMatching(/another audience \(expected prismctl\)/)})
+  })
+
+  it('rejects expired tokens beyond the leeway and accepts within it', async () => {
+    const now = Math.floor(Date.now() / 1000)
+    expect(await rejection(`Bearer ${await sign(k1, {exp: now - 120})}`)).toMatchObject({message: expect.stringMatching(/has expired/)})
+    await expect(auth.authenticate(`Bearer ${await sign(k1, {exp: now - 5})}`)).resolves.toMatchObject({subject: 'user-1'})
+  })
+
+  it('rejects a token that is not valid yet', async () => {
+    const now = Math.floor(Date.now() / 1000)
+    expect(await rejection(`Bearer ${await sign(k1, {nbf: now + 600})}`)).toMatchObject({message: expect.stringMatching(/not valid yet/)})
+  })
+
+  it('accepts a token signed by a rotated-in key once the new JWKS is fetched', async () => {
+    const k2 = await makeKey('k2')
+    const token = await sign(k2)
+    // Not published yet: unknown kid.
+    expect(await rejection(`Bearer ${token}`)).toMatchObject({message: expect.stringMatching(/no signing key/)})
+    const before = jwksFetches
+    published = [k1, k2]
+    await expect(auth.authenticate(`Bearer ${token}`)).resolves.toMatchObject({subject: 'user-1'})
+    expect(jwksFetches).toBe(before + 1)
+    // Cached from now on.
+    await auth.authenticate(`Bearer ${await sign(k2)}`)
+    expect(jwksFetches).toBe(before + 1)
+  })
+
+  it('uses an explicit JWKS URL instead of discovery (issuer string need not be reachable)', async () => {
+    const other = createJwtAuthenticator({issuer: 'http://localhost:5556/dex', audience: AUDIENCE, jwksUrl: `${issuer}/keys`})
+    const p = await other.authenticate(`Bearer ${await sign(k1, {iss: 'http://localhost:5556/dex'})}`)
+    expect(p.issuer).toBe('http://localhost:5556/dex')
+  })
+
+  it('reports an unreachable issuer as UNAVAILABLE, not as a bad token', async () => {
+    const dead = createJwtAuthenticator({issuer: 'http://127.0.0.1:9/dex', audience: AUDIENCE})
+    await expect(dead.authenticate(`Bearer ${await sign(k1)}`)).rejects.toMatchObject({code: 'UNAVAILABLE'})
+  })
+})

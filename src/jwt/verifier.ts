@@ -1,0 +1,148 @@
+/**
+ * Server-side bearer verification for the control plane and the proxy: the CLI sends an OIDC ID token, and every
+ * call is checked here against the issuer's signing keys (JWKS), issuer, audience, expiry and an algorithm
+ * allow-list. Server code: never imports CLI modules.
+ */
+import type {JWTPayload, JWTVerifyGetKey} from 'jose'
+
+import type {Authenticator, Principal} from '../controlplane/authn.js'
+import {PrismError} from '../errors.js'
+import {DEFAULT_ROLE_MAP, type RoleMap, rolesForGroups} from './roles.js'
+
+/** Asymmetric algorithms only: `none` and HMAC (where a public key could be abused as the secret) are refused. */
+export const ALLOWED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA', 'Ed25519']
+
+export interface JwtAuthenticatorOptions {
+  issuer: string
+  audience: string
+  /** Where to fetch the keys; defaults to the issuer's discovery `jwks_uri`. Containers reach Dex at another address than the `iss` in its tokens. */
+  jwksUrl?: string
+  roleMap?: RoleMap
+  clockToleranceSec?: number
+  /** Minimum time between two JWKS refetches triggered by an unknown `kid`. */
+  jwksCooldownMs?: number
+}
+
+function unauthenticated(reason: string, hint?: string): PrismError {
+  return new PrismError(`unauthenticated: ${reason}`, {code: 'UNAUTHENTICATED', hint: hint ?? 'Log in again with: prismctl login'})
+}
+
+/** Extracts the token from `Bearer <token>`; anything else is a precise error. */
+export function bearerToken(authorization: string | undefined): string {
+  if (!authorization) throw unauthenticated('no bearer token was sent', 'Log in with: prismctl login (or set PRISM_TOKEN)')
+  const match = /^bearer\s+(\S+)\s*$/i.exec(authorization)
+  if (!match) throw unauthenticated('the authorization header is not "Bearer <token>"')
+  return match[1]!
+}
+
+async function discoverJwksUri(issuer: string): Promise<string> {
+  const url = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`
+  let body: {issuer?: string; jwks_uri?: string}
+  try {
+    const res = await fetch(url, {signal: AbortSignal.timeout(10_000), headers: {accept: 'application/json'}})
+    if (!res.ok) throw new Error(`HTTP ${res.status}`)
+    body = (await res.json()) as typeof body
+  } catch (err) {
+    throw new PrismError(`cannot read the OIDC discovery document at ${url}: ${(err as Error).message}`, {
+      code: 'UNAVAILABLE',
+      hint: 'Check that the issuer is reachable from the server, or pass --jwks-url.',
+      cause: err,
+    })
+  }
+  if (body.issuer !== issuer) {
+    throw new PrismError(`the discovery document at ${url} names issuer "${body.issuer}", expected "${issuer}"`, {
+      code: 'UNAVAILABLE',
+      hint: 'Use the exact issuer string of the tokens for --issuer, and --jwks-url if the server reaches the keys elsewhere.',
+    })
+  }
+  if (!body.jwks_uri) throw new PrismError(`the discovery document at ${url} has no jwks_uri`, {code: 'UNAVAILABLE', hint: 'Pass --jwks-url.'})
+  return body.jwks_uri
+}
+
+/** jose's error codes → a reason a person can act on. The token itself never appears. */
+function explain(err: unknown, options: JwtAuthenticatorOptions): PrismError {
+  if (err instanceof PrismError) return err
+  const e = err as {code?: string; claim?: string; reason?: string; message?: string}
+  switch (e.code) {
+    case 'ERR_JWT_EXPIRED':
+      return unauthenticated('the token has expired', 'Run any prismctl command to refresh it, or log in again: prismctl login')
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      if (e.claim === 'iss') return unauthenticated(`the token was issued by another issuer (expected ${options.issuer})`, 'Log in against the issuer this server trusts.')
+      if (e.claim === 'aud') return unauthenticated(`the token is for another audience (expected ${options.audience})`, `Log in with client id ${options.audience}.`)
+      if (e.claim === 'nbf') return unauthenticated('the token is not valid yet (nbf is in the future; check the clocks)')
+      return unauthenticated(`claim "${e.claim}" is invalid: ${e.reason}`)
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+      return unauthenticated(`the token's signing algorithm is not allowed (allowed: ${ALLOWED_ALGORITHMS.join(', ')})`)
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return unauthenticated('the token signature is invalid')
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+      return unauthenticated("no signing key of the issuer matches the token's key id")
+    case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
+      return unauthenticated("several signing keys match the token's key id")
+    case 'ERR_JWKS_TIMEOUT':
+    case 'ERR_JWKS_INVALID':
+      return new PrismError(`cannot fetch the issuer's signing keys (${e.code})`, {code: 'UNAVAILABLE', hint: 'Check --jwks-url / the issuer from the server side.'})
+    case 'ERR_JWT_INVALID':
+    case 'ERR_JWS_INVALID':
+    case 'ERR_JOSE_NOT_SUPPORTED':
+      return unauthenticated('the bearer is not a valid signed JWT')
+    default:
+      // fetch failures of the JWKS carry no jose code
+      if (e.message && /fetch|ECONNREFUSED|ENOTFOUND|status/i.test(e.message)) {
+        return new PrismError(`cannot fetch the issuer's signing keys: ${e.message}`, {code: 'UNAVAILABLE', hint: 'Check --jwks-url / the issuer from the server side.'})
+      }
+      return unauthenticated('the token could not be verified')
+  }
+}
+
+function stringArray(value: unknown): string[] {
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string')
+  return typeof value === 'string' ? [value] : []
+}
+
+export function principalFromClaims(payload: JWTPayload, roleMap: RoleMap): Principal {
+  const groups = stringArray(payload.groups)
+  const email = typeof payload.email === 'string' && payload.email ? payload.email : undefined
+  const subject = payload.sub ?? ''
+  return {name: email ?? subject, subject, email, groups, roles: rolesForGroups(groups, roleMap), issuer: payload.iss}
+}
+
+export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authenticator {
+  const roleMap = options.roleMap ?? DEFAULT_ROLE_MAP
+  const clockTolerance = options.clockToleranceSec ?? 30
+  let keySet: Promise<JWTVerifyGetKey> | undefined
+
+  // Built on first use: the JWKS URL may need discovery, and jose is a heavy import.
+  const getKeySet = (): Promise<JWTVerifyGetKey> => {
+    keySet ??= (async () => {
+      const {createRemoteJWKSet} = await import('jose')
+      const url = options.jwksUrl ?? (await discoverJwksUri(options.issuer))
+      return createRemoteJWKSet(new URL(url), {cooldownDuration: options.jwksCooldownMs ?? 30_000, timeoutDuration: 10_000})
+    })()
+    // A failed discovery must not stick: the issuer may come up later.
+    keySet.catch(() => {
+      keySet = undefined
+    })
+    return keySet
+  }
+
+  return {
+    enabled: true,
+    async authenticate(authorization) {
+      const token = bearerToken(authorization)
+      try {
+        const {jwtVerify} = await import('jose')
+        const {payload} = await jwtVerify(token, await getKeySet(), {
+          issuer: options.issuer,
+          audience: options.audience,
+          algorithms: ALLOWED_ALGORITHMS,
+          clockTolerance,
+          requiredClaims: ['exp', 'sub'],
+        })
+        return principalFromClaims(payload, roleMap)
+      } catch (err) {
+        throw explain(err, options)
+      }
+    },
+  }
+}
