@@ -1,0 +1,42 @@
+/**
+ * Versioned schema migrations, shared by both engines where the SQL is the same. Applied in order on start; the
+ * applied ones are recorded in schema_migrations. Never edit a released migration: add a new one.
+ */
+export interface Migration {
+  version: number
+  name: string
+  sqlite: string
+  postgres: string
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'resources and audit log',
+    sqlite: `
+      CREATE TABLE namespaces (name TEXT PRIMARY KEY, team TEXT NOT NULL, version INTEGER NOT NULL, labels TEXT NOT NULL, data BLOB NOT NULL);
+      CREATE INDEX namespaces_team ON namespaces (team, name);
+      CREATE TABLE backends (name TEXT PRIMARY KEY, type INTEGER NOT NULL, version INTEGER NOT NULL, labels TEXT NOT NULL, data BLOB NOT NULL);
+      CREATE INDEX backends_type ON backends (type, name);
+      CREATE TABLE namespace_bindings (backend TEXT NOT NULL, namespace TEXT NOT NULL, PRIMARY KEY (backend, namespace));
+      CREATE INDEX namespace_bindings_namespace ON namespace_bindings (namespace);
+      CREATE TABLE audit_events (id INTEGER PRIMARY KEY AUTOINCREMENT, time_ms INTEGER NOT NULL, principal TEXT NOT NULL, action TEXT NOT NULL,
+        resource_kind TEXT NOT NULL, resource_name TEXT NOT NULL, outcome TEXT NOT NULL, message TEXT NOT NULL);
+      CREATE INDEX audit_events_resource ON audit_events (resource_name, id);
+    `,
+    postgres: `
+      CREATE TABLE namespaces (name TEXT PRIMARY KEY, team TEXT NOT NULL, version BIGINT NOT NULL, labels JSONB NOT NULL, data BYTEA NOT NULL);
+      CREATE INDEX namespaces_team ON namespaces (team, name);
+      CREATE INDEX namespaces_labels ON namespaces USING GIN (labels jsonb_path_ops);
+      CREATE TABLE backends (name TEXT PRIMARY KEY, type INTEGER NOT NULL, version BIGINT NOT NULL, labels JSONB NOT NULL, data BYTEA NOT NULL);
+      CREATE INDEX backends_type ON backends (type, name);
+      CREATE TABLE namespace_bindings (backend TEXT NOT NULL, namespace TEXT NOT NULL, PRIMARY KEY (backend, namespace));
+      CREATE INDEX namespace_bindings_namespace ON namespace_bindings (namespace);
+      CREATE TABLE audit_events (id BIGSERIAL PRIMARY KEY, time_ms BIGINT NOT NULL, principal TEXT NOT NULL, action TEXT NOT NULL,
+        resource_kind TEXT NOT NULL, resource_name TEXT NOT NULL, outcome TEXT NOT NULL, message TEXT NOT NULL);
+      CREATE INDEX audit_events_resource ON audit_events (resource_name, id);
+    `,
+  },
+]
+
+export const CREATE_MIGRATIONS_TABLE = 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)'

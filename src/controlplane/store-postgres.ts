@@ -1,0 +1,189 @@
+/**
+ * The shared store: PostgreSQL through a `pg` pool, so several control-plane replicas can serve one database.
+ * Writes run in READ COMMITTED transactions that lock the rows their preconditions depend on (the resource itself
+ * FOR UPDATE, referenced backends FOR SHARE), which makes compare-and-set and "backend still unbound" hold across
+ * replicas. Migrations run under an advisory lock so replicas starting together apply each one once.
+ */
+import type * as Pg from 'pg'
+
+import {PrismError} from '../errors.js'
+import {CREATE_MIGRATIONS_TABLE, MIGRATIONS} from './migrations.js'
+import {toAuditRow} from './store.js'
+import type {AuditQuery, AuditRecord, AuditRow, CommitResult, Guards, Kind, ListQuery, Store, StoredRow, Write} from './store.js'
+
+// Any constant works; it only has to be the same for every replica.
+const MIGRATION_LOCK = 0x70726973
+
+export async function openPostgresStore(url: string): Promise<Store> {
+  const pg = (await import('pg')).default
+  const pool = new pg.Pool({connectionString: url, max: 10})
+  // An idle client's connection error must not crash the server; the next query reports it.
+  pool.on('error', () => {})
+  const location = redactUrl(url)
+  try {
+    await migrate(pool)
+  } catch (err) {
+    await pool.end()
+    throw new PrismError(`Cannot open the PostgreSQL store at ${location}: ${(err as Error).message}`, {
+      code: 'UNAVAILABLE',
+      hint: 'Check that the database is running and the URL, user and password are right.',
+      cause: err,
+    })
+  }
+  return new PostgresStore(pool, location)
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]*)(:[^@/]*)?@/, (_m, user: string) => `//${user}${user ? ':***' : ''}@`)
+}
+
+async function migrate(pool: Pg.Pool): Promise<void> {
+  const client = await pool.connect()
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK])
+    try {
+      await client.query(CREATE_MIGRATIONS_TABLE)
+      const applied = new Set((await client.query<{version: number}>('SELECT version FROM schema_migrations')).rows.map((r) => Number(r.version)))
+      for (const m of MIGRATIONS) {
+        if (applied.has(m.version)) continue
+        await client.query('BEGIN')
+        try {
+          await client.query(m.postgres)
+          await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, new Date().toISOString()])
+          await client.query('COMMIT')
+        } catch (err) {
+          await client.query('ROLLBACK')
+          throw err
+        }
+      }
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK])
+    }
+  } finally {
+    client.release()
+  }
+}
+
+const TABLE: Record<Kind, string> = {namespace: 'namespaces', backend: 'backends'}
+
+interface RawRow {
+  name: string
+  version: string
+  data: Buffer
+}
+
+const toRow = (r: RawRow): StoredRow => ({name: r.name, version: Number(r.version), data: r.data})
+
+class PostgresStore implements Store {
+  readonly engine = 'postgres' as const
+
+  constructor(
+    private readonly pool: Pg.Pool,
+    readonly location: string,
+  ) {}
+
+  async get(kind: Kind, name: string): Promise<StoredRow | undefined> {
+    const result = await this.pool.query<RawRow>({name: `get-${kind}`, text: `SELECT name, version, data FROM ${TABLE[kind]} WHERE name = $1`, values: [name]})
+    return result.rows[0] && toRow(result.rows[0])
+  }
+
+  async list(kind: Kind, query: ListQuery): Promise<StoredRow[]> {
+    const where: string[] = []
+    const values: unknown[] = []
+    const param = (value: unknown) => (values.push(value), `$${values.length}`)
+    if (query.after !== undefined) where.push(`name COLLATE "C" > ${param(query.after)}`)
+    if (kind === 'namespace' && query.team) where.push(`team = ${param(query.team)}`)
+    if (kind === 'backend' && query.backendType) where.push(`type = ${param(query.backendType)}`)
+    if (query.labels && Object.keys(query.labels).length) where.push(`labels @> ${param(JSON.stringify(query.labels))}::jsonb`)
+    const text = `SELECT name, version, data FROM ${TABLE[kind]}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY name COLLATE "C" LIMIT ${param(query.limit)}`
+    return (await this.pool.query<RawRow>(text, values)).rows.map(toRow)
+  }
+
+  async namespacesBinding(backend: string): Promise<string[]> {
+    const result = await this.pool.query<{namespace: string}>('SELECT namespace FROM namespace_bindings WHERE backend = $1 ORDER BY namespace COLLATE "C"', [backend])
+    return result.rows.map((r) => r.namespace)
+  }
+
+  async commit(write: Write, guards: Guards, audit: AuditRecord): Promise<CommitResult> {
+    const client = await this.pool.connect()
+    try {
+      await client.query('BEGIN')
+      const result = await this.commitInTx(client, write, guards, audit)
+      await client.query(result.ok ? 'COMMIT' : 'ROLLBACK')
+      return result
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {})
+      throw err
+    } finally {
+      client.release()
+    }
+  }
+
+  private async commitInTx(client: Pg.PoolClient, write: Write, guards: Guards, audit: AuditRecord): Promise<CommitResult> {
+    const table = TABLE[write.kind]
+    const locked = await client.query<{version: string}>({name: `lock-${write.kind}`, text: `SELECT version FROM ${table} WHERE name = $1 FOR UPDATE`, values: [write.name]})
+    const actualVersion = locked.rows[0] ? Number(locked.rows[0].version) : 0
+    if (actualVersion !== write.expectedVersion) return {ok: false, conflict: {actualVersion}}
+    if (guards.backendsExist?.length) {
+      const found = await client.query<{name: string}>('SELECT name FROM backends WHERE name = ANY($1) FOR SHARE', [guards.backendsExist])
+      const present = new Set(found.rows.map((r) => r.name))
+      const missing = guards.backendsExist.filter((name) => !present.has(name))
+      if (missing.length) return {ok: false, missingBackends: missing}
+    }
+    if (guards.unbound) {
+      const boundBy = await client.query<{namespace: string}>('SELECT namespace FROM namespace_bindings WHERE backend = $1 ORDER BY namespace COLLATE "C"', [write.name])
+      if (boundBy.rows.length) return {ok: false, boundBy: boundBy.rows.map((r) => r.namespace)}
+    }
+    const row = write.row
+    if (row === null) {
+      await client.query(`DELETE FROM ${table} WHERE name = $1`, [write.name])
+    } else if (write.expectedVersion === 0) {
+      // A concurrent create of the same name took no row lock; ON CONFLICT waits for it and then inserts nothing.
+      const inserted =
+        write.kind === 'namespace'
+          ? await client.query({name: 'insert-namespace', text: 'INSERT INTO namespaces (name, team, version, labels, data) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING', values: [row.name, row.team ?? '', row.version, JSON.stringify(row.labels), row.data]})
+          : await client.query({name: 'insert-backend', text: 'INSERT INTO backends (name, type, version, labels, data) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING', values: [row.name, row.backendType ?? 0, row.version, JSON.stringify(row.labels), row.data]})
+      if (inserted.rowCount === 0) {
+        const now = await client.query<{version: string}>(`SELECT version FROM ${table} WHERE name = $1`, [write.name])
+        return {ok: false, conflict: {actualVersion: Number(now.rows[0]?.version ?? 0)}}
+      }
+    } else if (write.kind === 'namespace') {
+      await client.query({name: 'update-namespace', text: 'UPDATE namespaces SET team = $2, version = $3, labels = $4, data = $5 WHERE name = $1', values: [row.name, row.team ?? '', row.version, JSON.stringify(row.labels), row.data]})
+    } else {
+      await client.query({name: 'update-backend', text: 'UPDATE backends SET type = $2, version = $3, labels = $4, data = $5 WHERE name = $1', values: [row.name, row.backendType ?? 0, row.version, JSON.stringify(row.labels), row.data]})
+    }
+    if (write.kind === 'namespace') {
+      await client.query({name: 'unbind', text: 'DELETE FROM namespace_bindings WHERE namespace = $1', values: [write.name]})
+      const binds = [...new Set(row?.binds ?? [])]
+      if (binds.length) await client.query('INSERT INTO namespace_bindings (backend, namespace) SELECT unnest($1::text[]), $2', [binds, write.name])
+    }
+    return {ok: true, auditId: await insertAudit(client, audit)}
+  }
+
+  async appendAudit(audit: AuditRecord): Promise<number> {
+    return insertAudit(this.pool, audit)
+  }
+
+  async listAudit(query: AuditQuery): Promise<AuditRow[]> {
+    const where: string[] = []
+    const values: unknown[] = []
+    const param = (value: unknown) => (values.push(value), `$${values.length}`)
+    if (query.before !== undefined) where.push(`id < ${param(query.before)}`)
+    if (query.resourceName) where.push(`resource_name = ${param(query.resourceName)}`)
+    const text = `SELECT * FROM audit_events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${param(query.limit)}`
+    return (await this.pool.query(text, values)).rows.map(toAuditRow)
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end()
+  }
+}
+
+async function insertAudit(queryable: Pg.Pool | Pg.PoolClient, audit: AuditRecord): Promise<number> {
+  const result = await queryable.query<{id: string}>({
+    name: 'insert-audit',
+    text: 'INSERT INTO audit_events (time_ms, principal, action, resource_kind, resource_name, outcome, message) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id',
+    values: [audit.time.getTime(), audit.principal, audit.action, audit.resourceKind, audit.resourceName, audit.outcome, audit.message],
+  })
+  return Number(result.rows[0]!.id)
+}

@@ -1,0 +1,178 @@
+/**
+ * One suite, both engines: every case runs against SQLite (a temp file) and a real PostgreSQL server
+ * (test/helpers/postgres.ts: a throwaway cluster, or PRISM_TEST_POSTGRES_URL).
+ */
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {startPostgres, type TestPostgres} from '../../test/helpers/postgres.js'
+import {openStore, type AuditRecord, type Row, type Store} from './store.js'
+
+interface Engine {
+  name: string
+  setup(): Promise<void>
+  teardown(): Promise<void>
+  /** A URL for a fresh, empty store. */
+  freshUrl(): Promise<string>
+}
+
+let sqliteDir = ''
+let postgres: TestPostgres | undefined
+
+const engines: Engine[] = [
+  {
+    name: 'sqlite',
+    setup: async () => void (sqliteDir = mkdtempSync(join(tmpdir(), 'prism-store-'))),
+    teardown: async () => rmSync(sqliteDir, {recursive: true, force: true}),
+    freshUrl: async () => `sqlite://${join(sqliteDir, `${Math.random().toString(36).slice(2)}.db`)}`,
+  },
+  {
+    name: 'postgres',
+    setup: async () => void (postgres = await startPostgres()),
+    teardown: async () => postgres?.stop(),
+    freshUrl: async () => postgres!.createDatabase(),
+  },
+]
+
+const audit = (name: string, action = 'CreateNamespace', outcome = 'OK'): AuditRecord => ({
+  time: new Date(1_700_000_000_000),
+  principal: 'alice@example.com',
+  action,
+  resourceKind: action.endsWith('Backend') ? 'Backend' : 'Namespace',
+  resourceName: name,
+  outcome,
+  message: `${action} ${name}`,
+})
+
+const ns = (name: string, version: number, extra: Partial<Row> = {}): Row => ({
+  name,
+  version,
+  data: new Uint8Array([version, ...Buffer.from(name)]),
+  team: 'payments',
+  labels: {},
+  binds: [],
+  ...extra,
+})
+
+const backend = (name: string, version: number, backendType = 1): Row => ({name, version, data: new Uint8Array([backendType, version]), labels: {}, backendType})
+
+describe.each(engines)('store conformance: $name', (engine) => {
+  const opened: Store[] = []
+  async function fresh(): Promise<Store> {
+    const store = await openStore(await engine.freshUrl())
+    opened.push(store)
+    return store
+  }
+
+  beforeAll(engine.setup)
+  afterAll(async () => {
+    for (const s of opened) await s.close().catch(() => {})
+    await engine.teardown()
+  })
+
+  it('creates, reads, updates and deletes with compare-and-set', async () => {
+    const store = await fresh()
+    expect(await store.get('namespace', 'orders')).toBeUndefined()
+    expect(await store.commit({kind: 'namespace', name: 'orders', expectedVersion: 0, row: ns('orders', 1)}, {}, audit('orders'))).toMatchObject({ok: true})
+    const got = await store.get('namespace', 'orders')
+    expect(got?.version).toBe(1)
+    expect(Buffer.from(got!.data)).toEqual(Buffer.from(ns('orders', 1).data))
+
+    // create over an existing name, and an update with a stale version, both conflict and write nothing
+    expect(await store.commit({kind: 'namespace', name: 'orders', expectedVersion: 0, row: ns('orders', 1)}, {}, audit('orders'))).toEqual({ok: false, conflict: {actualVersion: 1}})
+    expect(await store.commit({kind: 'namespace', name: 'orders', expectedVersion: 7, row: ns('orders', 8)}, {}, audit('orders', 'ApplyNamespace'))).toEqual({ok: false, conflict: {actualVersion: 1}})
+    expect((await store.get('namespace', 'orders'))?.version).toBe(1)
+
+    expect(await store.commit({kind: 'namespace', name: 'orders', expectedVersion: 1, row: ns('orders', 2)}, {}, audit('orders', 'ApplyNamespace'))).toMatchObject({ok: true})
+    expect((await store.get('namespace', 'orders'))?.version).toBe(2)
+    expect(await store.commit({kind: 'namespace', name: 'orders', expectedVersion: 1, row: null}, {}, audit('orders', 'DeleteNamespace'))).toEqual({ok: false, conflict: {actualVersion: 2}})
+    expect(await store.commit({kind: 'namespace', name: 'orders', expectedVersion: 2, row: null}, {}, audit('orders', 'DeleteNamespace'))).toMatchObject({ok: true})
+    expect(await store.get('namespace', 'orders')).toBeUndefined()
+    // only the three successful writes were audited
+    expect((await store.listAudit({limit: 10})).map((e) => e.action)).toEqual(['DeleteNamespace', 'ApplyNamespace', 'CreateNamespace'])
+  })
+
+  it('lists in name order with keyset pagination and filters by team, labels and type', async () => {
+    const store = await fresh()
+    const rows = [
+      ns('ccc-ns', 1, {team: 'payments', labels: {env: 'prod', tier: 'gold'}}),
+      ns('aaa-ns', 1, {team: 'payments', labels: {env: 'dev'}}),
+      ns('bbb-ns', 1, {team: 'search', labels: {env: 'prod'}}),
+      ns('ddd-ns', 1, {team: 'payments', labels: {env: 'prod', 'odd"key': 'x y'}}),
+    ]
+    for (const r of rows) await store.commit({kind: 'namespace', name: r.name, expectedVersion: 0, row: r}, {}, audit(r.name))
+    const page1 = await store.list('namespace', {limit: 2})
+    expect(page1.map((r) => r.name)).toEqual(['aaa-ns', 'bbb-ns'])
+    const page2 = await store.list('namespace', {limit: 2, after: 'bbb-ns'})
+    expect(page2.map((r) => r.name)).toEqual(['ccc-ns', 'ddd-ns'])
+    expect(await store.list('namespace', {limit: 2, after: 'ddd-ns'})).toEqual([])
+    expect((await store.list('namespace', {limit: 10, team: 'payments'})).map((r) => r.name)).toEqual(['aaa-ns', 'ccc-ns', 'ddd-ns'])
+    expect((await store.list('namespace', {limit: 10, labels: {env: 'prod'}})).map((r) => r.name)).toEqual(['bbb-ns', 'ccc-ns', 'ddd-ns'])
+    expect((await store.list('namespace', {limit: 10, team: 'payments', labels: {env: 'prod', tier: 'gold'}})).map((r) => r.name)).toEqual(['ccc-ns'])
+    expect((await store.list('namespace', {limit: 10, labels: {'odd"key': 'x y'}})).map((r) => r.name)).toEqual(['ddd-ns'])
+    expect(await store.list('namespace', {limit: 10, labels: {env: 'staging'}})).toEqual([])
+
+    await store.commit({kind: 'backend', name: 'redis-b', expectedVersion: 0, row: backend('redis-b', 1, 1)}, {}, audit('redis-b', 'RegisterBackend'))
+    await store.commit({kind: 'backend', name: 'nats-a', expectedVersion: 0, row: backend('nats-a', 1, 2)}, {}, audit('nats-a', 'RegisterBackend'))
+    await store.commit({kind: 'backend', name: 'redis-a', expectedVersion: 0, row: backend('redis-a', 1, 1)}, {}, audit('redis-a', 'RegisterBackend'))
+    expect((await store.list('backend', {limit: 10})).map((r) => r.name)).toEqual(['nats-a', 'redis-a', 'redis-b'])
+    expect((await store.list('backend', {limit: 10, backendType: 1})).map((r) => r.name)).toEqual(['redis-a', 'redis-b'])
+  })
+
+  it('guards: bound backends must exist, and a bound backend cannot be deleted', async () => {
+    const store = await fresh()
+    await store.commit({kind: 'backend', name: 'redis-a', expectedVersion: 0, row: backend('redis-a', 1)}, {}, audit('redis-a', 'RegisterBackend'))
+    expect(await store.commit({kind: 'namespace', name: 'orders', expectedVersion: 0, row: ns('orders', 1, {binds: ['redis-a', 'gone-b']})}, {backendsExist: ['redis-a', 'gone-b']}, audit('orders')))
+      .toEqual({ok: false, missingBackends: ['gone-b']})
+    expect(await store.get('namespace', 'orders')).toBeUndefined()
+    await store.commit({kind: 'namespace', name: 'orders', expectedVersion: 0, row: ns('orders', 1, {binds: ['redis-a']})}, {backendsExist: ['redis-a']}, audit('orders'))
+    await store.commit({kind: 'namespace', name: 'carts', expectedVersion: 0, row: ns('carts', 1, {binds: ['redis-a']})}, {backendsExist: ['redis-a']}, audit('carts'))
+    expect(await store.namespacesBinding('redis-a')).toEqual(['carts', 'orders'])
+    expect(await store.commit({kind: 'backend', name: 'redis-a', expectedVersion: 1, row: null}, {unbound: true}, audit('redis-a', 'DeleteBackend'))).toEqual({ok: false, boundBy: ['carts', 'orders']})
+
+    // rebinding and deleting namespaces updates the bindings
+    await store.commit({kind: 'namespace', name: 'orders', expectedVersion: 1, row: ns('orders', 2, {binds: []})}, {}, audit('orders', 'ApplyNamespace'))
+    await store.commit({kind: 'namespace', name: 'carts', expectedVersion: 1, row: null}, {}, audit('carts', 'DeleteNamespace'))
+    expect(await store.namespacesBinding('redis-a')).toEqual([])
+    expect(await store.commit({kind: 'backend', name: 'redis-a', expectedVersion: 1, row: null}, {unbound: true}, audit('redis-a', 'DeleteBackend'))).toMatchObject({ok: true})
+    expect(await store.get('backend', 'redis-a')).toBeUndefined()
+  })
+
+  it('keeps an audit log: newest first, paginated, filtered by resource', async () => {
+    const store = await fresh()
+    await store.commit({kind: 'namespace', name: 'orders', expectedVersion: 0, row: ns('orders', 1)}, {}, audit('orders'))
+    await store.appendAudit(audit('orders', 'DeleteNamespace', 'PERMISSION_DENIED'))
+    await store.appendAudit(audit('carts', 'CreateNamespace', 'INVALID_ARGUMENT'))
+    const all = await store.listAudit({limit: 10})
+    expect(all.map((e) => [e.resourceName, e.outcome])).toEqual([['carts', 'INVALID_ARGUMENT'], ['orders', 'PERMISSION_DENIED'], ['orders', 'OK']])
+    expect(all[2]).toMatchObject({principal: 'alice@example.com', action: 'CreateNamespace', resourceKind: 'Namespace', message: 'CreateNamespace orders', time: new Date(1_700_000_000_000)})
+    const first = await store.listAudit({limit: 2})
+    const rest = await store.listAudit({limit: 2, before: first[1]!.id})
+    expect([...first, ...rest].map((e) => e.id)).toEqual(all.map((e) => e.id))
+    expect((await store.listAudit({limit: 10, resourceName: 'orders'})).map((e) => e.outcome)).toEqual(['PERMISSION_DENIED', 'OK'])
+  })
+
+  it('lets exactly one of many concurrent writers with the same expected version win', async () => {
+    const store = await fresh()
+    const creates = await Promise.all(Array.from({length: 8}, () => store.commit({kind: 'namespace', name: 'race', expectedVersion: 0, row: ns('race', 1)}, {}, audit('race'))))
+    expect(creates.filter((r) => r.ok)).toHaveLength(1)
+    const updates = await Promise.all(Array.from({length: 8}, (_, i) => store.commit({kind: 'namespace', name: 'race', expectedVersion: 1, row: ns('race', 2, {team: `team-${i}`})}, {}, audit('race', 'ApplyNamespace'))))
+    expect(updates.filter((r) => r.ok)).toHaveLength(1)
+    expect(updates.filter((r) => !r.ok)).toEqual(Array.from({length: 7}, () => ({ok: false, conflict: {actualVersion: 2}})))
+    expect((await store.listAudit({limit: 100})).length).toBe(2)
+  })
+
+  it('migrates once: reopening (or two replicas opening at once) keeps the data', async () => {
+    const url = await engine.freshUrl()
+    const [a, b] = await Promise.all([openStore(url), openStore(url)])
+    opened.push(a, b)
+    await a.commit({kind: 'backend', name: 'redis-a', expectedVersion: 0, row: backend('redis-a', 1)}, {}, audit('redis-a', 'RegisterBackend'))
+    expect((await b.get('backend', 'redis-a'))?.version).toBe(1)
+    await a.close()
+    const c = await openStore(url)
+    opened.push(c)
+    expect((await c.get('backend', 'redis-a'))?.version).toBe(1)
+  })
+})

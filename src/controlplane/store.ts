@@ -1,0 +1,143 @@
+/**
+ * The control plane's persistence: one interface, two engines (SQLite embedded, PostgreSQL shared by replicas).
+ * Resources are stored as protobuf binary plus the columns queries need (name, version, team, type, labels, the
+ * backends a namespace binds). Every write is one transaction that checks its preconditions (compare-and-set on
+ * the version, referenced backends exist, a deleted backend is unbound) and appends its audit event, so a crash
+ * leaves either the whole change or none of it.
+ */
+import {mkdirSync} from 'node:fs'
+import {dirname, isAbsolute, join} from 'node:path'
+
+import {configDir} from '../config/files.js'
+import {PrismError} from '../errors.js'
+
+export type Kind = 'namespace' | 'backend'
+
+/** What reads return: the protobuf carries everything else. */
+export interface StoredRow {
+  name: string
+  version: number
+  /** The resource as protobuf binary, status included. */
+  data: Uint8Array
+}
+
+/** What writes give: the resource plus the columns queries filter on. */
+export interface Row extends StoredRow {
+  /** Namespaces only. */
+  team?: string
+  labels: Record<string, string>
+  /** Backends only: the BackendType number. */
+  backendType?: number
+  /** Namespaces only: names of the backends it binds. */
+  binds?: string[]
+}
+
+export interface ListQuery {
+  /** Keyset pagination: names strictly after this one. */
+  after?: string
+  limit: number
+  team?: string
+  labels?: Record<string, string>
+  backendType?: number
+}
+
+export interface Write {
+  kind: Kind
+  name: string
+  /** 0: the resource must not exist yet; otherwise its stored version must equal this. */
+  expectedVersion: number
+  /** The new row, or null to delete. */
+  row: Row | null
+}
+
+export interface Guards {
+  /** The write fails unless all of these backends exist (checked and locked inside the transaction). */
+  backendsExist?: string[]
+  /** Deleting a backend: the write fails while namespaces bind it. */
+  unbound?: boolean
+}
+
+export type CommitResult =
+  | {ok: true; auditId: number}
+  | {ok: false; conflict: {actualVersion: number}}
+  | {ok: false; missingBackends: string[]}
+  | {ok: false; boundBy: string[]}
+
+export interface AuditRecord {
+  time: Date
+  principal: string
+  action: string
+  resourceKind: string
+  resourceName: string
+  /** OK, or a gRPC status code name. */
+  outcome: string
+  message: string
+}
+
+export interface AuditRow extends AuditRecord {
+  id: number
+}
+
+export interface AuditQuery {
+  /** Newest first: ids strictly below this one. */
+  before?: number
+  limit: number
+  resourceName?: string
+}
+
+export interface Store {
+  readonly engine: 'sqlite' | 'postgres'
+  /** A description for logs, without credentials. */
+  readonly location: string
+  get(kind: Kind, name: string): Promise<StoredRow | undefined>
+  /** Ordered by name. */
+  list(kind: Kind, query: ListQuery): Promise<StoredRow[]>
+  /** Names of the namespaces that bind a backend, ordered. */
+  namespacesBinding(backend: string): Promise<string[]>
+  /** Applies the write and appends the audit event in one transaction, or neither when a precondition fails. */
+  commit(write: Write, guards: Guards, audit: AuditRecord): Promise<CommitResult>
+  /** Records a failed attempt (nothing else changes). */
+  appendAudit(audit: AuditRecord): Promise<number>
+  listAudit(query: AuditQuery): Promise<AuditRow[]>
+  close(): Promise<void>
+}
+
+export function defaultStoreUrl(env: NodeJS.ProcessEnv = process.env): string {
+  return `sqlite://${join(configDir(env), 'controlplane.db')}`
+}
+
+/** Opens (creating and migrating as needed) the store a `--store` URL names: sqlite:///abs/path.db or postgres://… */
+export async function openStore(url: string): Promise<Store> {
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    const {openPostgresStore} = await import('./store-postgres.js')
+    return openPostgresStore(url)
+  }
+  if (url.startsWith('sqlite://')) {
+    const path = decodeURIComponent(url.slice('sqlite://'.length).replace(/\?.*$/, ''))
+    if (path !== ':memory:' && !isAbsolute(path)) {
+      throw new PrismError(`SQLite store path must be absolute: ${url}`, {code: 'INVALID_ARGUMENT', exitCode: 2, hint: 'Use sqlite:///absolute/path/controlplane.db (three slashes).'})
+    }
+    // Creates a missing directory private to the user, but never touches the mode of an existing one (e.g. /tmp).
+    if (path !== ':memory:') mkdirSync(dirname(path), {recursive: true, mode: 0o700})
+    const {openSqliteStore} = await import('./store-sqlite.js')
+    return openSqliteStore(path)
+  }
+  throw new PrismError(`Unsupported store URL: ${url.replace(/\/\/[^@/]*@/, '//***@')}`, {
+    code: 'INVALID_ARGUMENT',
+    exitCode: 2,
+    hint: 'Use sqlite:///absolute/path.db or postgres://user:password@host:5432/database.',
+  })
+}
+
+export function toAuditRow(r: Record<string, unknown>): AuditRow {
+  return {
+    id: Number(r.id),
+    time: new Date(Number(r.time_ms)),
+    principal: String(r.principal),
+    action: String(r.action),
+    resourceKind: String(r.resource_kind),
+    resourceName: String(r.resource_name),
+    outcome: String(r.outcome),
+    message: String(r.message),
+  }
+}
