@@ -1,0 +1,6 @@
+export * from './documents.js'
+export * from './offline.js'
+export * from './pattern-registry.js'
+export * from './sources.js'
+export * from './suggest.js'
+export * from './validate.js'

@@ -1,0 +1,100 @@
+/** Reads the files given with -f: paths, directories (every *.yaml/*.yml, sorted) and '-' for stdin. */
+import {open, readdir, stat} from 'node:fs/promises'
+import {join} from 'node:path'
+
+import {PrismError} from '../errors.js'
+import {MAX_FILE_BYTES} from './documents.js'
+
+export const STDIN_NAME = '<stdin>'
+const CHUNK = 64 * 1024
+
+function tooLarge(file: string, limit: number): PrismError {
+  return new PrismError(`${file} is larger than ${limit / 1024 / 1024} MiB, the limit for one file`, {
+    hint: 'Split it into several files (one resource per file works well) and pass them, or their directory, with -f.',
+    code: 'INVALID_ARGUMENT',
+  })
+}
+
+function unreadable(file: string, err: NodeJS.ErrnoException): PrismError {
+  const why = err.code === 'ENOENT' ? 'no such file or directory' : err.code === 'EACCES' ? 'permission denied' : err.code === 'EISDIR' ? 'is a directory' : err.message
+  return new PrismError(`cannot read ${file}: ${why}`, {hint: 'Check the path given with -f (use - for stdin).', code: 'INVALID_ARGUMENT', cause: err})
+}
+
+/**
+ * The size limit is enforced while reading: a file or stream past it is refused before it is buffered whole, so a
+ * 20 MB input costs at most the limit in memory.
+ */
+export async function readDocumentSources(paths: string[], stdin: NodeJS.ReadableStream = process.stdin, limit = MAX_FILE_BYTES): Promise<{file: string; bytes: Uint8Array}[]> {
+  const out: {file: string; bytes: Uint8Array}[] = []
+  for (const path of paths) {
+    if (path === '-') {
+      out.push({file: STDIN_NAME, bytes: await readStream(stdin, limit)})
+      continue
+    }
+    let info
+    try {
+      info = await stat(path)
+    } catch (err) {
+      throw unreadable(path, err as NodeJS.ErrnoException)
+    }
+    if (info.isDirectory()) {
+      let names: string[]
+      try {
+        names = (await readdir(path)).filter((n) => /\.ya?ml$/i.test(n)).sort()
+      } catch (err) {
+        throw unreadable(path, err as NodeJS.ErrnoException)
+      }
+      if (names.length === 0) throw new PrismError(`${path} has no .yaml or .yml files`, {hint: 'Pass files with -f, or a directory that holds YAML documents.', code: 'INVALID_ARGUMENT'})
+      for (const name of names) out.push({file: join(path, name), bytes: await readFileLimited(join(path, name), limit)})
+    } else {
+      out.push({file: path, bytes: await readFileLimited(path, limit)})
+    }
+  }
+  return out
+}
+
+async function readFileLimited(file: string, limit: number): Promise<Uint8Array> {
+  let handle
+  try {
+    handle = await open(file, 'r')
+  } catch (err) {
+    throw unreadable(file, err as NodeJS.ErrnoException)
+  }
+  try {
+    const info = await handle.stat()
+    if (info.isDirectory()) throw unreadable(file, Object.assign(new Error('is a directory'), {code: 'EISDIR'}))
+    // Regular files announce their size; pipes and devices report 0, so keep counting while reading too.
+    if (info.size > limit) throw tooLarge(file, limit)
+    const chunks: Uint8Array[] = []
+    let total = 0
+    for (;;) {
+      const buf = new Uint8Array(Math.min(CHUNK, limit + 1 - total))
+      const {bytesRead} = await handle.read(buf, 0, buf.length, null)
+      if (bytesRead === 0) break
+      total += bytesRead
+      if (total > limit) throw tooLarge(file, limit)
+      chunks.push(buf.subarray(0, bytesRead))
+    }
+    return Buffer.concat(chunks, total)
+  } catch (err) {
+    if (err instanceof PrismError) throw err
+    throw unreadable(file, err as NodeJS.ErrnoException)
+  } finally {
+    await handle.close()
+  }
+}
+
+async function readStream(stream: NodeJS.ReadableStream, limit: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for await (const chunk of stream) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array)
+    total += bytes.length
+    if (total > limit) {
+      ;(stream as NodeJS.ReadableStream & {destroy?: () => void}).destroy?.()
+      throw tooLarge(STDIN_NAME, limit)
+    }
+    chunks.push(bytes)
+  }
+  return Buffer.concat(chunks, total)
+}
