@@ -10,6 +10,10 @@ import ContextDelete from './commands/context/delete.js'
 import ContextList from './commands/context/list.js'
 import ContextSet from './commands/context/set.js'
 import ContextUse from './commands/context/use.js'
+import AuthToken from './commands/auth/token.js'
+import Login from './commands/login.js'
+import Logout from './commands/logout.js'
+import WhoAmI from './commands/whoami.js'
 
 export const COMMANDS = {
   'context:current': ContextCurrent,
@@ -17,6 +21,10 @@ export const COMMANDS = {
   'context:list': ContextList,
   'context:set': ContextSet,
   'context:use': ContextUse,
+  'auth:token': AuthToken,
+  login: Login,
+  logout: Logout,
+  whoami: WhoAmI,
 }
 
 export async function run(dir: string): Promise<void> {

@@ -1,0 +1,156 @@
+/**
+ * `prismctl login` and `logout`: choose the flow, get the secrets the flow needs without ever taking them from a
+ * flag, and store or revoke the tokens of a context.
+ */
+import {spawn} from 'node:child_process'
+
+import type {ResolvedContext} from '../config/contexts.js'
+import {PrismError, usageError} from '../errors.js'
+import {decodeJwt} from './jwt-claims.js'
+import {deleteTokens, readTokens, storedContexts, type StoredTokens, tokenPath, writeTokens} from './token-store.js'
+
+export interface LoginOptions {
+  context: ResolvedContext
+  insecure?: boolean
+  /** Open verification_uri_complete in a browser. */
+  open?: boolean
+  username?: string
+  passwordStdin?: boolean
+  clientCredentials?: boolean
+  signal?: AbortSignal
+  env?: NodeJS.ProcessEnv
+  stdin?: NodeJS.ReadableStream & {isTTY?: boolean}
+  /** Messages for the person at the terminal (stderr): the device code, the URL. */
+  tell: (line: string) => void
+}
+
+export interface LoginResult {
+  context: string
+  issuer: string
+  clientId: string
+  grant: StoredTokens['grant']
+  subject?: string
+  email?: string
+  groups: string[]
+  expiresAt?: string
+  tokenFile: string
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)))
+  // One trailing newline is what `echo` and most secret stores add; it is never part of the password.
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '')
+}
+
+async function hiddenPrompt(message: string): Promise<string> {
+  const {password} = await import('@inquirer/prompts')
+  return password({message, mask: true})
+}
+
+function openBrowser(url: string): void {
+  const [cmd, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]]
+  const child = spawn(cmd, args as string[], {stdio: 'ignore', detached: true})
+  child.on('error', () => undefined)
+  child.unref()
+}
+
+export function describeTokens(context: string, tokens: StoredTokens, tokenFile: string): LoginResult {
+  const claims = decodeJwt(tokens.bearer) ?? {}
+  return {
+    context,
+    issuer: tokens.issuer,
+    clientId: tokens.clientId,
+    grant: tokens.grant,
+    subject: claims.sub,
+    email: typeof claims.email === 'string' ? claims.email : undefined,
+    groups: Array.isArray(claims.groups) ? claims.groups.filter((g): g is string => typeof g === 'string') : [],
+    expiresAt: tokens.expiresAt,
+    tokenFile,
+  }
+}
+
+export async function login(options: LoginOptions): Promise<LoginResult> {
+  const {context, tell} = options
+  const env = options.env ?? process.env
+  const stdin = options.stdin ?? process.stdin
+  const interactive = Boolean(stdin.isTTY) && Boolean(process.stderr.isTTY)
+  if (options.passwordStdin && !options.username) throw usageError('--password-stdin needs --username')
+  if (options.clientCredentials && options.username) throw usageError('--client-credentials and --username are different logins; pick one')
+  // Fail on a bad token directory before talking to the issuer.
+  const path = tokenPath(context.name, env)
+
+  const {discover, deviceCodeLogin, passwordLogin, clientCredentialsLogin} = await import('./oidc.js')
+  let tokens: StoredTokens
+  if (options.clientCredentials) {
+    let secret = env.PRISM_CLIENT_SECRET
+    if (!secret) {
+      if (!interactive) throw usageError('no client secret: set PRISM_CLIENT_SECRET (and PRISM_CLIENT_ID)', 'CI: export PRISM_CLIENT_ID and PRISM_CLIENT_SECRET from your secret store.')
+      secret = await hiddenPrompt(`Client secret for ${context.clientId}:`)
+    }
+    const issuer = await discover({issuer: context.issuer, clientId: context.clientId, clientSecret: secret, insecure: options.insecure})
+    tokens = await clientCredentialsLogin(issuer, context.scopes)
+  } else if (options.username) {
+    let password: string
+    if (options.passwordStdin) password = await readAll(stdin)
+    else if (interactive) password = await hiddenPrompt(`Password for ${options.username}:`)
+    else throw usageError('no terminal to ask for the password', 'Pipe it in with --password-stdin (never as a flag value).')
+    if (!password) throw usageError('the password is empty')
+    const issuer = await discover({issuer: context.issuer, clientId: context.clientId, insecure: options.insecure})
+    tokens = await passwordLogin(issuer, context.scopes, options.username, password)
+  } else {
+    const issuer = await discover({issuer: context.issuer, clientId: context.clientId, insecure: options.insecure})
+    tokens = await deviceCodeLogin(
+      issuer,
+      context.scopes,
+      (prompt) => {
+        tell(`To log in, open ${prompt.verificationUri} and enter the code: ${prompt.userCode}`)
+        if (prompt.verificationUriComplete) tell(`  (or open ${prompt.verificationUriComplete})`)
+        tell(`Waiting for approval (the code expires in ${Math.round(prompt.expiresIn / 60) || 1} min; Ctrl-C to cancel)…`)
+        if (options.open) openBrowser(prompt.verificationUriComplete ?? prompt.verificationUri)
+      },
+      options.signal,
+    )
+  }
+  writeTokens(context.name, tokens, env)
+  return describeTokens(context.name, tokens, path)
+}
+
+export interface LogoutEntry {
+  context: string
+  /** revoked: at the issuer; unsupported: the issuer has no revocation endpoint; failed: see error. */
+  revocation: 'revoked' | 'unsupported' | 'failed' | 'skipped'
+  error?: string
+  deleted: boolean
+}
+
+export async function logout(options: {context: string; all?: boolean; env?: NodeJS.ProcessEnv}): Promise<LogoutEntry[]> {
+  const env = options.env ?? process.env
+  const contexts = options.all ? storedContexts(env) : [options.context]
+  const entries: LogoutEntry[] = []
+  for (const context of contexts) {
+    let tokens: StoredTokens | undefined
+    let entry: LogoutEntry = {context, revocation: 'skipped', deleted: false}
+    try {
+      tokens = readTokens(context, env)
+    } catch (err) {
+      // A token file that leaked or is corrupt is deleted all the same; it cannot be revoked from here.
+      entry = {...entry, revocation: 'failed', error: (err as Error).message}
+    }
+    if (tokens) {
+      try {
+        const {discover, revoke} = await import('./oidc.js')
+        const issuer = await discover({issuer: tokens.issuer, clientId: tokens.clientId, insecure: tokens.insecure, clientSecret: tokens.grant === 'client_credentials' ? env.PRISM_CLIENT_SECRET : undefined})
+        entry.revocation = (await revoke(issuer, tokens)) ? 'revoked' : 'unsupported'
+      } catch (err) {
+        entry = {...entry, revocation: 'failed', error: (err as Error).message}
+      }
+    }
+    entry.deleted = deleteTokens(context, env)
+    entries.push(entry)
+  }
+  if (!options.all && !entries[0]?.deleted) {
+    throw new PrismError(`not logged in for context ${options.context}`, {code: 'NOT_FOUND', hint: 'Nothing to do. See the stored logins with: prismctl whoami'})
+  }
+  return entries
+}

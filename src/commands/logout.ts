@@ -1,0 +1,27 @@
+import {Flags} from '@oclif/core'
+
+import {logout} from '../auth/login.js'
+import {BaseCommand} from '../cli/base-command.js'
+import {resolveContext} from '../config/contexts.js'
+
+export default class Logout extends BaseCommand<typeof Logout> {
+  static override summary = 'Revoke the stored login at the issuer and delete it locally'
+  static override examples = ['<%= config.bin %> logout', '<%= config.bin %> logout --all']
+  static override flags = {all: Flags.boolean({description: 'Log out of every context'})}
+
+  async run() {
+    const context = this.flags.all ? undefined : resolveContext({context: this.flags.context})
+    const entries = await logout({context: context?.name ?? '', all: this.flags.all})
+    if (entries.length === 0) this.out('No stored logins.')
+    for (const e of entries) {
+      const revocation = {
+        revoked: 'token revoked at the issuer',
+        unsupported: 'the issuer does not support revocation',
+        skipped: 'nothing to revoke',
+        failed: `could not revoke at the issuer (${e.error})`,
+      }[e.revocation]
+      this.out(`Logged out of context ${e.context}: ${revocation}; local token ${e.deleted ? 'deleted' : 'absent'}.`)
+    }
+    return {contexts: entries}
+  }
+}

@@ -1,0 +1,36 @@
+import {Flags} from '@oclif/core'
+
+import {whoami} from '../auth/whoami.js'
+import {BaseCommand} from '../cli/base-command.js'
+import {resolveContext} from '../config/contexts.js'
+
+export default class WhoAmI extends BaseCommand<typeof WhoAmI> {
+  static override summary = 'Show who you are logged in as, and the roles the control plane grants'
+  static override flags = {output: Flags.string({char: 'o', options: ['table', 'json'], default: 'table', description: 'Output format'})}
+
+  async run() {
+    const me = await whoami(resolveContext({context: this.flags.context}))
+    if (this.flags.output === 'json') {
+      this.out(JSON.stringify(me, null, 2))
+      return me
+    }
+    const cp = me.controlPlane
+    const roles = cp.roles
+      ? `${cp.roles.join(', ') || '(none)'}${cp.authEnabled === false ? ' (the control plane runs with --auth none)' : ''}`
+      : cp.reachable
+        ? `refused: ${cp.error}`
+        : `control plane unreachable (${cp.endpoint})`
+    const rows: [string, string][] = [
+      ['Context', me.context],
+      ['Issuer', me.issuer ?? ''],
+      ['Subject', me.subject ?? ''],
+      ['Email', me.email ?? ''],
+      ['Groups', me.groups.join(', ')],
+      ['Expires', me.expiresAt ?? ''],
+      ['Token', me.source === 'PRISM_TOKEN' ? 'from PRISM_TOKEN' : (me.tokenFile ?? '')],
+      ['Roles', roles],
+    ]
+    for (const [field, value] of rows) this.out(`${`${field}:`.padEnd(10)}${value}`)
+    return me
+  }
+}
