@@ -10,6 +10,10 @@ import ContextDelete from './commands/context/delete.js'
 import ContextList from './commands/context/list.js'
 import ContextSet from './commands/context/set.js'
 import ContextUse from './commands/context/use.js'
+import BackendValidate from './commands/backend/validate.js'
+import Convert from './commands/convert.js'
+import NamespaceValidate from './commands/namespace/validate.js'
+import Validate from './commands/validate.js'
 import AuthToken from './commands/auth/token.js'
 import Login from './commands/login.js'
 import Logout from './commands/logout.js'
@@ -21,6 +25,10 @@ export const COMMANDS = {
   'context:list': ContextList,
   'context:set': ContextSet,
   'context:use': ContextUse,
+  'backend:validate': BackendValidate,
+  convert: Convert,
+  'namespace:validate': NamespaceValidate,
+  validate: Validate,
   'auth:token': AuthToken,
   login: Login,
   logout: Logout,

@@ -18,8 +18,9 @@ export function ensurePrivateDir(dir: string): void {
  * Writes a file so that readers see either the old content or the new, never a torn one: write a sibling temp
  * file, fsync it, rename it over the target. The temp file is removed if anything fails.
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): void {
-  ensurePrivateDir(dirname(path))
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600, opts: {privateDir?: boolean} = {}): void {
+  // Off for user-chosen outputs (convert --out): never tighten a directory the user owns, like the current one.
+  if (opts.privateDir ?? true) ensurePrivateDir(dirname(path))
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
   try {
     writeFileSync(tmp, data, {mode})

@@ -1,4 +1,5 @@
 /** The offline commands' logic: `validate` (and its namespace/backend forms) and `convert`. */
+import {writeFileAtomic} from '../config/files.js'
 import {PrismError, usageError} from '../errors.js'
 import {decodeBinary, encodeBinary, formatProblem, parseDocuments, toJsonObject, toYaml} from './documents.js'
 import type {Kind, Problem, Resource, SourceDoc} from './documents.js'
@@ -126,4 +127,20 @@ export async function convertFile(opts: ConvertOptions): Promise<ConvertResult> 
       }
       return {documents, data: encodeBinary(items[0]!.kind, items[0]!.message)}
   }
+}
+
+/** Writes a conversion result to a user-chosen path, atomically, readable like any file the user creates. */
+export function writeOutput(path: string, data: string | Uint8Array): void {
+  try {
+    writeFileAtomic(path, data, 0o644, {privateDir: false})
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException
+    const why = e.code === 'ENOENT' ? 'its directory does not exist' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'it is a directory' : e.message
+    throw new PrismError(`cannot write ${path}: ${why}`, {hint: 'Choose another path with --out.', code: 'INVALID_ARGUMENT', cause: err})
+  }
+}
+
+/** The lines `validate` prints for a clean run: "✓ ns.yaml: 2 documents valid". */
+export function reportLines(report: CheckReport): string[] {
+  return report.files.map((f) => `✓ ${f.file}: ${f.documents} document${f.documents === 1 ? '' : 's'} valid`)
 }

@@ -90,7 +90,7 @@ export function validateNamespace(ns: Namespace): Violation[] {
   if (ns.auth) {
     const provider = ns.auth.provider
     if (provider && !AUTH_PROVIDERS.includes(provider)) out.push({path: 'auth.provider', message: `unknown auth provider ${quote(provider)}${didYouMean(provider, AUTH_PROVIDERS)} (known: ${AUTH_PROVIDERS.join(', ')})`})
-    else if (ns.auth.enabled && !provider) out.push({path: 'auth.provider', message: `auth.provider is required when auth is enabled (one of ${AUTH_PROVIDERS.join(', ')})`})
+    else if (ns.auth.enabled && !provider) out.push({path: 'auth.provider', message: `provider is required when auth is enabled (one of ${AUTH_PROVIDERS.join(', ')})`})
   }
   return out
 }
