@@ -1,0 +1,152 @@
+/**
+ * Client side of error reporting: a failed gRPC call becomes one PrismError that says what failed, where, and what
+ * to do next. Field violations (google.rpc.BadRequest in the `grpc-status-details-bin` trailer) are kept as
+ * structured violations so callers can point at the YAML line they came from. Pure: takes the error grpc-js hands
+ * back, never imports grpc-js itself.
+ */
+import {fromBinary} from '@bufbuild/protobuf'
+import {anyIs, anyUnpack} from '@bufbuild/protobuf/wkt'
+
+import {PrismError, type FieldViolation} from '../errors.js'
+import {BadRequestSchema, PreconditionFailureSchema} from '../gen/google/rpc/error_details_pb.js'
+import {StatusSchema} from '../gen/google/rpc/status_pb.js'
+import {grpcCodeName, HINT_KEY, STATUS_DETAILS_KEY} from './grpc-status.js'
+
+/** What grpc-js rejects a call with (grpc.ServiceError), reduced to the parts we read. */
+export interface GrpcFailure {
+  code?: number
+  details?: string
+  message?: string
+  metadata?: {get(key: string): (string | Buffer)[]}
+}
+
+/** What the call was about, so messages can name it. */
+export interface CallSubject {
+  /** host:port of the control plane. */
+  endpoint: string
+  /** Context name, for `prismctl login --context …` hints. */
+  context?: string
+  kind?: 'namespace' | 'backend'
+  name?: string
+  /** Per-call deadline, for the DEADLINE_EXCEEDED message. */
+  timeoutMs?: number
+}
+
+interface StatusDetails {
+  violations: FieldViolation[]
+  preconditions: string[]
+  serverHint?: string
+}
+
+function readDetails(failure: GrpcFailure): StatusDetails {
+  const result: StatusDetails = {violations: [], preconditions: []}
+  const hint = failure.metadata?.get(HINT_KEY)[0]
+  if (typeof hint === 'string' && hint !== '') {
+    try {
+      result.serverHint = decodeURIComponent(hint)
+    } catch {
+      result.serverHint = hint
+    }
+  }
+  const raw = failure.metadata?.get(STATUS_DETAILS_KEY)[0]
+  if (!raw || typeof raw === 'string') return result
+  try {
+    const status = fromBinary(StatusSchema, raw)
+    for (const any of status.details) {
+      if (anyIs(any, BadRequestSchema)) {
+        for (const v of anyUnpack(any, BadRequestSchema)!.fieldViolations) result.violations.push({field: v.field, description: v.description})
+      } else if (anyIs(any, PreconditionFailureSchema)) {
+        for (const v of anyUnpack(any, PreconditionFailureSchema)!.violations) result.preconditions.push(`${v.subject}: ${v.description}`)
+      }
+    }
+  } catch {
+    // A malformed trailer must not hide the status itself.
+  }
+  return result
+}
+
+function serverMessage(failure: GrpcFailure): string {
+  return failure.details || failure.message || 'no message'
+}
+
+function what(subject: CallSubject): string | undefined {
+  return subject.kind && subject.name ? `${subject.kind} "${subject.name}"` : undefined
+}
+
+function contextFlag(subject: CallSubject): string {
+  return subject.context && subject.context !== 'default' ? ` --context ${subject.context}` : ''
+}
+
+/** Maps a rejected call to a PrismError; anything that is already a PrismError passes through. */
+export function toPrismError(err: unknown, subject: CallSubject): PrismError {
+  if (err instanceof PrismError) return err
+  const failure = (err ?? {}) as GrpcFailure
+  if (typeof failure.code !== 'number') {
+    return new PrismError(`call to the control plane at ${subject.endpoint} failed: ${(err as Error)?.message ?? String(err)}`, {
+      hint: 'This is unexpected; run again with --debug for details.',
+      code: 'INTERNAL',
+      cause: err,
+    })
+  }
+  const code = grpcCodeName(failure.code)
+  const message = serverMessage(failure)
+  const {violations, preconditions, serverHint} = readDetails(failure)
+  const target = what(subject)
+  const listCommand = `prismctl ${subject.kind ?? 'namespace'} list`
+  const base = {code, cause: err, violations, details: [...violations.map((v) => `${v.field}: ${v.description}`), ...preconditions]}
+
+  switch (code) {
+    case 'UNAVAILABLE':
+      return new PrismError(`cannot reach the control plane at ${subject.endpoint}`, {
+        ...base,
+        details: [message],
+        hint: `Is it running? Start one with "prismctl admin serve", or point prismctl elsewhere with --admin-endpoint, PRISM_ADMIN_ENDPOINT or a context ("prismctl context current" shows which one is in effect).`,
+      })
+    case 'DEADLINE_EXCEEDED':
+      return new PrismError(
+        `the control plane at ${subject.endpoint} did not answer within ${subject.timeoutMs ? `${subject.timeoutMs / 1000}s` : 'the deadline'}`,
+        {...base, hint: 'Check that the server is healthy, or allow more time with --timeout.'},
+      )
+    case 'NOT_FOUND':
+      return new PrismError(target ? `${target} not found` : message, {...base, hint: `See what exists with: ${listCommand}`})
+    case 'ALREADY_EXISTS':
+      return new PrismError(target ? `${target} already exists` : message, {
+        ...base,
+        hint: subject.kind === 'backend' ? 'Change it with "prismctl backend update", or use "prismctl apply -f FILE".' : 'Use "prismctl namespace apply -f FILE" to update it.',
+      })
+    case 'ABORTED':
+      return new PrismError(target ? `conflict: ${target} was changed by someone else (${message})` : `conflict: ${message}`, {
+        ...base,
+        hint: `Re-read it with "prismctl ${subject.kind ?? 'namespace'} get ${subject.name ?? 'NAME'} -o yaml", re-apply your change on top, and retry${subject.name ? ' with its current version' : ''}.`,
+      })
+    case 'INVALID_ARGUMENT':
+      return new PrismError(target ? `the control plane rejected ${target}: ${message}` : `the control plane rejected the request: ${message}`, {
+        ...base,
+        hint: serverHint ?? 'Fix the fields listed above and retry.',
+      })
+    case 'FAILED_PRECONDITION':
+      return new PrismError(message, {...base, hint: serverHint})
+    case 'UNAUTHENTICATED':
+      return new PrismError(`not authenticated to the control plane at ${subject.endpoint}: ${message}`, {
+        ...base,
+        hint: `Log in with: prismctl login${contextFlag(subject)}`,
+      })
+    case 'PERMISSION_DENIED':
+      return new PrismError(`permission denied: ${message}`, {
+        ...base,
+        hint: serverHint ?? 'Ask an administrator to grant you the role named above.',
+      })
+    case 'RESOURCE_EXHAUSTED':
+      return new PrismError(`the control plane at ${subject.endpoint} is overloaded: ${message}`, {...base, hint: serverHint ?? 'Wait a moment and retry.'})
+    case 'UNIMPLEMENTED':
+      return new PrismError(`the control plane at ${subject.endpoint} does not support this call: ${message}`, {
+        ...base,
+        hint: 'The server is probably older than prismctl; upgrade it, or use a matching prismctl version.',
+      })
+    default:
+      return new PrismError(`the control plane failed (${code}): ${message}`, {
+        ...base,
+        hint: serverHint ?? "Check the control plane's log; run again with --debug for details.",
+      })
+  }
+}

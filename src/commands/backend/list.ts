@@ -1,0 +1,27 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../cli/base-command.js'
+import {connectionFlags, connectionOf, outputFlag} from '../../cli/registry-flags.js'
+import {toJsonObject} from '../../model/documents.js'
+import {BACKEND_TYPE_NAMES} from '../../registry/backend-flags.js'
+import {renderResources, type OutputFormat} from '../../registry/output.js'
+import {listResources} from '../../registry/resources.js'
+
+export default class BackendList extends BaseCommand<typeof BackendList> {
+  static override summary = 'List registered backends (every page, unless --limit)'
+  static override examples = ['<%= config.bin %> backend list --type redis', '<%= config.bin %> backend list -o name']
+  static override flags = {
+    type: Flags.string({description: 'Only backends of this type', options: BACKEND_TYPE_NAMES}),
+    limit: Flags.integer({min: 1, description: 'Show at most this many'}),
+    output: outputFlag,
+    ...connectionFlags,
+  }
+
+  async run() {
+    const f = this.flags
+    const backends = await listResources('Backend', {type: f.type, limit: f.limit}, connectionOf(f))
+    if (backends.length === 0 && f.output === 'table') this.note('No backends found.')
+    else this.out(renderResources('Backend', backends, f.output as OutputFormat))
+    return {items: backends.map((b) => toJsonObject('Backend', b))}
+  }
+}

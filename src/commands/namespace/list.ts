@@ -1,0 +1,27 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../cli/base-command.js'
+import {connectionFlags, connectionOf, outputFlag} from '../../cli/registry-flags.js'
+import {toJsonObject} from '../../model/documents.js'
+import {renderResources, type OutputFormat} from '../../registry/output.js'
+import {listResources} from '../../registry/resources.js'
+
+export default class NamespaceList extends BaseCommand<typeof NamespaceList> {
+  static override summary = 'List namespaces (every page, unless --limit)'
+  static override examples = ['<%= config.bin %> namespace list --team payments', '<%= config.bin %> namespace list -l env=prod -o yaml']
+  static override flags = {
+    team: Flags.string({description: 'Only namespaces of this team'}),
+    selector: Flags.string({char: 'l', multiple: true, description: 'Only namespaces with this label, key=value; repeatable (all must match)'}),
+    limit: Flags.integer({min: 1, description: 'Show at most this many'}),
+    output: outputFlag,
+    ...connectionFlags,
+  }
+
+  async run() {
+    const f = this.flags
+    const namespaces = await listResources('Namespace', {team: f.team, labels: f.selector, limit: f.limit}, connectionOf(f))
+    if (namespaces.length === 0 && f.output === 'table') this.note('No namespaces found.')
+    else this.out(renderResources('Namespace', namespaces, f.output as OutputFormat))
+    return {items: namespaces.map((ns) => toJsonObject('Namespace', ns))}
+  }
+}

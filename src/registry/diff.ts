@@ -1,0 +1,57 @@
+/**
+ * `diff -f FILE`: what the control plane would store (a server dry-run apply) against what it stores now, both as
+ * YAML without the server-owned status, as a unified diff per resource. Exit status follows kubectl: 0 equal,
+ * 1 different (the command sets it; a difference is not an error).
+ */
+import type {AdminClient} from '../api/admin-client.js'
+import {PrismError} from '../errors.js'
+import type {Kind, Resource, SourceDoc} from '../model/documents.js'
+import {toYaml} from '../model/documents.js'
+import {withAdmin, type ConnectionOptions} from './connection.js'
+import {loadDocuments} from './documents.js'
+import {unifiedDiff} from './line-diff.js'
+import {locateViolations, orderForApply, writeResource} from './write.js'
+
+export interface DiffItem {
+  kind: Kind
+  name: string
+  /** True when the resource does not exist yet. */
+  created: boolean
+  changed: boolean
+  diff: string
+}
+
+async function live(admin: AdminClient, kind: Kind, name: string): Promise<Resource | undefined> {
+  const subject = {kind: kind === 'Namespace' ? ('namespace' as const) : ('backend' as const), name}
+  try {
+    return kind === 'Namespace' ? await admin.call('getNamespace', {name}, subject) : await admin.call('getBackend', {name}, subject)
+  } catch (err) {
+    if (err instanceof PrismError && err.code === 'NOT_FOUND') return undefined
+    throw err
+  }
+}
+
+export async function diffDocument(admin: AdminClient, doc: SourceDoc): Promise<DiffItem> {
+  const name = doc.message.name
+  const current = await live(admin, doc.kind, name)
+  let merged: Resource | undefined
+  try {
+    merged = (await writeResource(admin, doc.kind, doc.message, {mode: 'apply', dryRun: 'server'})).stored
+  } catch (err) {
+    throw err instanceof PrismError ? locateViolations(err, doc) : err
+  }
+  const path = `${doc.kind.toLowerCase()}/${name}`
+  const before = current ? toYaml(doc.kind, current, {includeStatus: false}) : ''
+  const after = toYaml(doc.kind, merged ?? doc.message, {includeStatus: false})
+  const diff = unifiedDiff(before, after, {from: `live/${path}`, to: `merged/${path}`})
+  return {kind: doc.kind, name, created: !current, changed: diff !== '', diff}
+}
+
+export async function diffFiles(files: string[], connection: ConnectionOptions, command: string): Promise<DiffItem[]> {
+  const docs = await loadDocuments(files, {kinds: ['Backend', 'Namespace'], command})
+  return withAdmin(connection, async (admin) => {
+    const items: DiffItem[] = []
+    for (const doc of orderForApply(docs)) items.push(await diffDocument(admin, doc))
+    return items
+  })
+}

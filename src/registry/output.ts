@@ -1,0 +1,107 @@
+/**
+ * How namespaces and backends are shown: kubectl-like tables, `kind/name` lines, JSON, and YAML that re-applies
+ * cleanly (it carries `kind`; the read-only `status` it includes is ignored on writes).
+ */
+import {timestampDate} from '@bufbuild/protobuf/wkt'
+import type {Timestamp} from '@bufbuild/protobuf/wkt'
+
+import {BackendType, NamespacePhase, type Backend, type Namespace, type ResourceMeta} from '../gen/prism/admin/v1/resources_pb.js'
+import {toJsonObject, toYaml, type Kind} from '../model/documents.js'
+import {renderTable} from '../ui/table.js'
+
+export const OUTPUT_FORMATS = ['table', 'json', 'yaml', 'name'] as const
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number]
+
+export type Resource<K extends Kind> = K extends 'Namespace' ? Namespace : Backend
+
+/** kubectl's AGE column: the largest unit only, e.g. 45s, 12m, 3h, 9d, 2y. */
+export function age(created: Timestamp | undefined, now: Date = new Date()): string {
+  if (!created) return '<unknown>'
+  const seconds = Math.max(0, Math.floor((now.getTime() - timestampDate(created).getTime()) / 1000))
+  if (seconds < 120) return `${seconds}s`
+  const minutes = Math.floor(seconds / 60)
+  if (minutes < 120) return `${minutes}m`
+  const hours = Math.floor(minutes / 60)
+  if (hours < 48) return `${hours}h`
+  const days = Math.floor(hours / 24)
+  return days < 730 ? `${days}d` : `${Math.floor(days / 365)}y`
+}
+
+/** Lower-case type name as users type it: BackendType.REDIS → redis. */
+export function backendTypeName(type: BackendType): string {
+  return type === BackendType.UNSPECIFIED ? '<none>' : BackendType[type]!.toLowerCase()
+}
+
+/** Where a backend lives, in one short cell. */
+export function backendAddress(backend: Backend): string {
+  const c = backend.config
+  switch (c.case) {
+    case 'redis':
+      return `${c.value.address}/${c.value.database}`
+    case 'nats':
+      return c.value.url
+    case 'kafka':
+      return c.value.brokers.join(',')
+    case 'postgres':
+      return `${c.value.host}:${c.value.port || 5432}/${c.value.database}`
+    case 'sqlite':
+      return c.value.path
+    case 's3':
+      return [c.value.endpoint, c.value.bucket].filter(Boolean).join('/')
+    case 'memstore':
+      return 'in-memory'
+    default:
+      return ''
+  }
+}
+
+function version(meta: ResourceMeta | undefined): string {
+  return meta ? String(meta.version) : ''
+}
+
+function phaseName(phase: NamespacePhase | undefined): string {
+  return phase ? NamespacePhase[phase]! : 'UNKNOWN'
+}
+
+function table<K extends Kind>(kind: K, items: Resource<K>[], now: Date): string {
+  if (kind === 'Namespace') {
+    const rows = (items as Namespace[]).map((ns) => [
+      ns.name,
+      ns.team,
+      ns.patterns.map((p) => p.name).join(',') || '<none>',
+      phaseName(ns.status?.phase),
+      ns.status ? String(ns.status.partition) : '',
+      version(ns.status?.meta),
+      age(ns.status?.meta?.createdAt, now),
+    ])
+    return renderTable(['NAME', 'TEAM', 'PATTERNS', 'PHASE', 'PARTITION', 'VERSION', 'AGE'], rows)
+  }
+  const rows = (items as Backend[]).map((b) => [
+    b.name,
+    backendTypeName(b.type),
+    backendAddress(b),
+    b.interfaces.join(',') || '<none>',
+    version(b.status?.meta),
+    age(b.status?.meta?.createdAt, now),
+  ])
+  return renderTable(['NAME', 'TYPE', 'ADDRESS', 'INTERFACES', 'VERSION', 'AGE'], rows)
+}
+
+/**
+ * Renders resources for stdout (no trailing newline). `list` output: YAML documents separated by `---`, JSON as
+ * a `{kind: "List", items}` object. A single `get` renders the resource itself.
+ */
+export function renderResources<K extends Kind>(kind: K, items: Resource<K>[], format: OutputFormat, options: {single?: boolean; now?: Date} = {}): string {
+  switch (format) {
+    case 'name':
+      return items.map((item) => `${kind.toLowerCase()}/${item.name}`).join('\n')
+    case 'json': {
+      const objects = items.map((item) => toJsonObject(kind, item))
+      return JSON.stringify(options.single ? objects[0] : {kind: 'List', items: objects}, null, 2)
+    }
+    case 'yaml':
+      return items.map((item) => toYaml(kind, item, {includeStatus: true}).trimEnd()).join('\n---\n')
+    default:
+      return table(kind, items, options.now ?? new Date())
+  }
+}

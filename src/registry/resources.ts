@@ -1,0 +1,154 @@
+/**
+ * get / list / delete of namespaces and backends, and `backend register|update` from flags: the service functions
+ * behind those commands. Each opens one connection, makes its calls, and returns plain data for rendering.
+ */
+import type {AdminClient} from '../api/admin-client.js'
+import {PrismError, usageError} from '../errors.js'
+import {BackendType, type Backend} from '../gen/prism/admin/v1/resources_pb.js'
+import type {Kind} from '../model/documents.js'
+import {validateBackend} from '../model/validate.js'
+import {applyLabels, backendFromFlags, hasBackendChanges, parseBackendType, updateBackendFromFlags, type BackendFlagValues} from './backend-flags.js'
+import {confirmDestructive} from './confirm.js'
+import {withAdmin, type ConnectionOptions} from './connection.js'
+import type {Resource} from './output.js'
+import {writeFiles, writeResource, type DryRun, type Outcome} from './write.js'
+
+const PAGE_SIZE = 100
+
+function subject(kind: Kind, name: string) {
+  return {kind: kind === 'Namespace' ? ('namespace' as const) : ('backend' as const), name}
+}
+
+export async function getResource<K extends Kind>(kind: K, name: string, connection: ConnectionOptions): Promise<Resource<K>> {
+  return withAdmin(connection, async (admin) => {
+    const found = kind === 'Namespace' ? await admin.call('getNamespace', {name}, subject(kind, name)) : await admin.call('getBackend', {name}, subject(kind, name))
+    return found as Resource<K>
+  })
+}
+
+export interface ListFilters {
+  team?: string
+  /** `key=value` selectors; every one must match. */
+  labels?: string[]
+  /** Backend type name, e.g. redis. */
+  type?: string
+  /** Stop after this many items; all pages otherwise. */
+  limit?: number
+}
+
+/** Follows next_page_token until the server has no more, or `limit` items are in hand. */
+export async function listResources<K extends Kind>(kind: K, filters: ListFilters, connection: ConnectionOptions): Promise<Resource<K>[]> {
+  const labels = applyLabels({}, filters.labels)
+  const type = filters.type ? parseBackendType(filters.type) : BackendType.UNSPECIFIED
+  return withAdmin(connection, async (admin) => {
+    const items: Resource<K>[] = []
+    let pageToken = ''
+    do {
+      const pageSize = Math.min(PAGE_SIZE, filters.limit ? filters.limit - items.length : PAGE_SIZE)
+      if (kind === 'Namespace') {
+        const page = await admin.call('listNamespaces', {pageSize, pageToken, team: filters.team ?? '', labels})
+        items.push(...(page.namespaces as Resource<K>[]))
+        pageToken = page.nextPageToken
+      } else {
+        const page = await admin.call('listBackends', {pageSize, pageToken, type})
+        items.push(...(page.backends as Resource<K>[]))
+        pageToken = page.nextPageToken
+      }
+    } while (pageToken && !(filters.limit && items.length >= filters.limit))
+    return filters.limit ? items.slice(0, filters.limit) : items
+  })
+}
+
+export interface DeleteOptions {
+  dryRun: DryRun
+  yes?: boolean
+  /** Backends only: delete even when namespaces bind it. */
+  force?: boolean
+  expectedVersion?: number
+}
+
+/** Confirms (unless --yes or a dry run), then deletes; returns what was deleted. */
+export async function deleteResource<K extends Kind>(kind: K, name: string, options: DeleteOptions, connection: ConnectionOptions): Promise<Resource<K>> {
+  if (options.dryRun === 'client') throw usageError('--dry-run=client has nothing to check for a delete', 'Use --dry-run=server to have the control plane check it.')
+  const what = `${kind.toLowerCase()} "${name}"`
+  if (options.dryRun !== 'server') await confirmDestructive(`Delete ${what}?${options.force ? ' (forced, even if namespaces bind it)' : ''}`, `delete ${what}`, {yes: options.yes})
+  const dryRun = options.dryRun === 'server'
+  const expectedVersion = BigInt(options.expectedVersion ?? 0)
+  return withAdmin(connection, async (admin) => {
+    if (kind === 'Namespace') {
+      const res = await admin.call('deleteNamespace', {name, dryRun, expectedVersion}, subject(kind, name))
+      return (res.namespace ?? {name}) as Resource<K>
+    }
+    const res = await admin.call('deleteBackend', {name, dryRun, force: options.force ?? false, expectedVersion}, subject(kind, name))
+    return (res.backend ?? {name}) as Resource<K>
+  })
+}
+
+function checkBackend(backend: Backend, source: string): void {
+  const violations = validateBackend(backend)
+  if (violations.length > 0) {
+    throw new PrismError(`backend "${backend.name}" is not valid`, {
+      code: 'INVALID_ARGUMENT',
+      details: violations.map((v) => `${v.path}: ${v.message}`),
+      violations: violations.map((v) => ({field: v.path, description: v.message})),
+      hint: `Fix the ${source} and retry.`,
+    })
+  }
+}
+
+async function writeOne(admin: AdminClient | undefined, backend: Backend, mode: 'create' | 'update', dryRun: DryRun, expectedVersion?: number): Promise<Outcome> {
+  if (!admin) return {kind: 'Backend', name: backend.name, action: mode === 'create' ? 'created' : 'updated'}
+  const {action, stored} = await writeResource(admin, 'Backend', backend, {mode, dryRun, expectedVersion})
+  return {kind: 'Backend', name: backend.name, action, version: stored?.status?.meta?.version.toString()}
+}
+
+export interface BackendWriteOptions {
+  /** From the NAME argument; required without -f. */
+  name?: string
+  files?: string[]
+  flags: BackendFlagValues
+  dryRun: DryRun
+  expectedVersion?: number
+  connection: ConnectionOptions
+}
+
+function fileMode(options: BackendWriteOptions, command: string): boolean {
+  if (!options.files?.length) return false
+  if (hasBackendChanges(options.flags)) throw usageError(`${command}: give either -f FILE or flags, not both`)
+  return true
+}
+
+/** `backend register NAME --type … [flags]` or `backend register -f FILE`. */
+export async function registerBackend(options: BackendWriteOptions): Promise<Outcome[]> {
+  const command = 'prismctl backend register'
+  if (fileMode(options, command)) {
+    return writeFiles({files: options.files!, kinds: ['Backend'], mode: 'create', dryRun: options.dryRun, command, connection: options.connection})
+  }
+  if (!options.name) throw usageError('backend register needs a NAME (with --type and its flags) or -f FILE')
+  const backend = backendFromFlags(options.name, options.flags)
+  checkBackend(backend, 'flags')
+  if (options.dryRun === 'client') return [await writeOne(undefined, backend, 'create', 'client')]
+  return withAdmin(options.connection, async (admin) => [await writeOne(admin, backend, 'create', options.dryRun)])
+}
+
+/**
+ * `backend update NAME [flags]`: read, change, write back guarded by the version that was read (or by
+ * --expected-version), so a concurrent change is a conflict instead of being overwritten. `-f FILE` replaces it.
+ */
+export async function updateBackend(options: BackendWriteOptions): Promise<Outcome[]> {
+  const command = 'prismctl backend update'
+  if (fileMode(options, command)) {
+    return writeFiles({files: options.files!, kinds: ['Backend'], mode: 'update', dryRun: options.dryRun, expectedVersion: options.expectedVersion, command, connection: options.connection})
+  }
+  const name = options.name
+  if (!name) throw usageError('backend update needs a NAME (with the flags to change) or -f FILE')
+  if (!hasBackendChanges(options.flags)) throw usageError(`nothing to change for backend "${name}"`, 'Pass the flags to change, e.g. --address, --interfaces, --label k=v; or -f FILE.')
+  return withAdmin(options.connection, async (admin) => {
+    const current = await admin.call('getBackend', {name}, subject('Backend', name))
+    const backend = updateBackendFromFlags(current, options.flags)
+    checkBackend(backend, 'flags')
+    if (options.dryRun === 'client') return [await writeOne(undefined, backend, 'update', 'client')]
+    const expectedVersion = options.expectedVersion ?? Number(current.status?.meta?.version ?? 0)
+    return [await writeOne(admin, backend, 'update', options.dryRun, expectedVersion)]
+  })
+}

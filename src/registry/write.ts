@@ -1,0 +1,183 @@
+/**
+ * create / apply / update of YAML documents against the control plane. Every document is validated locally
+ * before anything is sent; then Backends go first (namespaces may bind them), and one failing document does not
+ * stop the others (as kubectl does): each outcome is reported, and the command fails at the end if any failed.
+ */
+import type {AdminClient} from '../api/admin-client.js'
+import {PrismError, usageError} from '../errors.js'
+import {ApplyResult} from '../gen/prism/admin/v1/control_plane_pb.js'
+import type {Backend, Namespace} from '../gen/prism/admin/v1/resources_pb.js'
+import type {Kind, SourceDoc} from '../model/documents.js'
+import {withAdmin, type ConnectionOptions} from './connection.js'
+import {describeSource, loadDocuments} from './documents.js'
+
+export type DryRun = 'none' | 'client' | 'server'
+export type WriteMode = 'apply' | 'create' | 'update'
+export type Action = 'created' | 'configured' | 'unchanged' | 'updated' | 'validated' | 'deleted'
+
+export interface Outcome {
+  kind: Kind
+  name: string
+  /** Where the document came from, e.g. `ns.yaml` or `all.yaml (document 2)`; absent for flag-built resources. */
+  source?: string
+  action?: Action
+  /** The stored version after the write (absent for client dry runs). */
+  version?: string
+  error?: PrismError
+}
+
+export interface WriteOptions {
+  mode: WriteMode
+  dryRun: DryRun
+  /** Compare-and-set; only meaningful with a single document. */
+  expectedVersion?: number
+}
+
+const APPLY_ACTIONS: Record<ApplyResult, Action> = {
+  [ApplyResult.UNSPECIFIED]: 'configured',
+  [ApplyResult.CREATED]: 'created',
+  [ApplyResult.CONFIGURED]: 'configured',
+  [ApplyResult.UNCHANGED]: 'unchanged',
+}
+
+/** kubectl order: Backends before the Namespaces that may bind them; file order otherwise. */
+export function orderForApply<T extends {kind: Kind}>(docs: T[]): T[] {
+  return [...docs.filter((d) => d.kind === 'Backend'), ...docs.filter((d) => d.kind === 'Namespace')]
+}
+
+/**
+ * Server field violations pointed at the user's file: `ns.yaml:14:15: patterns[0].requires[0].backend: …`. The
+ * server reports paths relative to the resource; a request-level prefix (`namespace.`) is tolerated.
+ */
+export function locateViolations(err: PrismError, doc: SourceDoc): PrismError {
+  if (err.violations.length === 0) return err
+  const details = err.violations.map((v) => {
+    const path = v.field.replace(/^(namespace|backend)\./, '')
+    const pos = doc.locate(path)
+    return `${doc.file}${pos ? `:${pos.line}:${pos.column}` : ''}: ${v.field}: ${v.description}`
+  })
+  return new PrismError(err.message, {hint: err.hint, code: err.code, exitCode: err.exitCode, details, violations: err.violations, cause: err})
+}
+
+/** One server write of one resource; the action it reports. */
+export async function writeResource(
+  admin: AdminClient,
+  kind: Kind,
+  resource: Namespace | Backend,
+  options: WriteOptions,
+): Promise<{action: Action; stored?: Namespace | Backend}> {
+  const dryRun = options.dryRun === 'server'
+  const expectedVersion = BigInt(options.expectedVersion ?? 0)
+  const subject = {kind: kind === 'Namespace' ? ('namespace' as const) : ('backend' as const), name: resource.name}
+  if (kind === 'Namespace') {
+    const namespace = resource as Namespace
+    if (options.mode === 'create') {
+      const res = await admin.call('createNamespace', {namespace, dryRun}, subject)
+      return {action: 'created', stored: res.namespace}
+    }
+    if (options.mode === 'update') throw usageError('namespaces are changed with "prismctl namespace apply -f FILE"')
+    const res = await admin.call('applyNamespace', {namespace, dryRun, expectedVersion}, subject)
+    return {action: APPLY_ACTIONS[res.result], stored: res.namespace}
+  }
+  const backend = resource as Backend
+  if (options.mode === 'create') {
+    const res = await admin.call('registerBackend', {backend, dryRun}, subject)
+    return {action: 'created', stored: res.backend}
+  }
+  if (options.mode === 'update') {
+    const res = await admin.call('updateBackend', {backend, dryRun, expectedVersion}, subject)
+    return {action: 'updated', stored: res.backend}
+  }
+  const res = await admin.call('applyBackend', {backend, dryRun, expectedVersion}, subject)
+  return {action: APPLY_ACTIONS[res.result], stored: res.backend}
+}
+
+function clientDryRunAction(mode: WriteMode): Action {
+  // Without asking the server we cannot tell created from configured; say only what we know.
+  return mode === 'create' ? 'created' : mode === 'update' ? 'updated' : 'validated'
+}
+
+/** Writes already-validated documents in apply order, collecting one outcome per document. */
+export async function writeDocuments(admin: AdminClient | undefined, docs: SourceDoc[], options: WriteOptions): Promise<Outcome[]> {
+  const outcomes: Outcome[] = []
+  for (const doc of orderForApply(docs)) {
+    const base = {kind: doc.kind, name: doc.message.name, source: describeSource(doc)}
+    if (options.dryRun === 'client' || !admin) {
+      outcomes.push({...base, action: clientDryRunAction(options.mode)})
+      continue
+    }
+    try {
+      const {action, stored} = await writeResource(admin, doc.kind, doc.message, options)
+      outcomes.push({...base, action, version: stored?.status?.meta?.version.toString()})
+    } catch (err) {
+      if (!(err instanceof PrismError)) throw err
+      // A server that cannot be reached fails every document the same way: stop instead of repeating it.
+      if (err.code === 'UNAVAILABLE' || err.code === 'UNAUTHENTICATED') throw err
+      outcomes.push({...base, error: locateViolations(err, doc)})
+    }
+  }
+  return outcomes
+}
+
+export interface WriteFilesOptions extends WriteOptions {
+  files: string[]
+  /** Kinds the command accepts; others are reported as errors before anything is sent. */
+  kinds: Kind[]
+  /** The command, for messages, e.g. "prismctl namespace apply". */
+  command: string
+  connection: ConnectionOptions
+}
+
+/** `-f FILE…`: load, validate locally, then write (or only validate with --dry-run=client). */
+export async function writeFiles(options: WriteFilesOptions): Promise<Outcome[]> {
+  const docs = await loadDocuments(options.files, {kinds: options.kinds, command: options.command})
+  if (options.expectedVersion !== undefined && docs.length !== 1) {
+    throw usageError(`--expected-version needs exactly one document, and ${options.files.join(', ')} holds ${docs.length}`)
+  }
+  if (options.dryRun === 'client') return writeDocuments(undefined, docs, options)
+  return withAdmin(options.connection, (admin) => writeDocuments(admin, docs, options))
+}
+
+export function dryRunSuffix(dryRun: DryRun): string {
+  return dryRun === 'client' ? ' (dry run)' : dryRun === 'server' ? ' (server dry run)' : ''
+}
+
+/** The kubectl-style line for a successful outcome: `namespace/team-alpha created (server dry run)`. */
+export function outcomeLine(outcome: Outcome, dryRun: DryRun): string {
+  return `${outcome.kind.toLowerCase()}/${outcome.name} ${outcome.action}${dryRunSuffix(dryRun)}`
+}
+
+/**
+ * The error a command ends with when some documents failed: the document's own error when it was the only one,
+ * otherwise a summary naming each failed document (the others were written).
+ */
+export function failureOf(outcomes: Outcome[]): PrismError | undefined {
+  const failed = outcomes.filter((o) => o.error)
+  if (failed.length === 0) return undefined
+  if (outcomes.length === 1) return failed[0]!.error
+  const details = failed.flatMap((o) => [
+    `${o.kind.toLowerCase()}/${o.name}${o.source ? ` (${o.source})` : ''}: ${o.error!.message}`,
+    ...o.error!.details.map((d) => `  ${d}`),
+  ])
+  const hints = [...new Set(failed.map((o) => o.error!.hint).filter(Boolean))]
+  return new PrismError(`${failed.length} of ${outcomes.length} documents failed; the others were applied`, {
+    code: failed[0]!.error!.code,
+    details,
+    hint: hints.length === 1 ? hints[0] : 'Fix the documents listed above and run the command again.',
+  })
+}
+
+/** What --json returns for a write command. */
+export function outcomesJson(outcomes: Outcome[], dryRun: DryRun): {dryRun: DryRun; items: Record<string, unknown>[]} {
+  return {
+    dryRun,
+    items: outcomes.map((o) => ({
+      kind: o.kind,
+      name: o.name,
+      source: o.source,
+      result: o.action,
+      version: o.version,
+      error: o.error && {code: o.error.code, message: o.error.message, details: o.error.details},
+    })),
+  }
+}
