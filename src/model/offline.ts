@@ -35,13 +35,16 @@ function sortProblems(problems: Problem[], sources: {file: string}[]): Problem[]
     .map((x) => x.p)
 }
 
+/** More than this many lines helps nobody; the count in the message still says how many there are. */
+const MAX_LISTED = 100
+
 function problemsError(problems: Problem[], hint: string): PrismError {
   const files = new Set(problems.map((p) => p.file))
   const count = `${problems.length} problem${problems.length === 1 ? '' : 's'}`
   return new PrismError(files.size === 1 ? `${[...files][0]}: ${count}` : `${count} in ${files.size} files`, {
     hint,
     code: 'INVALID_ARGUMENT',
-    details: problems.map(formatProblem),
+    details: problems.length > MAX_LISTED ? [...problems.slice(0, MAX_LISTED).map(formatProblem), `… and ${problems.length - MAX_LISTED} more`] : problems.map(formatProblem),
     violations: problems.map((p) => ({field: p.path ?? '', description: formatProblem(p)})),
   })
 }
