@@ -1,16 +1,17 @@
 /**
  * Server side of error reporting: a thrown PrismError becomes a gRPC status with the same code, the message as
  * status details, and a google.rpc.Status in the `grpc-status-details-bin` trailer carrying the hint
- * (google.rpc.Help is not in our contract, so the hint travels as a `prism-hint` trailer) and field violations
- * (google.rpc.BadRequest), so clients can point at the offending YAML field. Anything else is an INTERNAL error
- * whose details stay in the server log.
+ * field violations (google.rpc.BadRequest), so clients can point at the offending YAML field; for
+ * FAILED_PRECONDITION, each detail line "subject: description" becomes a google.rpc.PreconditionFailure violation.
+ * google.rpc.Help is not in our contract, so the hint travels URI-encoded in a `prism-hint` trailer. Anything else
+ * is an INTERNAL error whose details stay in the server log.
  */
 import {create, toBinary} from '@bufbuild/protobuf'
 import {anyPack} from '@bufbuild/protobuf/wkt'
 import type * as grpc from '@grpc/grpc-js'
 
 import {isPrismError} from '../errors.js'
-import {BadRequest_FieldViolationSchema, BadRequestSchema} from '../gen/google/rpc/error_details_pb.js'
+import {BadRequest_FieldViolationSchema, BadRequestSchema, PreconditionFailure_ViolationSchema, PreconditionFailureSchema} from '../gen/google/rpc/error_details_pb.js'
 import {StatusSchema} from '../gen/google/rpc/status_pb.js'
 
 /** gRPC status codes by name (the names PrismError.code uses). */
@@ -40,6 +41,12 @@ export function grpcCodeName(code: number): string {
   return NAMES[code] ?? 'UNKNOWN'
 }
 
+/**
+ * Trailers must fit the client's metadata limit (grpc-js accepts 8 KiB by default, more is a protocol error that
+ * the client sees as a failed call), so the violations carried are capped and the rest summarised.
+ */
+const DETAILS_BUDGET = 5000
+
 export const STATUS_DETAILS_KEY = 'grpc-status-details-bin'
 export const HINT_KEY = 'prism-hint'
 
@@ -57,10 +64,24 @@ export function statusMapper(grpcModule: typeof grpc, onInternal: (err: unknown)
     const metadata = new grpcModule.Metadata()
     const status = create(StatusSchema, {code, message: err.message})
     if (err.violations.length > 0) {
-      const badRequest = create(BadRequestSchema, {
-        fieldViolations: err.violations.map((v) => create(BadRequest_FieldViolationSchema, {field: v.field, description: v.description})),
-      })
+      const badRequest = create(BadRequestSchema)
+      let bytes = 0
+      for (const [i, v] of err.violations.entries()) {
+        bytes += v.field.length + v.description.length + 8
+        if (bytes > DETAILS_BUDGET) {
+          badRequest.fieldViolations.push(create(BadRequest_FieldViolationSchema, {field: '', description: `…and ${err.violations.length - i} more problems; fix these first`}))
+          break
+        }
+        badRequest.fieldViolations.push(create(BadRequest_FieldViolationSchema, {field: v.field, description: v.description}))
+      }
       status.details.push(anyPack(BadRequestSchema, badRequest))
+    }
+    if (err.code === 'FAILED_PRECONDITION' && err.details.length > 0) {
+      const violations = err.details.map((line) => {
+        const at = line.indexOf(': ')
+        return create(PreconditionFailure_ViolationSchema, {type: err.code, subject: at > 0 ? line.slice(0, at) : line, description: at > 0 ? line.slice(at + 2) : err.message})
+      })
+      status.details.push(anyPack(PreconditionFailureSchema, create(PreconditionFailureSchema, {violations})))
     }
     metadata.set(STATUS_DETAILS_KEY, Buffer.from(toBinary(StatusSchema, status)))
     if (err.hint) metadata.set(HINT_KEY, encodeURIComponent(err.hint))

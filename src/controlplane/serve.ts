@@ -1,0 +1,70 @@
+/**
+ * `prismctl admin serve`: open the store, pick the authenticator, start the server, and run until SIGTERM/SIGINT,
+ * then drain in-flight calls (bounded) and return.
+ */
+import {PrismError, usageError} from '../errors.js'
+import type {Authenticator} from './authn.js'
+import {defaultStoreUrl, openStore} from './store.js'
+
+export interface ServeOptions {
+  listen: string
+  /** Store URL; default: SQLite under the config dir. */
+  store?: string
+  auth: 'none' | 'oidc'
+  issuer?: string
+  audience?: string
+  jwksUrl?: string
+  roleMap?: string
+  /** How long SIGTERM waits for in-flight calls before cutting them off. */
+  drainMs?: number
+}
+
+export interface ServeIO {
+  /** The listening line (stdout). */
+  out(line: string): void
+  /** Warnings and lifecycle notes (stderr). */
+  warn(line: string): void
+}
+
+async function authenticatorFor(options: ServeOptions, io: ServeIO): Promise<Authenticator> {
+  if (options.auth === 'none') {
+    io.warn('WARNING: --auth none: this control plane accepts ANY caller as admin, without a token. Use it only on a trusted machine.')
+    const {anonymousAuthenticator} = await import('./authn.js')
+    return anonymousAuthenticator
+  }
+  if (!options.issuer) throw usageError('--auth oidc needs --issuer', 'e.g. --auth oidc --issuer http://localhost:5556/dex --audience prismctl')
+  const [{createJwtAuthenticator}, {parseRoleMap}] = await Promise.all([import('../jwt/verifier.js'), import('../jwt/roles.js')])
+  return createJwtAuthenticator({
+    issuer: options.issuer,
+    audience: options.audience ?? 'prismctl',
+    jwksUrl: options.jwksUrl,
+    roleMap: options.roleMap ? parseRoleMap(options.roleMap) : undefined,
+  })
+}
+
+/** Resolves once the server has stopped after a signal. */
+export async function serveControlPlane(options: ServeOptions, io: ServeIO): Promise<{address: string; store: string}> {
+  if (!/^.+:\d+$/.test(options.listen)) throw usageError(`--listen must be HOST:PORT, got "${options.listen}"`, 'e.g. --listen 127.0.0.1:8981 (port 0 picks a free port)')
+  const authenticator = await authenticatorFor(options, io)
+  const store = await openStore(options.store ?? defaultStoreUrl())
+  const {createServer} = await import('./server.js')
+  let server
+  try {
+    server = await createServer({store, authenticator, listen: options.listen, log: io.warn})
+  } catch (err) {
+    await store.close()
+    throw err
+  }
+  io.out(`control plane listening on ${server.address}`)
+  io.warn(`store: ${store.engine} ${store.location}`)
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'))
+    process.once('SIGINT', () => resolve('SIGINT'))
+  })
+  io.warn(`${signal}: draining in-flight calls`)
+  await server.shutdown(options.drainMs ?? 10_000).catch((err: unknown) => {
+    throw new PrismError(`Shutdown failed: ${(err as Error).message}`, {cause: err})
+  })
+  io.warn('control plane stopped')
+  return {address: server.address, store: store.location}
+}

@@ -1,0 +1,402 @@
+/**
+ * The control plane over real gRPC on 127.0.0.1, in-process, with a real SQLite store: behaviour of every RPC,
+ * validation, RBAC, secrets, audit, watch, health and limits.
+ */
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {fromBinary} from '@bufbuild/protobuf'
+import {anyUnpack} from '@bufbuild/protobuf/wkt'
+import * as grpc from '@grpc/grpc-js'
+import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
+
+import {createServiceClient, type ServiceClient} from '../api/grpc-service.js'
+import {PrismError} from '../errors.js'
+import {BadRequestSchema, PreconditionFailureSchema} from '../gen/google/rpc/error_details_pb.js'
+import {StatusSchema} from '../gen/google/rpc/status_pb.js'
+import {Health, HealthCheckResponse_ServingStatus} from '../gen/grpc/health/v1/health_pb.js'
+import {ApplyResult, ControlPlane, WatchEventType} from '../gen/prism/admin/v1/control_plane_pb.js'
+import type {WatchEvent} from '../gen/prism/admin/v1/control_plane_pb.js'
+import {BackendType, NamespacePhase} from '../gen/prism/admin/v1/resources_pb.js'
+import type {BackendSchema, NamespaceSchema} from '../gen/prism/admin/v1/resources_pb.js'
+import type {MessageInitShape} from '@bufbuild/protobuf'
+import type {Authenticator, Principal, Role} from './authn.js'
+import {anonymousAuthenticator} from './authn.js'
+import {crc32} from './crc32.js'
+import {createServer, type RunningServer} from './server.js'
+import {openStore} from './store.js'
+
+type Client = ServiceClient<(typeof ControlPlane)['method']>
+type NamespaceInit = MessageInitShape<typeof NamespaceSchema>
+type BackendInit = MessageInitShape<typeof BackendSchema>
+
+let dir: string
+beforeAll(() => void (dir = mkdtempSync(join(tmpdir(), 'prism-cp-'))))
+afterAll(() => rmSync(dir, {recursive: true, force: true}))
+
+/** Tokens are role names: "Bearer operator" is an operator. */
+const roleAuthenticator: Authenticator = {
+  enabled: true,
+  async authenticate(authorization) {
+    const role = /^Bearer (viewer|operator|admin|nobody)$/.exec(authorization ?? '')?.[1]
+    if (!role) throw new PrismError('unauthenticated: no valid bearer token', {code: 'UNAUTHENTICATED'})
+    const principal: Principal = {name: `${role}@example.com`, subject: role, email: `${role}@example.com`, groups: [role], roles: role === 'nobody' ? [] : [role as Role], issuer: 'https://issuer.test'}
+    return principal
+  },
+}
+
+async function start(authenticator: Authenticator = anonymousAuthenticator, maxMessageBytes?: number): Promise<RunningServer> {
+  const store = await openStore(`sqlite://${join(dir, `${Math.random().toString(36).slice(2)}.db`)}`)
+  return createServer({store, authenticator, listen: '127.0.0.1:0', maxMessageBytes, log: () => {}})
+}
+
+function clientFor(server: RunningServer, token?: string): Client {
+  return createServiceClient(grpc, ControlPlane, {
+    endpoint: server.address,
+    credentials: grpc.credentials.createInsecure(),
+    metadata: () => (token ? {authorization: `Bearer ${token}`} : {}),
+  })
+}
+
+interface Failure {
+  code: string
+  message: string
+  violations: {field: string; description: string}[]
+  preconditions: string[]
+}
+
+async function failure(promise: Promise<unknown>): Promise<Failure> {
+  try {
+    await promise
+  } catch (err) {
+    const e = err as grpc.ServiceError
+    const raw = e.metadata?.get('grpc-status-details-bin')[0] as Buffer | undefined
+    const status = raw ? fromBinary(StatusSchema, raw) : undefined
+    const violations: Failure['violations'] = []
+    const preconditions: string[] = []
+    for (const any of status?.details ?? []) {
+      const bad = anyUnpack(any, BadRequestSchema)
+      if (bad) violations.push(...bad.fieldViolations.map((v) => ({field: v.field, description: v.description})))
+      const pre = anyUnpack(any, PreconditionFailureSchema)
+      if (pre) preconditions.push(...pre.violations.map((v) => v.subject))
+    }
+    return {code: grpc.status[e.code]!, message: e.details, violations, preconditions}
+  }
+  throw new Error('expected the call to fail')
+}
+
+const redis = (name: string, extra: Partial<BackendInit> = {}): BackendInit => ({name, type: BackendType.REDIS, config: {case: 'redis', value: {address: `${name}:6379`}}, ...extra})
+const nats = (name: string): BackendInit => ({name, type: BackendType.NATS, config: {case: 'nats', value: {url: `nats://${name}:4222`}}})
+
+const kvNamespace = (name: string, extra: Partial<NamespaceInit> = {}): NamespaceInit => ({
+  name,
+  team: 'payments',
+  patterns: [{name: 'cache', type: 'keyvalue', requires: [{slot: 'kv-store', target: {case: 'backendType', value: BackendType.REDIS}}]}],
+  ...extra,
+})
+
+describe('control plane server', () => {
+  let server: RunningServer
+  let client: Client
+  beforeEach(async () => {
+    server = await start()
+    client = clientFor(server)
+  })
+  afterEach(async () => {
+    client.close()
+    await server.shutdown(1000)
+  })
+
+  it('creates a namespace with server status: meta, partition, phase, resolved bindings', async () => {
+    await client.registerBackend({backend: redis('redis-b')})
+    await client.registerBackend({backend: redis('redis-a')})
+    const {namespace} = await client.createNamespace({namespace: kvNamespace('orders')})
+    const status = namespace!.status!
+    expect(status.meta).toMatchObject({version: 1n, createdBy: 'anonymous', updatedBy: 'anonymous'})
+    expect(status.partition).toBe(crc32('orders') % 256)
+    expect(status.phase).toBe(NamespacePhase.PENDING)
+    expect(status.patterns).toHaveLength(1)
+    expect(status.patterns[0]).toMatchObject({name: 'cache', type: 'keyvalue', version: '1.1.0'})
+    expect(status.patterns[0]!.bindings[0]).toMatchObject({
+      slot: 'kv-store',
+      direction: 'requires',
+      backend: 'redis-a',
+      backendType: BackendType.REDIS,
+      chosen: true,
+      connection: 'redis://redis-a:6379/0',
+      credentialsPath: 'vault://secret/data/prism/orders/kv-store',
+      interfaces: ['keyvalue_basic'],
+    })
+    expect((await failure(client.createNamespace({namespace: kvNamespace('orders')}))).code).toBe('ALREADY_EXISTS')
+    const got = await client.getNamespace({name: 'orders'})
+    expect(got.status?.meta?.version).toBe(1n)
+    expect((await failure(client.getNamespace({name: 'missing-ns'}))).code).toBe('NOT_FOUND')
+  })
+
+  it('applies: CREATED, UNCHANGED (status ignored), CONFIGURED, and compare-and-set', async () => {
+    await client.registerBackend({backend: redis('redis-a')})
+    const first = await client.applyNamespace({namespace: kvNamespace('orders')})
+    expect(first.result).toBe(ApplyResult.CREATED)
+    // what `get -o yaml` returns, status included, applies back unchanged
+    const again = await client.applyNamespace({namespace: await client.getNamespace({name: 'orders'})})
+    expect(again.result).toBe(ApplyResult.UNCHANGED)
+    expect(again.namespace?.status?.meta?.version).toBe(1n)
+    const changed = await client.applyNamespace({namespace: kvNamespace('orders', {description: 'orders cache'}), expectedVersion: 1n})
+    expect(changed.result).toBe(ApplyResult.CONFIGURED)
+    expect(changed.namespace?.status?.meta?.version).toBe(2n)
+    const stale = await failure(client.applyNamespace({namespace: kvNamespace('orders', {description: 'lost update'}), expectedVersion: 1n}))
+    expect(stale.code).toBe('ABORTED')
+    expect(stale.message).toMatch(/expected version 1, the stored version is 2; nothing was written/)
+    expect((await client.getNamespace({name: 'orders'})).description).toBe('orders cache')
+  })
+
+  it('dry runs return what would be stored and store nothing', async () => {
+    await client.registerBackend({backend: redis('redis-a')})
+    const dry = await client.createNamespace({namespace: kvNamespace('orders'), dryRun: true})
+    expect(dry.namespace?.status?.patterns[0]?.bindings[0]?.backend).toBe('redis-a')
+    expect((await failure(client.getNamespace({name: 'orders'}))).code).toBe('NOT_FOUND')
+    expect((await client.registerBackend({backend: redis('redis-z'), dryRun: true})).backend?.status?.meta?.version).toBe(1n)
+    expect((await failure(client.getBackend({name: 'redis-z'}))).code).toBe('NOT_FOUND')
+    expect((await client.listAuditEvents({})).events.map((e) => e.resourceName)).toEqual(['redis-a'])
+  })
+
+  it('reports every violation at once, as google.rpc.BadRequest field violations', async () => {
+    await client.registerBackend({backend: nats('nats-a')})
+    const bad = await failure(
+      client.createNamespace({
+        namespace: {
+          name: 'orders',
+          team: 'payments',
+          patterns: [
+            {name: 'one', type: 'keyvalue', requires: [{slot: 'kv-store', target: {case: 'backend', value: 'nats-a'}}]},
+            {name: 'two', type: 'no-such-pattern'},
+            {name: 'three', type: 'keyvalue', version: '9.9.9'},
+            {name: 'four', type: 'queue', requires: [{slot: 'message-queue', target: {case: 'backend', value: 'ghost-backend'}}]},
+            {name: 'five', type: 'pubsub', requires: [{slot: 'message-bus', target: {case: 'backendType', value: BackendType.KAFKA}}, {slot: 'extra-slot', target: {case: 'backend', value: 'nats-a'}}]},
+            {name: 'six', type: 'producer'},
+          ],
+        },
+      }),
+    )
+    expect(bad.code).toBe('INVALID_ARGUMENT')
+    const fields = bad.violations.map((v) => v.field)
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        'patterns[0].requires[0].backend',
+        'patterns[1].type',
+        'patterns[2].version',
+        'patterns[3].requires[0].backend',
+        'patterns[4].requires[0].backendType',
+        'patterns[4].requires[1].slot',
+        'patterns[5].requires',
+      ]),
+    )
+    expect(bad.violations.find((v) => v.field === 'patterns[0].requires[0].backend')?.description).toMatch(/nats-a.*keyvalue_basic/)
+    expect(bad.violations.find((v) => v.field === 'patterns[3].requires[0].backend')?.description).toMatch(/ghost-backend.*not registered/)
+    const audit = await client.listAuditEvents({resourceName: 'orders'})
+    expect(audit.events.map((e) => e.outcome)).toEqual(['INVALID_ARGUMENT'])
+  })
+
+  it('lists with pagination and filters', async () => {
+    await client.registerBackend({backend: redis('redis-a')})
+    for (const [i, name] of ['ns-c', 'ns-a', 'ns-e', 'ns-b', 'ns-d'].entries()) {
+      await client.createNamespace({namespace: kvNamespace(name, {team: i % 2 ? 'search' : 'payments', labels: {env: i < 3 ? 'prod' : 'dev'}})})
+    }
+    const seen: string[] = []
+    let pageToken = ''
+    do {
+      const page = await client.listNamespaces({pageSize: 2, pageToken})
+      expect(page.namespaces.length).toBeLessThanOrEqual(2)
+      seen.push(...page.namespaces.map((n) => n.name))
+      pageToken = page.nextPageToken
+    } while (pageToken)
+    expect(seen).toEqual(['ns-a', 'ns-b', 'ns-c', 'ns-d', 'ns-e'])
+    expect((await client.listNamespaces({team: 'search'})).namespaces.map((n) => n.name)).toEqual(['ns-a', 'ns-b'])
+    expect((await client.listNamespaces({labels: {env: 'prod'}, team: 'payments'})).namespaces.map((n) => n.name)).toEqual(['ns-c', 'ns-e'])
+    expect((await failure(client.listNamespaces({pageToken: 'not a token!'}))).code).toBe('INVALID_ARGUMENT')
+
+    await client.registerBackend({backend: nats('nats-a')})
+    expect((await client.listBackends({type: BackendType.NATS})).backends.map((b) => b.name)).toEqual(['nats-a'])
+    expect((await client.listBackends({})).backends.map((b) => b.name)).toEqual(['nats-a', 'redis-a'])
+  })
+
+  it('manages backends: register, update, apply, delete guarded by bindings unless forced', async () => {
+    await client.registerBackend({backend: redis('redis-a')})
+    expect((await failure(client.registerBackend({backend: redis('redis-a')}))).code).toBe('ALREADY_EXISTS')
+    expect((await failure(client.updateBackend({backend: redis('redis-x')}))).code).toBe('NOT_FOUND')
+    const updated = await client.updateBackend({backend: redis('redis-a', {description: 'primary'}), expectedVersion: 1n})
+    expect(updated.backend?.status?.meta?.version).toBe(2n)
+    expect((await failure(client.updateBackend({backend: redis('redis-a'), expectedVersion: 1n}))).code).toBe('ABORTED')
+    expect((await client.applyBackend({backend: redis('redis-a', {description: 'primary'})})).result).toBe(ApplyResult.UNCHANGED)
+    expect((await client.applyBackend({backend: redis('redis-b')})).result).toBe(ApplyResult.CREATED)
+
+    await client.createNamespace({namespace: kvNamespace('orders', {patterns: [{name: 'kvstore', type: 'keyvalue', requires: [{slot: 'kv-store', target: {case: 'backend', value: 'redis-a'}}]}]})})
+    const refused = await failure(client.deleteBackend({name: 'redis-a'}))
+    expect(refused.code).toBe('FAILED_PRECONDITION')
+    expect(refused.message).toContain('orders')
+    expect(refused.preconditions).toEqual(['namespace/orders'])
+    expect((await client.getBackend({name: 'redis-a'})).name).toBe('redis-a')
+    expect((await client.deleteBackend({name: 'redis-a', force: true})).backend?.name).toBe('redis-a')
+    expect((await failure(client.getBackend({name: 'redis-a'}))).code).toBe('NOT_FOUND')
+    expect((await client.deleteNamespace({name: 'orders'})).namespace?.name).toBe('orders')
+    expect((await failure(client.deleteNamespace({name: 'orders'}))).code).toBe('NOT_FOUND')
+  })
+
+  it('never returns static secrets, and REDACTED on write keeps the stored value', async () => {
+    await client.registerBackend({backend: redis('redis-a', {credentials: {source: {case: 'static', value: {username: 'svc', password: 's3cret-pw'}}}})})
+    const got = await client.getBackend({name: 'redis-a'})
+    expect(got.credentials?.source).toEqual({case: 'static', value: expect.objectContaining({username: 'svc', password: 'REDACTED'})})
+    expect((await client.applyBackend({backend: got})).result).toBe(ApplyResult.UNCHANGED)
+    expect((await client.applyBackend({backend: {...got, description: 'x'}})).result).toBe(ApplyResult.CONFIGURED)
+    const fresh = await failure(client.registerBackend({backend: redis('redis-b', {credentials: {source: {case: 'static', value: {password: 'REDACTED'}}}})}))
+    expect(fresh.violations.map((v) => v.field)).toEqual(['credentials.static.password'])
+
+    const ns = kvNamespace('orders', {patterns: [{name: 'kvstore', type: 'keyvalue', requires: [{slot: 'kv-store', target: {case: 'backend', value: 'redis-a'}, credentials: {source: {case: 'static', value: {token: 'tok-123'}}}}]}]})
+    await client.createNamespace({namespace: ns})
+    const stored = await client.getNamespace({name: 'orders'})
+    expect(JSON.stringify(stored.patterns, (_k, v) => (typeof v === 'bigint' ? String(v) : v))).not.toContain('tok-123')
+    expect((await client.applyNamespace({namespace: stored})).result).toBe(ApplyResult.UNCHANGED)
+    const listed = await client.listBackends({})
+    expect(JSON.stringify(listed.backends.map((b) => b.credentials))).not.toContain('s3cret-pw')
+    const audit = await client.listAuditEvents({})
+    expect(JSON.stringify(audit.events.map((e) => e.message))).not.toMatch(/s3cret-pw|tok-123/)
+  })
+
+  it('keeps an audit log of writes and failed attempts, newest first, paginated', async () => {
+    await client.registerBackend({backend: redis('redis-a')})
+    await client.createNamespace({namespace: kvNamespace('orders')})
+    await failure(client.createNamespace({namespace: kvNamespace('orders')}))
+    await client.deleteNamespace({name: 'orders'})
+    const first = await client.listAuditEvents({pageSize: 2})
+    const second = await client.listAuditEvents({pageSize: 2, pageToken: first.nextPageToken})
+    const events = [...first.events, ...second.events]
+    expect(events.map((e) => [e.action, e.resourceName, e.outcome])).toEqual([
+      ['DeleteNamespace', 'orders', 'OK'],
+      ['CreateNamespace', 'orders', 'ALREADY_EXISTS'],
+      ['CreateNamespace', 'orders', 'OK'],
+      ['RegisterBackend', 'redis-a', 'OK'],
+    ])
+    expect(second.nextPageToken).toBe('')
+    expect(events[0]).toMatchObject({principal: 'anonymous', resourceKind: 'Namespace'})
+    expect(events[0]!.time!.seconds).toBeGreaterThan(0n)
+    expect((await client.listAuditEvents({resourceName: 'redis-a'})).events).toHaveLength(1)
+  })
+
+  it('watch: current resources, SYNCED, then live changes; ends when the server stops', async () => {
+    await client.registerBackend({backend: redis('redis-a', {credentials: {source: {case: 'static', value: {password: 'pw-watch'}}}})})
+    await client.createNamespace({namespace: kvNamespace('orders')})
+    const stream = client.watch({proxyId: 'test'})
+    const events: WatchEvent[] = []
+    const iterator = stream[Symbol.asyncIterator]()
+    const next = async () => {
+      const r = await iterator.next()
+      if (r.done) throw new Error('stream ended')
+      events.push(r.value)
+      return r.value
+    }
+    expect((await next()).resource).toMatchObject({case: 'backend', value: {name: 'redis-a'}})
+    expect((await next()).resource).toMatchObject({case: 'namespace', value: {name: 'orders'}})
+    expect((await next()).type).toBe(WatchEventType.SYNCED)
+    await client.createNamespace({namespace: kvNamespace('carts')})
+    expect(await next()).toMatchObject({type: WatchEventType.UPSERT, resource: {case: 'namespace', value: {name: 'carts'}}})
+    await client.deleteNamespace({name: 'carts'})
+    expect(await next()).toMatchObject({type: WatchEventType.DELETE, resource: {case: 'namespace', value: {name: 'carts'}}})
+    expect(JSON.stringify(events.map((e) => e.resource.value?.name))).toBeTruthy()
+    expect(events.some((e) => JSON.stringify(e, (_k, v) => (typeof v === 'bigint' ? String(v) : v)).includes('pw-watch'))).toBe(false)
+    await server.shutdown(1000)
+    expect((await iterator.next()).done).toBe(true)
+  })
+
+  it('serves grpc.health.v1 Check and Watch', async () => {
+    const health = createServiceClient(grpc, Health, {endpoint: server.address, credentials: grpc.credentials.createInsecure()})
+    try {
+      expect((await health.check({service: ''})).status).toBe(HealthCheckResponse_ServingStatus.SERVING)
+      expect((await health.check({service: 'prism.admin.v1.ControlPlane'})).status).toBe(HealthCheckResponse_ServingStatus.SERVING)
+      expect((await failure(health.check({service: 'nope.Service'}))).code).toBe('NOT_FOUND')
+      const stream = health.watch({service: ''})[Symbol.asyncIterator]()
+      expect((await stream.next()).value?.status).toBe(HealthCheckResponse_ServingStatus.SERVING)
+      const shutdown = server.shutdown(1000)
+      expect((await stream.next()).value?.status).toBe(HealthCheckResponse_ServingStatus.NOT_SERVING)
+      await shutdown
+    } finally {
+      health.close()
+    }
+  })
+
+  it('echoes and says who the caller is', async () => {
+    expect((await client.echo({message: 'ping'})).message).toBe('ping')
+    expect(await client.whoAmI({})).toMatchObject({principal: 'anonymous', roles: ['admin'], authEnabled: false})
+  })
+
+  it('refuses oversized requests and limits with clear errors', async () => {
+    const big = await failure(client.createNamespace({namespace: kvNamespace('orders', {description: 'x'.repeat(1_100_000)})}))
+    expect(big.code).toBe('RESOURCE_EXHAUSTED')
+    expect(big.message).toMatch(/larger than max/i)
+
+    const labels = Object.fromEntries(Array.from({length: 65}, (_, i) => [`k${i}`, 'v']))
+    const many = await failure(
+      client.createNamespace({
+        namespace: kvNamespace('orders', {
+          labels: {...labels, ['k'.repeat(64)]: 'v', long: 'v'.repeat(257)},
+          description: 'd'.repeat(1025),
+          patterns: Array.from({length: 33}, (_, i) => ({name: `p${i}xx`, type: 'keyvalue', requires: Array.from({length: 17}, (_, j) => ({slot: `kv${j}-store`}))})),
+        }),
+      }),
+    )
+    expect(many.code).toBe('INVALID_ARGUMENT')
+    const byField = new Map(many.violations.map((v) => [v.field, v.description]))
+    expect(byField.get('labels')).toMatch(/at most 64 entries/)
+    expect(byField.get('description')).toMatch(/at most 1024 characters/)
+    expect(byField.get('patterns')).toMatch(/at most 32 patterns/)
+    expect(byField.get('patterns[0].requires')).toBeDefined()
+    expect([...byField.values()].some((d) => /at most 16 bindings/.test(d))).toBe(true)
+  })
+})
+
+describe('control plane RBAC', () => {
+  let server: RunningServer
+  beforeAll(async () => {
+    server = await start(roleAuthenticator)
+  })
+  afterAll(() => server.shutdown(1000))
+
+  it('needs a token, and the right role for each RPC', async () => {
+    const anonymous = clientFor(server)
+    const viewer = clientFor(server, 'viewer')
+    const operator = clientFor(server, 'operator')
+    const admin = clientFor(server, 'admin')
+    const nobody = clientFor(server, 'nobody')
+    try {
+      expect((await failure(anonymous.listNamespaces({}))).code).toBe('UNAUTHENTICATED')
+      expect((await failure(anonymous.echo({}))).code).toBe('UNAUTHENTICATED')
+      expect((await failure(nobody.getNamespace({name: 'orders'}))).code).toBe('PERMISSION_DENIED')
+
+      expect((await viewer.listNamespaces({})).namespaces).toEqual([])
+      expect((await viewer.echo({message: 'hi'})).message).toBe('hi')
+      expect(await viewer.whoAmI({})).toMatchObject({principal: 'viewer@example.com', roles: ['viewer'], authEnabled: true, issuer: 'https://issuer.test'})
+      const denied = await failure(viewer.registerBackend({backend: redis('redis-a')}))
+      expect(denied).toMatchObject({code: 'PERMISSION_DENIED'})
+      expect(denied.message).toMatch(/needs the operator role/)
+
+      await operator.registerBackend({backend: redis('redis-a')})
+      await operator.applyNamespace({namespace: kvNamespace('orders')})
+      expect((await failure(operator.deleteNamespace({name: 'orders'}))).message).toMatch(/needs the admin role/)
+      expect((await failure(operator.listAuditEvents({}))).code).toBe('PERMISSION_DENIED')
+
+      await admin.deleteNamespace({name: 'orders'})
+      const audit = await admin.listAuditEvents({})
+      expect(audit.events.map((e) => [e.principal, e.action, e.outcome])).toEqual([
+        ['admin@example.com', 'DeleteNamespace', 'OK'],
+        ['operator@example.com', 'DeleteNamespace', 'PERMISSION_DENIED'],
+        ['operator@example.com', 'ApplyNamespace', 'OK'],
+        ['operator@example.com', 'RegisterBackend', 'OK'],
+        ['viewer@example.com', 'RegisterBackend', 'PERMISSION_DENIED'],
+      ])
+      const ns = await admin.getNamespace({name: 'orders'}).catch(() => undefined)
+      expect(ns).toBeUndefined()
+    } finally {
+      for (const c of [anonymous, viewer, operator, admin, nobody]) c.close()
+    }
+  })
+})

@@ -1,0 +1,233 @@
+/**
+ * The control plane as a gRPC server, startable in-process (tests, benchmarks) or by `prismctl admin serve`:
+ * ControlPlane (authentication, RBAC, then ControlPlaneService) and the standard grpc.health.v1 service.
+ */
+import type * as grpc from '@grpc/grpc-js'
+import {create} from '@bufbuild/protobuf'
+
+import {statusMapper} from '../api/grpc-status.js'
+import {addService, type ServiceHandlers} from '../api/grpc-service.js'
+import {isPrismError, PrismError} from '../errors.js'
+import {ControlPlane, WatchEventSchema, WatchEventType} from '../gen/prism/admin/v1/control_plane_pb.js'
+import type {WatchEvent} from '../gen/prism/admin/v1/control_plane_pb.js'
+import {Health, HealthCheckResponse_ServingStatus, HealthCheckResponseSchema} from '../gen/grpc/health/v1/health_pb.js'
+import {requireRole, type Authenticator, type Principal, type Role} from './authn.js'
+import {LIMITS} from './limits.js'
+import {ControlPlaneService} from './service.js'
+import type {Kind, Store} from './store.js'
+
+export interface ServerOptions {
+  store: Store
+  authenticator: Authenticator
+  /** host:port; port 0 picks a free one. */
+  listen: string
+  maxMessageBytes?: number
+  /** Unexpected errors (already reduced to INTERNAL for the client). */
+  log?: (line: string) => void
+}
+
+export interface RunningServer {
+  /** host:port actually bound. */
+  address: string
+  port: number
+  service: ControlPlaneService
+  /** Stops accepting calls, ends watches, waits up to graceMs for in-flight calls, then forces; closes the store. */
+  shutdown(graceMs?: number): Promise<void>
+}
+
+const SERVICE_NAME = ControlPlane.typeName
+
+export async function createServer(options: ServerOptions): Promise<RunningServer> {
+  const grpcModule = await import('@grpc/grpc-js')
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`))
+  const service = new ControlPlaneService({store: options.store})
+  const server = new grpcModule.Server({
+    'grpc.max_receive_message_length': options.maxMessageBytes ?? LIMITS.maxMessageBytes,
+    'grpc.max_send_message_length': 64 * 1024 * 1024,
+  })
+  let stopping = false
+  const toStatus = statusMapper(grpcModule, (err) => log(`internal error: ${(err as Error)?.stack ?? String(err)}`))
+
+  async function authorize(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, role: Role, action: string): Promise<Principal> {
+    const header = call.metadata.get('authorization')[0]
+    const principal = await options.authenticator.authenticate(typeof header === 'string' ? header : header?.toString())
+    requireRole(principal, role, action)
+    return principal
+  }
+
+  /** A write: authorized, and audited when refused for lack of a role. */
+  async function authorizeWrite(call: grpc.ServerUnaryCall<unknown, unknown>, role: Role, action: string, kind: Kind, name: string): Promise<Principal> {
+    const header = call.metadata.get('authorization')[0]
+    const principal = await options.authenticator.authenticate(typeof header === 'string' ? header : header?.toString())
+    try {
+      requireRole(principal, role, action)
+    } catch (err) {
+      if (isPrismError(err)) await service.auditRefusal(principal, action, kind, name, err).catch(() => {})
+      throw err
+    }
+    return principal
+  }
+
+  const handlers: ServiceHandlers<(typeof ControlPlane)['method']> = {
+    createNamespace: async (req, call) => {
+      const principal = await authorizeWrite(call, 'operator', 'CreateNamespace', 'namespace', req.namespace?.name ?? '')
+      return {namespace: await service.createNamespace(principal, req.namespace, req.dryRun)}
+    },
+    applyNamespace: async (req, call) => {
+      const principal = await authorizeWrite(call, 'operator', 'ApplyNamespace', 'namespace', req.namespace?.name ?? '')
+      return service.applyNamespace(principal, req)
+    },
+    getNamespace: async (req, call) => {
+      await authorize(call, 'viewer', 'GetNamespace')
+      return service.getNamespace(req.name)
+    },
+    listNamespaces: async (req, call) => {
+      await authorize(call, 'viewer', 'ListNamespaces')
+      return service.listNamespaces(req)
+    },
+    deleteNamespace: async (req, call) => {
+      const principal = await authorizeWrite(call, 'admin', 'DeleteNamespace', 'namespace', req.name)
+      return {namespace: await service.deleteNamespace(principal, req)}
+    },
+    registerBackend: async (req, call) => {
+      const principal = await authorizeWrite(call, 'operator', 'RegisterBackend', 'backend', req.backend?.name ?? '')
+      return {backend: await service.registerBackend(principal, req.backend, req.dryRun)}
+    },
+    updateBackend: async (req, call) => {
+      const principal = await authorizeWrite(call, 'operator', 'UpdateBackend', 'backend', req.backend?.name ?? '')
+      return {backend: await service.updateBackend(principal, req)}
+    },
+    applyBackend: async (req, call) => {
+      const principal = await authorizeWrite(call, 'operator', 'ApplyBackend', 'backend', req.backend?.name ?? '')
+      return service.applyBackend(principal, req)
+    },
+    getBackend: async (req, call) => {
+      await authorize(call, 'viewer', 'GetBackend')
+      return service.getBackend(req.name)
+    },
+    listBackends: async (req, call) => {
+      await authorize(call, 'viewer', 'ListBackends')
+      return service.listBackends(req)
+    },
+    deleteBackend: async (req, call) => {
+      const principal = await authorizeWrite(call, 'admin', 'DeleteBackend', 'backend', req.name)
+      return {backend: await service.deleteBackend(principal, req)}
+    },
+    whoAmI: async (_req, call) => {
+      const p = await authorize(call, 'viewer', 'WhoAmI')
+      return {principal: p.name, subject: p.subject, email: p.email ?? '', groups: p.groups, roles: p.roles, issuer: p.issuer ?? '', authEnabled: options.authenticator.enabled}
+    },
+    listAuditEvents: async (req, call) => {
+      await authorize(call, 'admin', 'ListAuditEvents')
+      return service.listAuditEvents(req)
+    },
+    echo: async (req, call) => {
+      await authorize(call, 'viewer', 'Echo')
+      return {message: req.message}
+    },
+    watch: async (_req, call) => {
+      await authorize(call, 'viewer', 'Watch')
+      await streamWatch(service, call, () => stopping)
+    },
+  }
+  addService(server, ControlPlane, handlers, toStatus)
+
+  const healthWatchers = new Set<() => void>()
+  const servingStatus = (name: string) =>
+    name === '' || name === SERVICE_NAME
+      ? stopping
+        ? HealthCheckResponse_ServingStatus.NOT_SERVING
+        : HealthCheckResponse_ServingStatus.SERVING
+      : HealthCheckResponse_ServingStatus.SERVICE_UNKNOWN
+  addService(
+    server,
+    Health,
+    {
+      check: async (req) => {
+        const status = servingStatus(req.service)
+        if (status === HealthCheckResponse_ServingStatus.SERVICE_UNKNOWN) throw new PrismError(`unknown service ${req.service}`, {code: 'NOT_FOUND'})
+        return {status}
+      },
+      watch: async (req, call) => {
+        call.write(create(HealthCheckResponseSchema, {status: servingStatus(req.service)}))
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            healthWatchers.delete(stop)
+            resolve()
+          }
+          const stop = () => {
+            call.write(create(HealthCheckResponseSchema, {status: servingStatus(req.service)}))
+            done()
+          }
+          healthWatchers.add(stop)
+          call.on('cancelled', done)
+        })
+      },
+    },
+    toStatus,
+  )
+
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(options.listen, grpcModule.ServerCredentials.createInsecure(), (err, bound) => {
+      if (err) {
+        reject(new PrismError(`Cannot listen on ${options.listen}: ${err.message}`, {code: 'UNAVAILABLE', hint: 'Pick a free port with --listen HOST:PORT (port 0 picks one).'}))
+      } else resolve(bound)
+    })
+  })
+  const host = options.listen.slice(0, options.listen.lastIndexOf(':'))
+
+  return {
+    address: `${host}:${port}`,
+    port,
+    service,
+    async shutdown(graceMs = 10_000) {
+      if (stopping) return
+      stopping = true
+      for (const stop of [...healthWatchers]) stop()
+      service.events.emit('close')
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown()
+          resolve()
+        }, graceMs)
+        server.tryShutdown(() => {
+          clearTimeout(timer)
+          resolve()
+        })
+      })
+      await options.store.close()
+    },
+  }
+}
+
+/**
+ * Watch: subscribe first (buffering), send the snapshot, SYNCED, then the buffered and live changes, so nothing
+ * that happens during the snapshot is missed (a change may arrive twice; UPSERTs are idempotent).
+ */
+async function streamWatch(service: ControlPlaneService, call: grpc.ServerWritableStream<unknown, unknown>, stopping: () => boolean): Promise<void> {
+  const buffered: WatchEvent[] = []
+  let synced = false
+  let finish: () => void = () => {}
+  const ended = new Promise<void>((resolve) => (finish = resolve))
+  const onChange = (event: WatchEvent) => {
+    if (synced) call.write(event)
+    else buffered.push(event)
+  }
+  service.events.on('change', onChange)
+  service.events.once('close', finish)
+  call.once('cancelled', finish)
+  try {
+    if (stopping()) return
+    for await (const event of service.snapshot()) {
+      if (call.cancelled) return
+      call.write(event)
+    }
+    call.write(create(WatchEventSchema, {type: WatchEventType.SYNCED}))
+    synced = true
+    for (const event of buffered.splice(0)) call.write(event)
+    await ended
+  } finally {
+    service.events.off('change', onChange)
+    service.events.off('close', finish)
+  }
+}

@@ -1,0 +1,422 @@
+/**
+ * The control plane's behaviour, independent of gRPC: validation (layers 1–4), compare-and-set writes, secrets
+ * redaction, the audit trail and change events for Watch. server.ts maps RPCs onto it after authentication and RBAC.
+ *
+ * Audit policy: every committed write is audited in its own transaction; every failed write attempt (validation,
+ * conflict, permission, …) is audited with the gRPC code name as outcome. Dry runs and applies that change nothing
+ * (UNCHANGED) write nothing, so they are not audited.
+ */
+import {EventEmitter} from 'node:events'
+
+import {clone, create, equals, fromBinary, toBinary} from '@bufbuild/protobuf'
+import {timestampFromDate} from '@bufbuild/protobuf/wkt'
+
+import {isPrismError, PrismError} from '../errors.js'
+import type {FieldViolation} from '../errors.js'
+import {ApplyResult, AuditEventSchema, WatchEventSchema, WatchEventType} from '../gen/prism/admin/v1/control_plane_pb.js'
+import type {
+  ApplyBackendRequest,
+  ApplyNamespaceRequest,
+  AuditEvent,
+  DeleteBackendRequest,
+  DeleteNamespaceRequest,
+  ListAuditEventsRequest,
+  ListBackendsRequest,
+  ListNamespacesRequest,
+  WatchEvent,
+} from '../gen/prism/admin/v1/control_plane_pb.js'
+import {BackendSchema, BackendStatusSchema, BackendType, NamespacePhase, NamespaceSchema, NamespaceStatusSchema, ResourceMetaSchema} from '../gen/prism/admin/v1/resources_pb.js'
+import type {Backend, Namespace, ResourceMeta} from '../gen/prism/admin/v1/resources_pb.js'
+import {validateBackend, validateNamespace} from '../model/validate.js'
+import type {Principal} from './authn.js'
+import {partitionOf} from './crc32.js'
+import {backendLimitViolations, checkName, namespaceLimitViolations} from './limits.js'
+import {resolveNamespace, type BackendCatalog} from './resolve.js'
+import {redactBackend, redactNamespace, restoreBackendSecrets, restoreNamespaceSecrets} from './secrets.js'
+import type {AuditRecord, Kind, Store} from './store.js'
+
+const DEFAULT_PAGE_SIZE = 100
+const MAX_PAGE_SIZE = 1000
+/** Writes without expected_version retry this often when another writer got in between. */
+const MAX_ATTEMPTS = 5
+
+type WriteMode = 'create' | 'update' | 'apply'
+
+const KIND_LABEL: Record<Kind, 'Namespace' | 'Backend'> = {namespace: 'Namespace', backend: 'Backend'}
+
+function invalid(what: string, violations: FieldViolation[]): PrismError {
+  const seen = new Set<string>()
+  const unique = violations.filter((v) => (seen.has(v.field) ? false : (seen.add(v.field), true)))
+  return new PrismError(`${what} is invalid (${unique.length} problem${unique.length === 1 ? '' : 's'})`, {
+    code: 'INVALID_ARGUMENT',
+    violations: unique,
+    details: unique.map((v) => `${v.field}: ${v.description}`),
+    hint: 'Fix the fields listed and submit again.',
+  })
+}
+
+function conflict(kind: Kind, name: string, expected: number, actual: number): PrismError {
+  const now = actual === 0 ? 'it no longer exists' : `the stored version is ${actual}`
+  return new PrismError(`${KIND_LABEL[kind]} ${name} was changed by someone else: you expected version ${expected}, ${now}; nothing was written`, {
+    code: 'ABORTED',
+    hint: `Re-read it (prismctl ${kind} get ${name} -o yaml), redo your change on the current version, and submit again.`,
+  })
+}
+
+function notFound(kind: Kind, name: string): PrismError {
+  return new PrismError(`${KIND_LABEL[kind]} ${name} does not exist`, {code: 'NOT_FOUND', hint: `List what exists with: prismctl ${kind} list`})
+}
+
+function alreadyExists(kind: Kind, name: string): PrismError {
+  return new PrismError(`${KIND_LABEL[kind]} ${name} already exists`, {
+    code: 'ALREADY_EXISTS',
+    hint: kind === 'namespace' ? 'Use prismctl namespace apply to update it.' : 'Use prismctl backend update (or apply) to change it.',
+  })
+}
+
+function pageSize(requested: number): number {
+  if (requested < 0) throw invalid('the request', [{field: 'pageSize', description: 'must not be negative'}])
+  return Math.min(requested || DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+}
+
+const encodeToken = (value: string) => Buffer.from(value, 'utf8').toString('base64url')
+
+function decodeToken(token: string, valid: RegExp): string | undefined {
+  if (!token) return undefined
+  const value = Buffer.from(token, 'base64url').toString('utf8')
+  if (!valid.test(value)) throw invalid('the request', [{field: 'pageToken', description: 'is not a token this server issued; pass the nextPageToken of the previous page'}])
+  return value
+}
+
+const NAME_TOKEN = /^[a-z][a-z0-9-]{0,62}$/
+const ID_TOKEN = /^[1-9][0-9]{0,17}$/
+
+function nextMeta(previous: ResourceMeta | undefined, principal: Principal, now: Date): ResourceMeta {
+  const at = timestampFromDate(now)
+  return create(ResourceMetaSchema, {
+    version: (previous?.version ?? 0n) + 1n,
+    createdAt: previous?.createdAt ?? at,
+    createdBy: previous?.createdBy ?? principal.name,
+    updatedAt: at,
+    updatedBy: principal.name,
+  })
+}
+
+/** Specs compare without status (server-assigned). */
+const sameNamespaceSpec = (a: Namespace, b: Namespace) => equals(NamespaceSchema, {...a, status: undefined}, {...b, status: undefined})
+const sameBackendSpec = (a: Backend, b: Backend) => equals(BackendSchema, {...a, status: undefined}, {...b, status: undefined})
+
+export interface ServiceOptions {
+  store: Store
+  now?: () => Date
+}
+
+export class ControlPlaneService {
+  /** 'change' (WatchEvent with redacted resources) after every commit; 'close' when the server stops. */
+  readonly events = new EventEmitter()
+  private readonly store: Store
+  private readonly now: () => Date
+
+  constructor(options: ServiceOptions) {
+    this.store = options.store
+    this.now = options.now ?? (() => new Date())
+    this.events.setMaxListeners(0)
+  }
+
+  // --- reads -------------------------------------------------------------------------------------------------
+
+  async getNamespace(name: string): Promise<Namespace> {
+    const row = await this.store.get('namespace', name)
+    if (!row) throw notFound('namespace', name)
+    return redactNamespace(fromBinary(NamespaceSchema, row.data))
+  }
+
+  async getBackend(name: string): Promise<Backend> {
+    const row = await this.store.get('backend', name)
+    if (!row) throw notFound('backend', name)
+    return redactBackend(fromBinary(BackendSchema, row.data))
+  }
+
+  async listNamespaces(req: ListNamespacesRequest): Promise<{namespaces: Namespace[]; nextPageToken: string}> {
+    const limit = pageSize(req.pageSize)
+    const rows = await this.store.list('namespace', {limit: limit + 1, after: decodeToken(req.pageToken, NAME_TOKEN), team: req.team || undefined, labels: req.labels})
+    const page = rows.slice(0, limit)
+    return {
+      namespaces: page.map((r) => redactNamespace(fromBinary(NamespaceSchema, r.data))),
+      nextPageToken: rows.length > limit ? encodeToken(page[page.length - 1]!.name) : '',
+    }
+  }
+
+  async listBackends(req: ListBackendsRequest): Promise<{backends: Backend[]; nextPageToken: string}> {
+    const limit = pageSize(req.pageSize)
+    const rows = await this.store.list('backend', {limit: limit + 1, after: decodeToken(req.pageToken, NAME_TOKEN), backendType: req.type || undefined})
+    const page = rows.slice(0, limit)
+    return {
+      backends: page.map((r) => redactBackend(fromBinary(BackendSchema, r.data))),
+      nextPageToken: rows.length > limit ? encodeToken(page[page.length - 1]!.name) : '',
+    }
+  }
+
+  async listAuditEvents(req: ListAuditEventsRequest): Promise<{events: AuditEvent[]; nextPageToken: string}> {
+    const limit = pageSize(req.pageSize)
+    const before = decodeToken(req.pageToken, ID_TOKEN)
+    const rows = await this.store.listAudit({limit: limit + 1, before: before === undefined ? undefined : Number(before), resourceName: req.resourceName || undefined})
+    const page = rows.slice(0, limit)
+    return {
+      events: page.map((r) =>
+        create(AuditEventSchema, {
+          id: BigInt(r.id),
+          time: timestampFromDate(r.time),
+          principal: r.principal,
+          action: r.action,
+          resourceKind: r.resourceKind,
+          resourceName: r.resourceName,
+          outcome: r.outcome,
+          message: r.message,
+        }),
+      ),
+      nextPageToken: rows.length > limit ? encodeToken(String(page[page.length - 1]!.id)) : '',
+    }
+  }
+
+  /** Every current resource as UPSERT events (redacted), namespaces first: the start of a Watch. */
+  async *snapshot(): AsyncGenerator<WatchEvent> {
+    for (const kind of ['backend', 'namespace'] as const) {
+      let after: string | undefined
+      for (;;) {
+        const rows = await this.store.list(kind, {limit: 500, after})
+        for (const r of rows) yield kind === 'namespace' ? upsert('namespace', redactNamespace(fromBinary(NamespaceSchema, r.data))) : upsert('backend', redactBackend(fromBinary(BackendSchema, r.data)))
+        if (rows.length < 500) break
+        after = rows[rows.length - 1]!.name
+      }
+    }
+  }
+
+  // --- namespace writes --------------------------------------------------------------------------------------
+
+  async createNamespace(principal: Principal, namespace: Namespace | undefined, dryRun: boolean): Promise<Namespace> {
+    return (await this.writeNamespace(principal, 'CreateNamespace', 'create', namespace, dryRun, 0)).namespace
+  }
+
+  async applyNamespace(principal: Principal, req: ApplyNamespaceRequest): Promise<{namespace: Namespace; result: ApplyResult}> {
+    return this.writeNamespace(principal, 'ApplyNamespace', 'apply', req.namespace, req.dryRun, Number(req.expectedVersion))
+  }
+
+  private async writeNamespace(principal: Principal, action: string, mode: WriteMode, input: Namespace | undefined, dryRun: boolean, expected: number) {
+    const name = input?.name ?? ''
+    return this.audited(principal, action, 'namespace', name, dryRun, async () => {
+      if (!input) throw invalid('the request', [{field: 'namespace', description: 'is required'}])
+      for (let attempt = 1; ; attempt++) {
+        const storedRow = validName(name) ? await this.store.get('namespace', name) : undefined
+        const stored = storedRow && fromBinary(NamespaceSchema, storedRow.data)
+        const storedVersion = storedRow?.version ?? 0
+        if (mode === 'create' && stored) throw alreadyExists('namespace', name)
+        if (expected && storedVersion !== expected) throw conflict('namespace', name, expected, storedVersion)
+
+        const spec = clone(NamespaceSchema, input)
+        spec.status = undefined
+        const violations = restoreNamespaceSecrets(spec, stored)
+        if (stored && violations.length === 0 && sameNamespaceSpec(spec, stored)) {
+          return {namespace: redactNamespace(stored), result: ApplyResult.UNCHANGED}
+        }
+        // Limits first: when the list is long, they are what the client must see.
+        violations.unshift(...namespaceLimitViolations(spec))
+        violations.push(...validateNamespace(spec).map((v) => ({field: v.path, description: v.message})))
+        const resolution = await resolveNamespace(spec, this.catalog(), stored?.status)
+        violations.push(...resolution.violations)
+        if (violations.length) throw invalid(`Namespace ${name || '(unnamed)'}`, violations)
+
+        const now = this.now()
+        const next = clone(NamespaceSchema, spec)
+        next.status = create(NamespaceStatusSchema, {
+          meta: nextMeta(stored?.status?.meta, principal, now),
+          partition: partitionOf(name),
+          phase: NamespacePhase.PENDING,
+          patterns: resolution.patterns,
+        })
+        const result = stored ? ApplyResult.CONFIGURED : ApplyResult.CREATED
+        const shown = redactNamespace(clone(NamespaceSchema, next))
+        if (dryRun) return {namespace: shown, result}
+
+        const version = Number(next.status.meta!.version)
+        const outcome = await this.store.commit(
+          {kind: 'namespace', name, expectedVersion: storedVersion, row: {name, version, data: toBinary(NamespaceSchema, next), team: next.team, labels: next.labels, binds: resolution.binds}},
+          {backendsExist: resolution.binds},
+          this.auditRecord(principal, action, 'namespace', name, 'OK', `${stored ? 'updated to' : 'created at'} version ${version}`),
+        )
+        if (outcome.ok) {
+          this.events.emit('change', upsert('namespace', shown))
+          return {namespace: shown, result}
+        }
+        if ('conflict' in outcome) {
+          if (mode === 'create' && storedVersion === 0) throw alreadyExists('namespace', name)
+          if (expected || attempt >= MAX_ATTEMPTS) throw conflict('namespace', name, expected || storedVersion, outcome.conflict.actualVersion)
+        } else if (attempt >= MAX_ATTEMPTS) {
+          throw new PrismError(`Namespace ${name} could not be written: its backends kept changing`, {code: 'ABORTED', hint: 'Submit it again.'})
+        }
+        // Someone else wrote in between (or a bound backend vanished): re-read and re-resolve.
+      }
+    })
+  }
+
+  async deleteNamespace(principal: Principal, req: DeleteNamespaceRequest): Promise<Namespace> {
+    return this.deleteResource(principal, 'DeleteNamespace', 'namespace', req.name, req.dryRun, Number(req.expectedVersion), false) as Promise<Namespace>
+  }
+
+  // --- backend writes ----------------------------------------------------------------------------------------
+
+  async registerBackend(principal: Principal, backend: Backend | undefined, dryRun: boolean): Promise<Backend> {
+    return (await this.writeBackend(principal, 'RegisterBackend', 'create', backend, dryRun, 0)).backend
+  }
+
+  async updateBackend(principal: Principal, req: {backend?: Backend; dryRun: boolean; expectedVersion: bigint}): Promise<Backend> {
+    return (await this.writeBackend(principal, 'UpdateBackend', 'update', req.backend, req.dryRun, Number(req.expectedVersion))).backend
+  }
+
+  async applyBackend(principal: Principal, req: ApplyBackendRequest): Promise<{backend: Backend; result: ApplyResult}> {
+    return this.writeBackend(principal, 'ApplyBackend', 'apply', req.backend, req.dryRun, Number(req.expectedVersion))
+  }
+
+  private async writeBackend(principal: Principal, action: string, mode: WriteMode, input: Backend | undefined, dryRun: boolean, expected: number) {
+    const name = input?.name ?? ''
+    return this.audited(principal, action, 'backend', name, dryRun, async () => {
+      if (!input) throw invalid('the request', [{field: 'backend', description: 'is required'}])
+      for (let attempt = 1; ; attempt++) {
+        const storedRow = validName(name) ? await this.store.get('backend', name) : undefined
+        const stored = storedRow && fromBinary(BackendSchema, storedRow.data)
+        const storedVersion = storedRow?.version ?? 0
+        if (mode === 'create' && stored) throw alreadyExists('backend', name)
+        if (mode === 'update' && !stored && validName(name)) throw notFound('backend', name)
+        if (expected && storedVersion !== expected) throw conflict('backend', name, expected, storedVersion)
+
+        const spec = clone(BackendSchema, input)
+        spec.status = undefined
+        const violations = restoreBackendSecrets(spec, stored)
+        if (stored && violations.length === 0 && sameBackendSpec(spec, stored)) {
+          return {backend: redactBackend(stored), result: ApplyResult.UNCHANGED}
+        }
+        violations.unshift(...backendLimitViolations(spec))
+        violations.push(...validateBackend(spec).map((v) => ({field: v.path, description: v.message})))
+        if (violations.length) throw invalid(`Backend ${name || '(unnamed)'}`, violations)
+
+        const next = clone(BackendSchema, spec)
+        next.status = create(BackendStatusSchema, {meta: nextMeta(stored?.status?.meta, principal, this.now())})
+        const result = stored ? ApplyResult.CONFIGURED : ApplyResult.CREATED
+        const shown = redactBackend(clone(BackendSchema, next))
+        if (dryRun) return {backend: shown, result}
+
+        const version = Number(next.status.meta!.version)
+        const outcome = await this.store.commit(
+          {kind: 'backend', name, expectedVersion: storedVersion, row: {name, version, data: toBinary(BackendSchema, next), labels: next.labels, backendType: next.type}},
+          {},
+          this.auditRecord(principal, action, 'backend', name, 'OK', `${stored ? 'updated to' : 'registered at'} version ${version}`),
+        )
+        if (outcome.ok) {
+          this.events.emit('change', upsert('backend', shown))
+          return {backend: shown, result}
+        }
+        if ('conflict' in outcome) {
+          if (mode === 'create' && storedVersion === 0) throw alreadyExists('backend', name)
+          if (mode === 'update' && outcome.conflict.actualVersion === 0) throw notFound('backend', name)
+          if (expected || attempt >= MAX_ATTEMPTS) throw conflict('backend', name, expected || storedVersion, outcome.conflict.actualVersion)
+        }
+      }
+    })
+  }
+
+  async deleteBackend(principal: Principal, req: DeleteBackendRequest): Promise<Backend> {
+    return this.deleteResource(principal, 'DeleteBackend', 'backend', req.name, req.dryRun, Number(req.expectedVersion), req.force) as Promise<Backend>
+  }
+
+  private async deleteResource(principal: Principal, action: string, kind: Kind, name: string, dryRun: boolean, expected: number, force: boolean): Promise<Namespace | Backend> {
+    return this.audited(principal, action, kind, name, dryRun, async () => {
+      for (let attempt = 1; ; attempt++) {
+        const row = await this.store.get(kind, name)
+        if (!row) throw notFound(kind, name)
+        if (expected && row.version !== expected) throw conflict(kind, name, expected, row.version)
+        const shown = kind === 'namespace' ? redactNamespace(fromBinary(NamespaceSchema, row.data)) : redactBackend(fromBinary(BackendSchema, row.data))
+        let boundBy: string[] = []
+        if (kind === 'backend') {
+          boundBy = await this.store.namespacesBinding(name)
+          if (boundBy.length && !force) throw bound(name, boundBy)
+        }
+        if (dryRun) return shown
+        const note = boundBy.length ? `; forced while namespaces ${boundBy.join(', ')} still bind it` : ''
+        const outcome = await this.store.commit(
+          {kind, name, expectedVersion: row.version, row: null},
+          {unbound: kind === 'backend' && !force},
+          this.auditRecord(principal, action, kind, name, 'OK', `deleted version ${row.version}${note}`),
+        )
+        if (outcome.ok) {
+          this.events.emit('change', create(WatchEventSchema, {type: WatchEventType.DELETE, resource: {case: kind, value: shown} as WatchEvent['resource']}))
+          return shown
+        }
+        if ('boundBy' in outcome) throw bound(name, outcome.boundBy)
+        if ('conflict' in outcome && (expected || attempt >= MAX_ATTEMPTS)) {
+          if (outcome.conflict.actualVersion === 0) throw notFound(kind, name)
+          throw conflict(kind, name, expected || row.version, outcome.conflict.actualVersion)
+        }
+      }
+    })
+  }
+
+  // --- plumbing ----------------------------------------------------------------------------------------------
+
+  /** Records a write refused before it reached the service (e.g. PERMISSION_DENIED). */
+  async auditRefusal(principal: Principal, action: string, kind: Kind, name: string, err: PrismError): Promise<void> {
+    await this.store.appendAudit(this.auditRecord(principal, action, kind, name, err.code, err.message))
+  }
+
+  private async audited<T>(principal: Principal, action: string, kind: Kind, name: string, dryRun: boolean, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (err) {
+      if (!dryRun) {
+        const code = isPrismError(err) ? err.code : 'INTERNAL'
+        const message = isPrismError(err) ? [err.message, ...err.details].join('; ') : 'internal error'
+        await this.store.appendAudit(this.auditRecord(principal, action, kind, name, code, message)).catch(() => {})
+      }
+      throw err
+    }
+  }
+
+  private auditRecord(principal: Principal, action: string, kind: Kind, name: string, outcome: string, message: string): AuditRecord {
+    return {time: this.now(), principal: principal.name, action, resourceKind: KIND_LABEL[kind], resourceName: name.slice(0, 200), outcome, message: message.slice(0, 4000)}
+  }
+
+  private catalog(): BackendCatalog {
+    const byName = new Map<string, Promise<Backend | undefined>>()
+    return {
+      byName: (name) => {
+        let found = byName.get(name)
+        if (!found) {
+          found = this.store.get('backend', name).then((r) => r && fromBinary(BackendSchema, r.data))
+          byName.set(name, found)
+        }
+        return found
+      },
+      byType: async (type: BackendType) => {
+        const rows = await this.store.list('backend', {limit: MAX_PAGE_SIZE, backendType: type})
+        return rows.map((r) => fromBinary(BackendSchema, r.data))
+      },
+    }
+  }
+}
+
+function validName(name: string): boolean {
+  const v: FieldViolation[] = []
+  checkName('name', name, 'name', v)
+  return v.length === 0
+}
+
+function bound(name: string, namespaces: string[]): PrismError {
+  return new PrismError(`Backend ${name} is bound by namespace${namespaces.length === 1 ? '' : 's'} ${namespaces.join(', ')}; nothing was deleted`, {
+    code: 'FAILED_PRECONDITION',
+    details: namespaces.map((n) => `namespace/${n}: binds backend ${name}`),
+    hint: 'Rebind or delete those namespaces first, or delete with --force (they keep pointing at a backend that is gone).',
+  })
+}
+
+function upsert(kind: Kind, value: Namespace | Backend): WatchEvent {
+  return create(WatchEventSchema, {type: WatchEventType.UPSERT, resource: {case: kind, value} as WatchEvent['resource']})
+}
