@@ -6,7 +6,6 @@
 import {execute} from '@oclif/core'
 
 import AdminServe from './commands/admin/serve.js'
-import AdminServe from './commands/admin/serve.js'
 import ContextCurrent from './commands/context/current.js'
 import ContextDelete from './commands/context/delete.js'
 import ContextList from './commands/context/list.js'
@@ -34,7 +33,6 @@ import NamespaceGet from './commands/namespace/get.js'
 import NamespaceList from './commands/namespace/list.js'
 
 export const COMMANDS = {
-  'admin:serve': AdminServe,
   'admin:serve': AdminServe,
   apply: Apply,
   'backend:delete': BackendDelete,
