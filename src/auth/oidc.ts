@@ -46,13 +46,25 @@ export function checkIssuerUrl(issuer: string, insecure = false): URL {
   return url
 }
 
+/**
+ * The OAuth `error` of a failed call, whether it came in the JSON body or, with HTTP 401, in a WWW-Authenticate
+ * challenge (client authentication failures).
+ */
+export function oauthError(err: unknown): {error?: string; error_description?: string} {
+  const e = err as {error?: string; error_description?: string; cause?: unknown}
+  if (e?.error) return {error: e.error, error_description: e.error_description}
+  const challenge = Array.isArray(e?.cause) ? (e.cause[0] as {parameters?: {error?: string; error_description?: string}}) : undefined
+  return challenge?.parameters?.error ? {error: challenge.parameters.error, error_description: challenge.parameters.error_description} : {}
+}
+
 /** Turns what openid-client throws into a PrismError. */
 export function oidcError(err: unknown, doing: string, issuer: string): PrismError {
   if (err instanceof PrismError) return err
-  const e = err as {name?: string; code?: string; error?: string; error_description?: string; message?: string; cause?: {code?: string; message?: string}}
-  if (e.error) {
-    const description = e.error_description ? `: ${e.error_description}` : ''
-    return new PrismError(`${doing} failed at ${issuer}: ${e.error}${description}`, {code: e.error === 'invalid_grant' || e.error === 'invalid_client' ? 'UNAUTHENTICATED' : 'FAILED_PRECONDITION', cause: err})
+  const e = err as {name?: string; code?: string; message?: string; cause?: {code?: string; message?: string}}
+  const oauth = oauthError(err)
+  if (oauth.error) {
+    const description = oauth.error_description ? `: ${oauth.error_description}` : ''
+    return new PrismError(`${doing} failed at ${issuer}: ${oauth.error}${description}`, {code: oauth.error === 'invalid_grant' || oauth.error === 'invalid_client' ? 'UNAUTHENTICATED' : 'FAILED_PRECONDITION', cause: err})
   }
   if (e.name === 'TypeError' || e.code === 'OAUTH_TIMEOUT' || e.cause?.code === 'ECONNREFUSED') {
     const why = e.cause?.code ?? e.cause?.message ?? e.message
@@ -150,7 +162,7 @@ export async function deviceCodeLogin(issuer: Issuer, scopes: string, onPrompt: 
     const tokens = await client.pollDeviceAuthorizationGrant(config, response, undefined, {signal: pollSignal})
     return toStoredTokens(issuer, 'device_code', tokens)
   } catch (err) {
-    const e = err as {error?: string; code?: string}
+    const e = oauthError(err)
     if (signal?.aborted) throw new PrismError('login cancelled', {code: 'CANCELLED', hint: 'Nothing was saved. Run prismctl login again when ready.'})
     if (e.error === 'expired_token' || expiry.aborted) {
       throw new PrismError('the device code expired before the login was approved', {code: 'DEADLINE_EXCEEDED', hint: 'Run prismctl login again and approve it in the browser within the time shown.'})
@@ -168,24 +180,27 @@ export async function passwordLogin(issuer: Issuer, scopes: string, username: st
     const tokens = await issuer.client.genericGrantRequest(issuer.config, 'password', {username, password, scope: scopes})
     return toStoredTokens(issuer, 'password', tokens)
   } catch (err) {
-    if ((err as {error?: string}).error === 'invalid_grant') {
+    const {error} = oauthError(err)
+    if (error === 'invalid_grant') {
       throw new PrismError(`the issuer ${issuer.settings.issuer} rejected the username or password`, {code: 'UNAUTHENTICATED', hint: 'Check the credentials. Dex expects the email address as the username.'})
     }
-    if ((err as {error?: string}).error === 'unsupported_grant_type' || (err as {error?: string}).error === 'unauthorized_client') {
+    if (error === 'unsupported_grant_type' || error === 'unauthorized_client') {
       throw new PrismError(`the issuer ${issuer.settings.issuer} does not allow the password grant for client ${issuer.settings.clientId}`, {code: 'FAILED_PRECONDITION', hint: 'Use the device login (prismctl login) instead.'})
     }
     throw oidcError(err, 'password login', issuer.settings.issuer)
   }
 }
 
+const USER_SCOPES = new Set(['openid', 'offline_access', 'profile', 'email', 'groups'])
+
 export async function clientCredentialsLogin(issuer: Issuer, scopes: string): Promise<StoredTokens> {
   try {
-    // offline_access and openid make no sense for a service account's token.
-    const scope = scopes.split(/\s+/).filter((s) => s && s !== 'offline_access' && s !== 'openid').join(' ')
+    // User scopes make no sense for a service account; custom ones (e.g. api://prism/.default) are passed on.
+    const scope = scopes.split(/\s+/).filter((s) => s && !USER_SCOPES.has(s)).join(' ')
     const tokens = await issuer.client.clientCredentialsGrant(issuer.config, scope ? {scope} : {})
     return toStoredTokens(issuer, 'client_credentials', tokens)
   } catch (err) {
-    if ((err as {error?: string}).error === 'invalid_client') {
+    if (oauthError(err).error === 'invalid_client') {
       throw new PrismError(`the issuer ${issuer.settings.issuer} rejected the client id or secret`, {code: 'UNAUTHENTICATED', hint: 'Check PRISM_CLIENT_ID and PRISM_CLIENT_SECRET.'})
     }
     throw oidcError(err, 'client credentials login', issuer.settings.issuer)

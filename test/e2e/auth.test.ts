@@ -168,3 +168,185 @@ describe('device login edge cases', () => {
     }
   })
 })
+
+describe('password, client credentials, PRISM_TOKEN, refresh, logout', () => {
+  let op: TestProvider
+  let short: TestProvider
+  beforeAll(async () => {
+    op = await startTestProvider({deviceInterval: 0.05})
+    // ID tokens valid for 30 s: always inside the 60 s refresh margin, so every use refreshes.
+    short = await startTestProvider({idTokenTtlSec: 30})
+  })
+  afterAll(async () => {
+    await op.close()
+    await short.close()
+  })
+
+  async function passwordLogin(issuer: string, user: string) {
+    const {Readable} = await import('node:stream')
+    return login({context: ctxFor(issuer), env, username: USERS[user]!.email, passwordStdin: true, stdin: Readable.from([`${USERS[user]!.password}\n`]), tell: quiet})
+  }
+
+  it('password grant through the CLI with --password-stdin; --debug shows no secret', async () => {
+    const result = await cli(['login', '--issuer', op.issuer, '--username', 'bob@example.test', '--password-stdin', '--debug'], env, {stdin: 'bob-pw\n'})
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdout).toContain('as bob@example.test')
+    expect(result.stderr).toContain('[debug] discovering')
+    const stored = readTokens('default', env)!
+    expect(stored.grant).toBe('password')
+    const token = await cli(['auth', 'token', '--debug'], env)
+    expect(token.code, token.stderr).toBe(0)
+    // stdout is the bearer and nothing else
+    expect(token.stdout).toBe(`${stored.bearer}\n`)
+    for (const secret of ['bob-pw', stored.bearer, stored.accessToken, stored.refreshToken!]) {
+      expect(result.stdout + result.stderr).not.toContain(secret)
+      expect(token.stderr).not.toContain(secret)
+    }
+  })
+
+  it('password grant: a wrong password is a clear error; no password without a terminal or stdin is a usage error', async () => {
+    const {Readable} = await import('node:stream')
+    await expect(login({context: ctxFor(op.issuer), env, username: 'bob@example.test', passwordStdin: true, stdin: Readable.from(['nope\n']), tell: quiet})).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+      message: expect.stringContaining('rejected the username or password'),
+    })
+    const result = await cli(['login', '--issuer', op.issuer, '--username', 'bob@example.test'], env)
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('--password-stdin')
+    expect(result.stderr).not.toContain('nope')
+  })
+
+  it('client credentials: the JWT access token is the bearer and the server verifies it', async () => {
+    const ciEnv = {...env, PRISM_CLIENT_ID: CI_CLIENT.id, PRISM_CLIENT_SECRET: CI_CLIENT.secret}
+    const result = await login({context: resolveContext({issuer: op.issuer}, ciEnv), env: ciEnv, clientCredentials: true, tell: quiet})
+    expect(result).toMatchObject({grant: 'client_credentials', clientId: CI_CLIENT.id, subject: CI_CLIENT.id})
+    const stored = readTokens('default', env)!
+    expect(stored.idToken).toBeUndefined()
+    expect(stored.bearer).toBe(stored.accessToken)
+    const principal = await createJwtAuthenticator({issuer: op.issuer, audience: CLIENT_ID}).authenticate(`Bearer ${stored.bearer}`)
+    expect(principal).toMatchObject({name: CI_CLIENT.id, roles: ['operator']})
+    await expect(login({context: resolveContext({issuer: op.issuer}, ciEnv), env: {...ciEnv, PRISM_CLIENT_SECRET: 'wrong'}, clientCredentials: true, tell: quiet})).rejects.toMatchObject({code: 'UNAUTHENTICATED'})
+  })
+
+  it('PRISM_TOKEN overrides the stored token for every call', async () => {
+    await passwordLogin(op.issuer, 'alice')
+    const bearer = await getBearer({name: 'default'}, {...env, PRISM_TOKEN: 'from-the-environment'})
+    expect(bearer).toMatchObject({token: 'from-the-environment', source: 'PRISM_TOKEN'})
+    const result = await cli(['auth', 'token'], {...env, PRISM_TOKEN: 'from-the-environment'})
+    expect(result.stdout).toBe('from-the-environment\n')
+  })
+
+  it('refreshes an expiring ID token transparently and persists the rotated refresh token', async () => {
+    await passwordLogin(short.issuer, 'alice')
+    const before = readTokens('default', env)!
+    const bearer = await getBearer({name: 'default'}, env)
+    expect(bearer.source).toBe('refreshed')
+    const after = readTokens('default', env)!
+    expect(after.refreshToken).toBeTruthy()
+    expect(after.refreshToken).not.toBe(before.refreshToken)
+    expect(after.bearer).toBe(bearer.token)
+    await expect(createJwtAuthenticator({issuer: short.issuer, audience: CLIENT_ID}).authenticate(`Bearer ${bearer.token}`)).resolves.toMatchObject({name: 'alice@example.test', roles: ['admin']})
+    // The old refresh token was single-use.
+    const issuer = await discover({issuer: short.issuer, clientId: CLIENT_ID})
+    await expect(issuer.client.refreshTokenGrant(issuer.config, before.refreshToken!)).rejects.toMatchObject({error: 'invalid_grant'})
+  })
+
+  it('two processes refreshing at once both get a working token, and the stored one still refreshes', async () => {
+    await passwordLogin(short.issuer, 'carol')
+    const before = readTokens('default', env)!
+    const [a, b] = await Promise.all([cli(['auth', 'token'], env), cli(['auth', 'token'], env)])
+    expect(a.code, a.stderr).toBe(0)
+    expect(b.code, b.stderr).toBe(0)
+    const verifier = createJwtAuthenticator({issuer: short.issuer, audience: CLIENT_ID})
+    for (const out of [a.stdout, b.stdout]) await expect(verifier.authenticate(`Bearer ${out.trim()}`)).resolves.toMatchObject({subject: 'carol'})
+    const after = readTokens('default', env)!
+    expect(after.refreshToken).not.toBe(before.refreshToken)
+    expect(existsSync(`${tokenPath('default', env)}.lock`)).toBe(false)
+    // Had both spent the same refresh token, the provider would have revoked the whole grant.
+    await expect(getBearer({name: 'default'}, env)).resolves.toMatchObject({source: 'refreshed'})
+  })
+
+  it('says exactly which command to run when the session cannot be refreshed', async () => {
+    await passwordLogin(short.issuer, 'alice')
+    const stored = readTokens('default', env)!
+    writeTokens('default', {...stored, refreshToken: 'revoked-or-garbage'}, env)
+    const result = await cli(['auth', 'token'], env)
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toContain('Error: your session for context default has expired')
+    expect(result.stderr).toContain('Hint: Log in again: prismctl login --context default')
+    expect(result.stderr).not.toContain('revoked-or-garbage')
+  })
+
+  it('logout revokes the refresh token at the issuer and deletes the local token', async () => {
+    await passwordLogin(op.issuer, 'bob')
+    const stored: StoredTokens = readTokens('default', env)!
+    const entries = await logout({context: 'default', env})
+    expect(entries).toEqual([{context: 'default', revocation: 'revoked', deleted: true}])
+    expect(existsSync(tokenPath('default', env))).toBe(false)
+    const issuer = await discover({issuer: op.issuer, clientId: CLIENT_ID})
+    await expect(issuer.client.refreshTokenGrant(issuer.config, stored.refreshToken!)).rejects.toMatchObject({error: 'invalid_grant'})
+    await expect(logout({context: 'default', env})).rejects.toMatchObject({code: 'NOT_FOUND'})
+  })
+
+  it('logout --all through the CLI clears every context', async () => {
+    await passwordLogin(op.issuer, 'bob')
+    writeTokens('other', readTokens('default', env)!, env)
+    const result = await cli(['logout', '--all'], env)
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdout).toContain('Logged out of context default: token revoked at the issuer; local token deleted.')
+    expect(result.stdout).toContain('Logged out of context other')
+    expect(existsSync(tokenPath('other', env))).toBe(false)
+  })
+
+  it('refuses a token file that others can read, naming the chmod that fixes it', async () => {
+    await passwordLogin(op.issuer, 'bob')
+    const path = tokenPath('default', env)
+    chmodSync(path, 0o644)
+    const result = await cli(['auth', 'token'], env)
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toContain(`refusing to use ${path}: it is readable by other users (mode 0644)`)
+    expect(result.stderr).toContain(`chmod 600 ${path}`)
+    chmodSync(path, 0o600)
+    expect((await cli(['auth', 'token'], env)).code).toBe(0)
+  })
+
+  it('whoami without a control plane shows the token and says the control plane is unreachable', async () => {
+    await passwordLogin(op.issuer, 'carol')
+    writeFileSync(join(dir, 'config.yaml'), 'currentContext: default\ncontexts:\n  default:\n    adminEndpoint: 127.0.0.1:9\n')
+    const result = await cli(['whoami', '-o', 'json'], env)
+    expect(result.code, result.stderr).toBe(0)
+    const me = JSON.parse(result.stdout)
+    expect(me).toMatchObject({context: 'default', issuer: op.issuer, subject: 'carol', email: 'carol@example.test', groups: ['viewers'], tokenFile: tokenPath('default', env)})
+    expect(me.controlPlane).toMatchObject({endpoint: '127.0.0.1:9', reachable: false})
+    const text = await cli(['whoami'], env)
+    expect(text.stdout).toContain('control plane unreachable (127.0.0.1:9)')
+    expect(readFileSync(tokenPath('default', env), 'utf8')).toContain('"grant": "password"')
+  })
+})
+
+describe('JWT verifier with real provider tokens', () => {
+  it('accepts tokens from the provider, and after key rotation accepts the new kid once fetched', async () => {
+    const op = await startTestProvider()
+    try {
+      const {Readable} = await import('node:stream')
+      const pw = (user: string) => login({context: ctxFor(op.issuer), env, username: user, passwordStdin: true, stdin: Readable.from([USERS[user]!.password]), tell: quiet})
+      const verifier = createJwtAuthenticator({issuer: op.issuer, audience: CLIENT_ID, jwksCooldownMs: 0})
+      await pw('bob')
+      const first = readTokens('default', env)!.bearer
+      await expect(verifier.authenticate(`Bearer ${first}`)).resolves.toMatchObject({name: 'bob@example.test', roles: ['operator']})
+      const kid = await op.rotateKeys()
+      await pw('alice')
+      const second = readTokens('default', env)!.bearer
+      const {decodeProtectedHeader} = await import('jose')
+      expect(decodeProtectedHeader(second).kid).toBe(kid)
+      await expect(verifier.authenticate(`Bearer ${second}`)).resolves.toMatchObject({name: 'alice@example.test', roles: ['admin']})
+      // Old tokens stay valid while the old key is published.
+      await expect(verifier.authenticate(`Bearer ${first}`)).resolves.toMatchObject({subject: 'bob'})
+      await expect(createJwtAuthenticator({issuer: op.issuer, audience: 'someone-else'}).authenticate(`Bearer ${second}`)).rejects.toMatchObject({code: 'UNAUTHENTICATED', message: expect.stringContaining('another audience')})
+    } finally {
+      await op.close()
+    }
+  })
+})
