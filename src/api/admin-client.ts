@@ -8,6 +8,7 @@ import {readFileSync} from 'node:fs'
 import type {ResolvedContext} from '../config/contexts.js'
 import {PrismError} from '../errors.js'
 import {ControlPlane} from '../gen/prism/admin/v1/control_plane_pb.js'
+import {optionalBearer} from '../auth/session.js'
 import {debug} from '../ui/debug.js'
 import {createServiceClient, type CallOptions, type ServiceClient} from './grpc-service.js'
 import {toPrismError, type CallSubject} from './grpc-errors.js'
@@ -22,8 +23,8 @@ export interface AdminConnectOptions {
   /** Deadline per call; DEFAULT_TIMEOUT_MS when absent. */
   timeoutMs?: number
   /**
-   * Returns the bearer token to send for the context, or undefined to send none. The default reads PRISM_TOKEN;
-   * this is where the auth module plugs in stored (and refreshed) tokens.
+   * Returns the bearer token to send for the context, or undefined to send none. The default is PRISM_TOKEN, else
+   * the context's stored login (src/auth/session.ts).
    */
   bearer?: (ctx: ResolvedContext) => Promise<string | undefined> | string | undefined
 }
@@ -39,8 +40,9 @@ export interface AdminClient {
   close(): void
 }
 
-function defaultBearer(): string | undefined {
-  return process.env.PRISM_TOKEN || undefined
+/** PRISM_TOKEN, else the context's stored login (refreshed when about to expire), else none. */
+function defaultBearer(ctx: ResolvedContext): Promise<string | undefined> {
+  return optionalBearer(ctx)
 }
 
 export async function connectAdmin(ctx: ResolvedContext, options: AdminConnectOptions = {}): Promise<AdminClient> {

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {serveControlPlane} from '../../controlplane/serve.js'
+import {usageError} from '../../errors.js'
 
 export default class AdminServe extends BaseCommand<typeof AdminServe> {
   static override summary = 'Run the Prism control plane (gRPC) until SIGTERM/SIGINT'
@@ -9,12 +10,12 @@ export default class AdminServe extends BaseCommand<typeof AdminServe> {
     'Serves prism.admin.v1.ControlPlane and grpc.health.v1 on --listen. State lives in SQLite (default: controlplane.db in the config dir) or in PostgreSQL, which several replicas can share.'
   static override examples = [
     '<%= config.bin %> admin serve --auth none --listen 127.0.0.1:8981',
-    '<%= config.bin %> admin serve --auth oidc --issuer http://localhost:5556/dex --store postgres://prism:secret@localhost:5432/prism',
+    '<%= config.bin %> admin serve --issuer http://localhost:5556/dex --audience prismctl --role-map admins=admin,platform-team=operator --store postgres://prism:secret@localhost:5432/prism',
   ]
   static override flags = {
     listen: Flags.string({description: 'HOST:PORT to listen on (port 0 picks a free one)', default: '127.0.0.1:8981'}),
     store: Flags.string({description: 'sqlite:///absolute/path.db or postgres://user:password@host:5432/db (default: sqlite under the config dir)'}),
-    auth: Flags.string({description: 'How callers are authenticated: oidc (verify ID tokens) or none (everyone is admin)', options: ['none', 'oidc'], required: true}),
+    auth: Flags.string({description: 'How callers are authenticated: oidc (verify ID tokens; implied by --issuer) or none (everyone is admin)', options: ['none', 'oidc']}),
     issuer: Flags.string({description: 'OIDC issuer the tokens must come from (--auth oidc)'}),
     audience: Flags.string({description: 'Audience the tokens must carry (--auth oidc)', default: 'prismctl'}),
     'jwks-url': Flags.string({description: "Where to fetch the issuer's signing keys, when the server reaches them elsewhere than the issuer says"}),
@@ -24,11 +25,13 @@ export default class AdminServe extends BaseCommand<typeof AdminServe> {
 
   async run() {
     const f = this.flags
+    if (f.auth === 'none' && f.issuer) throw usageError('--auth none and --issuer contradict each other', 'Drop --issuer to run without auth, or drop --auth none.')
+    if (!f.auth && !f.issuer) throw usageError('say how callers authenticate: --issuer URL (OIDC) or --auth none', 'e.g. --issuer http://localhost:5556/dex --audience prismctl')
     return serveControlPlane(
       {
         listen: f.listen,
         store: f.store,
-        auth: f.auth as 'none' | 'oidc',
+        auth: (f.auth ?? 'oidc') as 'none' | 'oidc',
         issuer: f.issuer,
         audience: f.audience,
         jwksUrl: f['jwks-url'],
