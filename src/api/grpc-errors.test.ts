@@ -17,12 +17,13 @@ const ns = {endpoint, kind: 'namespace' as const, name: 'team-alpha'}
 
 describe('toPrismError', () => {
   it('says the control plane cannot be reached, and how to point prismctl at one', () => {
-    const err = toPrismError(failure('UNAVAILABLE', 'No connection established. Last error: connect ECONNREFUSED'), {endpoint})
+    const err = toPrismError(failure('UNAVAILABLE', 'No connection established. Last error: Error: connect ECONNREFUSED. Resolution note: '), {endpoint})
     expect(err.message).toBe('cannot reach the control plane at 127.0.0.1:1234')
     expect(err.code).toBe('UNAVAILABLE')
     expect(err.exitCode).toBe(1)
     expect(err.hint).toContain('prismctl admin serve')
     expect(err.hint).toContain('--admin-endpoint')
+    expect(err.details).toEqual(['connect ECONNREFUSED'])
   })
 
   it('names the missing resource and the list command', () => {

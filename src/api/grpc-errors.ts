@@ -69,6 +69,12 @@ function serverMessage(failure: GrpcFailure): string {
   return failure.details || failure.message || 'no message'
 }
 
+/** grpc-js says "No connection established. Last error: Error: connect ECONNREFUSED …. Resolution note: "; keep the cause. */
+function connectionProblem(message: string): string {
+  const cause = /Last error: (?:Error: )?(.*?)(?:\. Resolution note:.*)?$/s.exec(message)?.[1]
+  return cause || message
+}
+
 function what(subject: CallSubject): string | undefined {
   return subject.kind && subject.name ? `${subject.kind} "${subject.name}"` : undefined
 }
@@ -99,7 +105,7 @@ export function toPrismError(err: unknown, subject: CallSubject): PrismError {
     case 'UNAVAILABLE':
       return new PrismError(`cannot reach the control plane at ${subject.endpoint}`, {
         ...base,
-        details: [message],
+        details: [connectionProblem(message)],
         hint: `Is it running? Start one with "prismctl admin serve", or point prismctl elsewhere with --admin-endpoint, PRISM_ADMIN_ENDPOINT or a context ("prismctl context current" shows which one is in effect).`,
       })
     case 'DEADLINE_EXCEEDED':
@@ -115,7 +121,7 @@ export function toPrismError(err: unknown, subject: CallSubject): PrismError {
         hint: subject.kind === 'backend' ? 'Change it with "prismctl backend update", or use "prismctl apply -f FILE".' : 'Use "prismctl namespace apply -f FILE" to update it.',
       })
     case 'ABORTED':
-      return new PrismError(target ? `conflict: ${target} was changed by someone else (${message})` : `conflict: ${message}`, {
+      return new PrismError(target ? `conflict on ${target}: ${message}` : `conflict: ${message}`, {
         ...base,
         hint: `Re-read it with "prismctl ${subject.kind ?? 'namespace'} get ${subject.name ?? 'NAME'} -o yaml", re-apply your change on top, and retry${subject.name ? ' with its current version' : ''}.`,
       })

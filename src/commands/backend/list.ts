@@ -20,8 +20,9 @@ export default class BackendList extends BaseCommand<typeof BackendList> {
   async run() {
     const f = this.flags
     const backends = await listResources('Backend', {type: f.type, limit: f.limit}, connectionOf(f))
+    const text = renderResources('Backend', backends, f.output as OutputFormat)
     if (backends.length === 0 && f.output === 'table') this.note('No backends found.')
-    else this.out(renderResources('Backend', backends, f.output as OutputFormat))
+    else if (text) this.out(text)
     return {items: backends.map((b) => toJsonObject('Backend', b))}
   }
 }

@@ -20,8 +20,9 @@ export default class NamespaceList extends BaseCommand<typeof NamespaceList> {
   async run() {
     const f = this.flags
     const namespaces = await listResources('Namespace', {team: f.team, labels: f.selector, limit: f.limit}, connectionOf(f))
+    const text = renderResources('Namespace', namespaces, f.output as OutputFormat)
     if (namespaces.length === 0 && f.output === 'table') this.note('No namespaces found.')
-    else this.out(renderResources('Namespace', namespaces, f.output as OutputFormat))
+    else if (text) this.out(text)
     return {items: namespaces.map((ns) => toJsonObject('Namespace', ns))}
   }
 }

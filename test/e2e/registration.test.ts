@@ -1,0 +1,382 @@
+/**
+ * The registration commands end to end: the built CLI against one real control plane (`admin serve`, SQLite) on
+ * 127.0.0.1, over real gRPC. Every test uses its own resource names, so tests do not depend on each other's order.
+ */
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {startAdminServer, type AdminServer} from '../helpers/admin-server.js'
+import {runCli, tempDir, type CliResult, type RunOptions} from '../helpers/cli.js'
+
+let server: AdminServer
+let configDir: string
+let files: string
+let counter = 0
+
+beforeAll(async () => {
+  server = await startAdminServer()
+  configDir = tempDir()
+  files = tempDir('prismctl-yaml-')
+})
+
+afterAll(async () => {
+  await server?.stop()
+})
+
+/** A fresh valid resource name for this test run. */
+function unique(prefix: string): string {
+  counter += 1
+  return `${prefix}-${counter}`
+}
+
+function cli(args: string[], options: RunOptions = {}): Promise<CliResult> {
+  return runCli(args, {configDir, ...options, env: {PRISM_ADMIN_ENDPOINT: server.endpoint, ...options.env}})
+}
+
+function file(name: string, content: string): string {
+  const path = join(files, name)
+  writeFileSync(path, content)
+  return path
+}
+
+function backendYaml(name: string, address = 'redis:6379'): string {
+  return `kind: Backend\nname: ${name}\ntype: redis\nredis:\n  address: ${address}\ninterfaces: [keyvalue_basic, keyvalue_ttl]\n`
+}
+
+function namespaceYaml(name: string, backend: string, team = 'alpha'): string {
+  return [
+    'kind: Namespace',
+    `name: ${name}`,
+    `team: ${team}`,
+    'labels:',
+    '  env: test',
+    'patterns:',
+    '  - name: cache',
+    '    type: keyvalue',
+    '    requires:',
+    '      - slot: kv-store',
+    `        backend: ${backend}`,
+    '',
+  ].join('\n')
+}
+
+async function registerRedis(name: string): Promise<void> {
+  const r = await cli(['backend', 'register', name, '--type', 'redis', '--address', 'redis:6379', '--interfaces', 'keyvalue_basic,keyvalue_ttl'])
+  expect(r.stderr).toBe('')
+  expect(r.code).toBe(0)
+}
+
+function json(r: CliResult): any {
+  return JSON.parse(r.stdout)
+}
+
+describe('backend commands', () => {
+  it('register from flags, then list and get it in every output format', async () => {
+    const name = unique('redis')
+    const reg = await cli(['backend', 'register', name, '--type', 'redis', '--address', 'redis:6379', '--database', '2', '--interfaces', 'keyvalue_basic', '--label', 'env=dev'])
+    expect(reg.stdout).toBe(`backend/${name} created\n`)
+    expect(reg.code).toBe(0)
+
+    const table = await cli(['backend', 'list', '--type', 'redis'])
+    expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s+TYPE\s+ADDRESS\s+INTERFACES\s+VERSION\s+AGE$/)
+    expect(table.stdout).toMatch(new RegExp(`^${name}\\s+redis\\s+redis:6379/2\\s+keyvalue_basic\\s+1\\s+\\d+s$`, 'm'))
+
+    expect((await cli(['backend', 'get', name, '-o', 'name'])).stdout).toBe(`backend/${name}\n`)
+    const got = json(await cli(['backend', 'get', name, '-o', 'json']))
+    expect(got).toMatchObject({kind: 'Backend', name, type: 'redis', redis: {address: 'redis:6379', database: 2}, labels: {env: 'dev'}, status: {meta: {version: '1'}}})
+    const envelope = await cli(['backend', 'get', name, '--json'])
+    expect(json(envelope)).toMatchObject({kind: 'Backend', name})
+    expect((await cli(['backend', 'get', name, '-o', 'yaml'])).stdout).toContain(`kind: Backend\nname: ${name}\ntype: redis\n`)
+  })
+
+  it('refuses a flag that does not fit the type as a usage error, before calling the server', async () => {
+    const r = await cli(['backend', 'register', unique('redis'), '--type', 'redis', '--url', 'nats://x:4222'], {env: {PRISM_ADMIN_ENDPOINT: '127.0.0.1:1'}})
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('--url does not apply to --type redis')
+  })
+
+  it('register -f, then the same again is ALREADY_EXISTS with a hint', async () => {
+    const name = unique('redis')
+    const path = file(`${name}.yaml`, backendYaml(name))
+    expect((await cli(['backend', 'register', '-f', path])).stdout).toBe(`backend/${name} created\n`)
+    const again = await cli(['backend', 'register', '-f', path])
+    expect(again.code).toBe(1)
+    expect(again.stderr).toContain(`backend "${name}" already exists`)
+    expect(again.stderr).toContain('Hint:')
+  })
+
+  it('update from flags keeps the rest, conflicts on a stale --expected-version, and update -f replaces', async () => {
+    const name = unique('redis')
+    await registerRedis(name)
+    const upd = await cli(['backend', 'update', name, '--address', 'redis-2:6380', '--label', 'tier=gold'])
+    expect(upd.stdout).toBe(`backend/${name} updated\n`)
+    const got = json(await cli(['backend', 'get', name, '-o', 'json']))
+    expect(got).toMatchObject({redis: {address: 'redis-2:6380'}, interfaces: ['keyvalue_basic', 'keyvalue_ttl'], labels: {tier: 'gold'}, status: {meta: {version: '2'}}})
+
+    const stale = await cli(['backend', 'update', name, '--address', 'redis-3:6379', '--expected-version', '1', '--json'])
+    expect(stale.code).toBe(1)
+    expect(json(stale).error).toMatchObject({code: 'ABORTED'})
+    expect(json(stale).error.hint).toContain(`prismctl backend get ${name} -o yaml`)
+
+    const replaced = await cli(['backend', 'update', '-f', file(`${name}.yaml`, backendYaml(name, 'redis-4:6379')), '--expected-version', '2'])
+    expect(replaced.stdout).toBe(`backend/${name} updated\n`)
+    expect(json(await cli(['backend', 'get', name, '-o', 'json'])).redis.address).toBe('redis-4:6379')
+  })
+
+  it('delete needs --yes without a terminal, refuses a bound backend unless --force, and supports a server dry run', async () => {
+    const backend = unique('redis')
+    await registerRedis(backend)
+    const ns = unique('ns')
+    expect((await cli(['namespace', 'create', '-f', file(`${ns}.yaml`, namespaceYaml(ns, backend))])).code).toBe(0)
+
+    const noYes = await cli(['backend', 'delete', backend])
+    expect(noYes.code).toBe(2)
+    expect(noYes.stderr).toContain('--yes')
+
+    const bound = await cli(['backend', 'delete', backend, '--yes'])
+    expect(bound.code).toBe(1)
+    expect(bound.stderr).toContain(ns)
+    expect(bound.stderr).toContain('--force')
+
+    const dry = await cli(['backend', 'delete', backend, '--yes', '--force', '--dry-run=server'])
+    expect(dry.stdout).toBe(`backend/${backend} deleted (server dry run)\n`)
+    expect((await cli(['backend', 'get', backend, '-o', 'name'])).code).toBe(0)
+
+    expect((await cli(['backend', 'delete', backend, '--yes', '--force'])).stdout).toBe(`backend/${backend} deleted\n`)
+    const gone = await cli(['backend', 'get', backend])
+    expect(gone.code).toBe(1)
+    expect(gone.stderr).toContain(`backend "${backend}" not found`)
+    expect(gone.stderr).toContain('prismctl backend list')
+  })
+
+  it('list follows next_page_token across pages, and --limit stops early', async () => {
+    const prefix = unique('bulk')
+    const docs = Array.from({length: 105}, (_, i) => `kind: Backend\nname: ${prefix}-${i}\ntype: s3\ns3:\n  bucket: b${i}\n`).join('---\n')
+    const applied = await cli(['apply', '-f', file(`${prefix}.yaml`, docs)])
+    expect(applied.code).toBe(0)
+    expect(applied.stdout.trim().split('\n')).toHaveLength(105)
+
+    const all = (await cli(['backend', 'list', '--type', 's3', '-o', 'name'])).stdout.trim().split('\n')
+    expect(all.filter((l) => l.startsWith(`backend/${prefix}-`))).toHaveLength(105)
+    expect((await cli(['backend', 'list', '--type', 's3', '--limit', '7', '-o', 'name'])).stdout.trim().split('\n')).toHaveLength(7)
+  })
+})
+
+describe('namespace commands', () => {
+  it('create, then create again is ALREADY_EXISTS pointing at apply', async () => {
+    const backend = unique('redis')
+    await registerRedis(backend)
+    const ns = unique('ns')
+    const path = file(`${ns}.yaml`, namespaceYaml(ns, backend))
+    const created = await cli(['namespace', 'create', '-f', path])
+    expect(created.stdout).toBe(`namespace/${ns} created\n`)
+    const again = await cli(['namespace', 'create', '-f', path])
+    expect(again.code).toBe(1)
+    expect(again.stderr).toContain(`namespace "${ns}" already exists`)
+    expect(again.stderr).toContain('prismctl namespace apply')
+  })
+
+  it('apply reports created, unchanged and configured; dry runs store nothing', async () => {
+    const backend = unique('redis')
+    await registerRedis(backend)
+    const ns = unique('ns')
+    const path = file(`${ns}.yaml`, namespaceYaml(ns, backend))
+
+    // Client dry run: local validation only, so it works with no server at all.
+    const client = await cli(['namespace', 'apply', '-f', path, '--dry-run=client'], {env: {PRISM_ADMIN_ENDPOINT: '127.0.0.1:1'}})
+    expect(client.stdout).toBe(`namespace/${ns} validated (dry run)\n`)
+    const serverDry = await cli(['namespace', 'apply', '-f', path, '--dry-run=server'])
+    expect(serverDry.stdout).toBe(`namespace/${ns} created (server dry run)\n`)
+    expect((await cli(['namespace', 'get', ns])).code).toBe(1)
+
+    expect((await cli(['namespace', 'apply', '-f', path])).stdout).toBe(`namespace/${ns} created\n`)
+    expect((await cli(['namespace', 'apply', '-f', path])).stdout).toBe(`namespace/${ns} unchanged\n`)
+    const changed = file(`${ns}-v2.yaml`, namespaceYaml(ns, backend, 'beta'))
+    const configured = await cli(['namespace', 'apply', '-f', changed, '--json'])
+    expect(json(configured)).toEqual({dryRun: 'none', items: [{kind: 'Namespace', name: ns, source: changed, result: 'configured', version: '2'}]})
+  })
+
+  it('get -o yaml re-applies as unchanged (status included in the export is ignored)', async () => {
+    const backend = unique('redis')
+    await registerRedis(backend)
+    const ns = unique('ns')
+    await cli(['namespace', 'apply', '-f', file(`${ns}.yaml`, namespaceYaml(ns, backend))])
+    const exported = await cli(['namespace', 'get', ns, '-o', 'yaml'])
+    expect(exported.stdout).toMatch(/^kind: Namespace\n/)
+    expect(exported.stdout).toContain('status:')
+    const reapplied = await cli(['namespace', 'apply', '-f', '-'], {input: exported.stdout})
+    expect(reapplied.stdout).toBe(`namespace/${ns} unchanged\n`)
+
+    const backendExport = await cli(['backend', 'get', backend, '-o', 'yaml'])
+    expect((await cli(['apply', '-f', '-'], {input: backendExport.stdout})).stdout).toBe(`backend/${backend} unchanged\n`)
+  })
+
+  it('get shows a kubectl-like table; list filters by team and label and emits --- separated YAML', async () => {
+    const backend = unique('redis')
+    await registerRedis(backend)
+    const team = unique('team')
+    const names = [unique('ns'), unique('ns')]
+    for (const ns of names) await cli(['namespace', 'apply', '-f', file(`${ns}.yaml`, namespaceYaml(ns, backend, team))])
+
+    const table = await cli(['namespace', 'get', names[0]!])
+    expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s+TEAM\s+PATTERNS\s+PHASE\s+PARTITION\s+VERSION\s+AGE$/)
+    expect(table.stdout).toMatch(new RegExp(`^${names[0]}\\s+${team}\\s+cache\\s+PENDING\\s+\\d+\\s+1\\s+\\d+s$`, 'm'))
+
+    const byTeam = await cli(['namespace', 'list', '--team', team, '-o', 'name'])
+    expect(byTeam.stdout.trim().split('\n').sort()).toEqual(names.map((n) => `namespace/${n}`).sort())
+    expect((await cli(['namespace', 'list', '--team', team, '-l', 'env=other', '-o', 'name'])).stdout).toBe('')
+    expect((await cli(['namespace', 'list', '--team', team, '-l', 'env=test', '--limit', '1', '-o', 'name'])).stdout.trim().split('\n')).toHaveLength(1)
+
+    const yaml = await cli(['namespace', 'list', '--team', team, '-o', 'yaml'])
+    expect(yaml.stdout.split('\n---\n')).toHaveLength(2)
+    const listed = json(await cli(['namespace', 'list', '--team', team, '--json']))
+    expect(listed.items.map((i: {name: string}) => i.name).sort()).toEqual([...names].sort())
+  })
+
+  it('apply with a stale --expected-version is a conflict and writes nothing', async () => {
+    const backend = unique('redis')
+    await registerRedis(backend)
+    const ns = unique('ns')
+    await cli(['namespace', 'apply', '-f', file(`${ns}.yaml`, namespaceYaml(ns, backend))])
+    const changed = file(`${ns}-v2.yaml`, namespaceYaml(ns, backend, 'beta'))
+    const conflict = await cli(['namespace', 'apply', '-f', changed, '--expected-version', '5'])
+    expect(conflict.code).toBe(1)
+    expect(conflict.stderr).toContain(`conflict on namespace "${ns}"`)
+    expect(conflict.stderr).toContain(`prismctl namespace get ${ns} -o yaml`)
+    expect(json(await cli(['namespace', 'get', ns, '-o', 'json'])).team).toBe('alpha')
+    expect((await cli(['namespace', 'apply', '-f', changed, '--expected-version', '1'])).stdout).toBe(`namespace/${ns} configured\n`)
+  })
+
+  it('an invalid file is reported with file:line:col and nothing is sent', async () => {
+    const ns = unique('ns')
+    const path = file(`${ns}-bad.yaml`, `kind: Namespace\nname: ${ns}\nteam: alpha\npatterns:\n  - name: cache\n    typ: keyvalue\n`)
+    const r = await cli(['namespace', 'apply', '-f', path])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(`${path}:6:5: patterns[0].typ: unknown field "typ"`)
+    expect(r.stderr).toContain('nothing was sent')
+    expect((await cli(['namespace', 'get', ns])).code).toBe(1)
+  })
+
+  it('a server-side violation is shown against the line of the file it came from', async () => {
+    const ns = unique('ns')
+    const path = file(`${ns}.yaml`, namespaceYaml(ns, 'redis-not-registered'))
+    const r = await cli(['namespace', 'apply', '-f', path])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(`${path}:11:18: patterns[0].requires[0].backend:`)
+    expect(r.stderr).toContain('redis-not-registered')
+  })
+
+  it('diff exits 0 when equal, 1 with a unified diff when different, and shows a new object as all added', async () => {
+    const backend = unique('redis')
+    await registerRedis(backend)
+    const ns = unique('ns')
+    const path = file(`${ns}.yaml`, namespaceYaml(ns, backend))
+
+    const created = await cli(['namespace', 'diff', '-f', path])
+    expect(created.code).toBe(1)
+    expect(created.stdout).toContain(`--- live/namespace/${ns}\n+++ merged/namespace/${ns}\n@@ -0,0 +1,11 @@\n+kind: Namespace\n`)
+
+    await cli(['namespace', 'apply', '-f', path])
+    const same = await cli(['namespace', 'diff', '-f', path])
+    expect(same).toMatchObject({code: 0, stdout: ''})
+
+    const changed = await cli(['namespace', 'diff', '-f', file(`${ns}-v2.yaml`, namespaceYaml(ns, backend, 'beta'))])
+    expect(changed.code).toBe(1)
+    expect(changed.stdout).toContain('-team: alpha\n+team: beta\n')
+
+    const backendChange = await cli(['namespace', 'diff', '-f', file(`${backend}.yaml`, backendYaml(backend, 'redis-9:6379'))])
+    expect(backendChange.code).toBe(1)
+    expect(backendChange.stdout).toContain(`--- live/backend/${backend}`)
+    expect(backendChange.stdout).toContain('-  address: redis:6379\n+  address: redis-9:6379\n')
+  })
+
+  it('delete: no TTY without --yes is a usage error; --dry-run=server keeps it; a stale version conflicts; --yes deletes', async () => {
+    const backend = unique('redis')
+    await registerRedis(backend)
+    const ns = unique('ns')
+    await cli(['namespace', 'apply', '-f', file(`${ns}.yaml`, namespaceYaml(ns, backend))])
+
+    const noYes = await cli(['namespace', 'delete', ns])
+    expect(noYes.code).toBe(2)
+    expect(noYes.stderr).toContain('Pass --yes')
+    expect((await cli(['namespace', 'delete', ns, '--dry-run=server'])).stdout).toBe(`namespace/${ns} deleted (server dry run)\n`)
+    const stale = await cli(['namespace', 'delete', ns, '--yes', '--expected-version', '9'])
+    expect(stale.code).toBe(1)
+    expect(stale.stderr).toContain('conflict')
+    expect((await cli(['namespace', 'delete', ns, '--yes', '--json'])).stdout).toContain('"result": "deleted"')
+    const gone = await cli(['namespace', 'get', ns, '--json'])
+    expect(gone.code).toBe(1)
+    expect(json(gone).error).toMatchObject({code: 'NOT_FOUND', message: `namespace "${ns}" not found`})
+  })
+})
+
+describe('apply', () => {
+  it('applies Backends before Namespaces from one file, and from a directory', async () => {
+    const backend = unique('redis')
+    const ns = unique('ns')
+    const path = file(`${ns}-mixed.yaml`, `${namespaceYaml(ns, backend)}---\n${backendYaml(backend)}`)
+    const r = await cli(['apply', '-f', path])
+    expect(r.stdout).toBe(`backend/${backend} created\nnamespace/${ns} created\n`)
+    expect(r.code).toBe(0)
+
+    const dir = tempDir('prismctl-dir-')
+    writeFileSync(join(dir, 'a.yaml'), namespaceYaml(ns, backend))
+    writeFileSync(join(dir, 'b.yaml'), backendYaml(backend))
+    expect((await cli(['apply', '-f', dir])).stdout).toBe(`backend/${backend} unchanged\nnamespace/${ns} unchanged\n`)
+  })
+
+  it('namespace apply refuses Backend documents and names prismctl apply', async () => {
+    const name = unique('redis')
+    const r = await cli(['namespace', 'apply', '-f', file(`${name}.yaml`, backendYaml(name))])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('prismctl apply -f')
+  })
+
+  it('when one document fails the others are still applied, and the failure is named', async () => {
+    const backend = unique('redis')
+    const good = unique('ns')
+    const bad = unique('ns')
+    const path = file(`${good}-partial.yaml`, `${backendYaml(backend)}---\n${namespaceYaml(bad, 'redis-missing')}---\n${namespaceYaml(good, backend)}`)
+    const r = await cli(['apply', '-f', path])
+    expect(r.code).toBe(1)
+    expect(r.stdout).toBe(`backend/${backend} created\nnamespace/${good} created\n`)
+    expect(r.stderr).toContain('1 of 3 documents failed')
+    expect(r.stderr).toContain(`namespace/${bad} (${path} (document 2))`)
+  })
+})
+
+describe('connection', () => {
+  it('an unreachable control plane is one clear error with a hint, not a gRPC dump', async () => {
+    const r = await cli(['namespace', 'list'], {env: {PRISM_ADMIN_ENDPOINT: '127.0.0.1:1'}})
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('Error: cannot reach the control plane at 127.0.0.1:1')
+    expect(r.stderr).toContain('prismctl admin serve')
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/)
+    const asJson = await cli(['namespace', 'get', 'x-y-z', '--json', '--admin-endpoint', '127.0.0.1:1'])
+    expect(json(asJson).error.code).toBe('UNAVAILABLE')
+  })
+
+  it('contexts: set, use, list, current, and the admin endpoint precedence flag > env > context', async () => {
+    const dir = tempDir()
+    const run = (args: string[], env: Record<string, string | undefined> = {}) => runCli(args, {configDir: dir, env})
+    expect((await run(['context', 'set', 'local', '--admin-endpoint', server.endpoint])).stdout).toBe('context "local" saved\n')
+    expect((await run(['context', 'set', 'broken', '--admin-endpoint', '127.0.0.1:1'])).code).toBe(0)
+    expect((await run(['context', 'current'])).stdout).toBe('local\n')
+    expect((await run(['namespace', 'list', '-o', 'name'])).code).toBe(0)
+
+    expect((await run(['context', 'use', 'broken'])).stdout).toBe('switched to context "broken"\n')
+    const list = await run(['context', 'list'])
+    expect(list.stdout).toMatch(/^\*\s+broken\s+127\.0\.0\.1:1\s/m)
+    expect((await run(['namespace', 'list'])).stderr).toContain('cannot reach the control plane at 127.0.0.1:1')
+    expect((await run(['namespace', 'list', '-o', 'name', '--context', 'local'])).code).toBe(0)
+    expect((await run(['namespace', 'list', '-o', 'name'], {PRISM_ADMIN_ENDPOINT: server.endpoint})).code).toBe(0)
+    expect((await run(['namespace', 'list', '-o', 'name', '--admin-endpoint', server.endpoint], {PRISM_ADMIN_ENDPOINT: '127.0.0.1:1'})).code).toBe(0)
+
+    const missing = await run(['namespace', 'list', '--context', 'nope'])
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain('context "nope" does not exist')
+    expect((await run(['context', 'delete', 'broken'])).stdout).toBe('context "broken" deleted\n')
+    expect(json(await run(['context', 'list', '--json'])).contexts.map((c: {name: string}) => c.name)).toEqual(['local'])
+  })
+})
