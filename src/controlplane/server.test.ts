@@ -55,7 +55,7 @@ function clientFor(server: RunningServer, token?: string): Client {
   return createServiceClient(grpc, ControlPlane, {
     endpoint: server.address,
     credentials: grpc.credentials.createInsecure(),
-    metadata: () => (token ? {authorization: `Bearer ${token}`} : {}),
+    metadata: (): Record<string, string> => (token ? {authorization: `Bearer ${token}`} : {}),
   })
 }
 
@@ -86,7 +86,7 @@ async function failure(promise: Promise<unknown>): Promise<Failure> {
   throw new Error('expected the call to fail')
 }
 
-const redis = (name: string, extra: Partial<BackendInit> = {}): BackendInit => ({name, type: BackendType.REDIS, config: {case: 'redis', value: {address: `${name}:6379`}}, ...extra})
+const redis = (name: string, extra: Partial<BackendInit> = {}): BackendInit => ({name, type: BackendType.REDIS, config: {case: 'redis', value: {address: `${name}:6379`}}, ...extra}) as BackendInit
 const nats = (name: string): BackendInit => ({name, type: BackendType.NATS, config: {case: 'nats', value: {url: `nats://${name}:4222`}}})
 
 const kvNamespace = (name: string, extra: Partial<NamespaceInit> = {}): NamespaceInit => ({
@@ -94,7 +94,7 @@ const kvNamespace = (name: string, extra: Partial<NamespaceInit> = {}): Namespac
   team: 'payments',
   patterns: [{name: 'cache', type: 'keyvalue', requires: [{slot: 'kv-store', target: {case: 'backendType', value: BackendType.REDIS}}]}],
   ...extra,
-})
+}) as NamespaceInit
 
 describe('control plane server', () => {
   let server: RunningServer

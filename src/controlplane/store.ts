@@ -5,7 +5,7 @@
  * the version, referenced backends exist, a deleted backend is unbound) and appends its audit event, so a crash
  * leaves either the whole change or none of it.
  */
-import {mkdirSync} from 'node:fs'
+import {closeSync, mkdirSync, openSync} from 'node:fs'
 import {dirname, isAbsolute, join} from 'node:path'
 
 import {configDir} from '../config/files.js'
@@ -118,7 +118,11 @@ export async function openStore(url: string): Promise<Store> {
       throw new PrismError(`SQLite store path must be absolute: ${url}`, {code: 'INVALID_ARGUMENT', exitCode: 2, hint: 'Use sqlite:///absolute/path/controlplane.db (three slashes).'})
     }
     // Creates a missing directory private to the user, but never touches the mode of an existing one (e.g. /tmp).
-    if (path !== ':memory:') mkdirSync(dirname(path), {recursive: true, mode: 0o700})
+    if (path !== ':memory:') {
+      mkdirSync(dirname(path), {recursive: true, mode: 0o700})
+      // The database holds static credentials: create it private (SQLite gives its -wal/-shm files the same mode).
+      closeSync(openSync(path, 'a', 0o600))
+    }
     const {openSqliteStore} = await import('./store-sqlite.js')
     return openSqliteStore(path)
   }
