@@ -1,0 +1,173 @@
+/**
+ * The offline commands as users run them: the built CLI, real files, stdin, exit codes and messages. Exhaustive
+ * cases live in the unit tests (src/model/*.test.ts); here each spawn covers what only the CLI can show.
+ */
+import {spawnSync} from 'node:child_process'
+import {readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {BIN, childEnv, ROOT, runCli, tempDir} from '../helpers/cli.js'
+
+const EXAMPLES = join(ROOT, 'templates/examples')
+const FIXTURES = join(ROOT, 'test/fixtures')
+const STACK_FRAME = /^\s+at .+\(?.+:\d+:\d+\)?$/m
+let dir: string
+
+beforeAll(() => {
+  dir = tempDir('prismctl-offline-')
+})
+afterAll(() => rmSync(dir, {recursive: true, force: true}))
+
+function expectCleanError(stderr: string): void {
+  expect(stderr).not.toMatch(STACK_FRAME)
+  expect(stderr).toMatch(/^Error: /)
+  expect(stderr).toMatch(/\nHint: .+\n$/)
+}
+
+describe('validate', () => {
+  it('passes every example, file by file', async () => {
+    const r = await runCli(['validate', '-f', EXAMPLES])
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain(`✓ ${join(EXAMPLES, 'team-alpha.yaml')}: 4 documents valid\n`)
+    expect(r.stdout).toContain(`✓ ${join(EXAMPLES, 'backends.yaml')}: 7 documents valid\n`)
+    expect(r.stdout.trim().split('\n')).toHaveLength(5)
+  })
+
+  it('reports every problem with file, line, column and field, and exits 1', async () => {
+    const r = await runCli(['validate', '-f', 'test/fixtures/invalid-namespace.yaml'])
+    expect(r.code).toBe(1)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toBe(`Error: test/fixtures/invalid-namespace.yaml: 4 problems
+  test/fixtures/invalid-namespace.yaml:3:7: name: namespace name "Team_Alpha" is invalid: use 3 to 63 lowercase letters, digits or '-', starting with a letter
+  test/fixtures/invalid-namespace.yaml:9:5: patterns[0].requires: pattern type keyvalue 1.1.0 needs slot kv-store in requires
+  test/fixtures/invalid-namespace.yaml:10:15: patterns[0].requires[0].slot: slot "kvstore" must be named {purpose}-{type}, e.g. kv-store or message-sink
+  test/fixtures/invalid-namespace.yaml:13:11: patterns[1].type: the session-manager must be the first pattern
+Hint: Fix the lines above. Documents are the proto3 JSON form of proto/prism/admin/v1/resources.proto plus kind:; templates/examples/ has complete ones.
+`)
+  })
+
+  it('reads stdin with -f - and answers --json', async () => {
+    const r = await runCli(['validate', '-f', '-', '--json'], {input: readFileSync(join(EXAMPLES, 'kv-memstore.yaml'), 'utf8')})
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout)).toEqual({
+      valid: true,
+      files: [{file: '<stdin>', documents: 1}],
+      documents: [{file: '<stdin>', index: 0, kind: 'Namespace', name: 'scratch-kv'}],
+      problems: [],
+    })
+  })
+
+  it('puts the problems in the --json error envelope', async () => {
+    const r = await runCli(['validate', '-f', 'test/fixtures/bad/unknown-enum.yaml', '--json'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toBe('')
+    expect(JSON.parse(r.stdout)).toEqual({
+      error: {
+        code: 'INVALID_ARGUMENT',
+        message: 'test/fixtures/bad/unknown-enum.yaml: 1 problem',
+        hint: expect.stringMatching(/^Fix the lines above/),
+        details: ['test/fixtures/bad/unknown-enum.yaml:3:7: type: unknown BackendType "rediss"; expected one of redis, nats, kafka, postgres, sqlite, s3, memstore; did you mean "redis"?'],
+      },
+    })
+  })
+
+  it('namespace validate rejects backends; backend validate accepts them', async () => {
+    const ns = await runCli(['namespace', 'validate', '-f', join(EXAMPLES, 'team-alpha.yaml')])
+    expect(ns.code).toBe(1)
+    expectCleanError(ns.stderr)
+    expect(ns.stderr).toContain(`${join(EXAMPLES, 'team-alpha.yaml')}:3:7: kind: expected a Namespace document, found Backend; check it with "prismctl backend validate"`)
+    const be = await runCli(['backend', 'validate', '-f', join(EXAMPLES, 'backends.yaml')])
+    expect([be.code, be.stdout]).toEqual([0, `✓ ${join(EXAMPLES, 'backends.yaml')}: 7 documents valid\n`])
+  })
+
+  it('reports every kind of bad input in one run, each with a clear message', async () => {
+    writeFileSync(join(dir, 'garbage.yaml'), Buffer.from([0x00, 0x8f, 0xff, 0x13, 0x37, 0x00]))
+    writeFileSync(join(dir, 'latin1.yaml'), Buffer.from('kind: Namespace\nname: caf\xe9\n', 'latin1'))
+    writeFileSync(join(dir, 'deep.yaml'), `kind: Namespace\nname: ${'['.repeat(500_000)}`)
+    const r = await runCli(['validate', '-f', 'test/fixtures/bad', '-f', join(dir, 'garbage.yaml'), '-f', join(dir, 'latin1.yaml'), '-f', join(dir, 'deep.yaml')])
+    expect(r.code).toBe(1)
+    expectCleanError(r.stderr)
+    for (const line of [
+      'test/fixtures/bad/alias-bomb.yaml:3:1: uses more than 100 alias references; expand the aliases (anchors like &x and *x)',
+      'test/fixtures/bad/duplicate-keys.yaml:4:1: name: duplicate field "name" (already set on line 2)',
+      'test/fixtures/bad/empty.yaml: contains no documents; expected YAML with kind: Namespace or kind: Backend',
+      'test/fixtures/bad/missing-kind.yaml:1:1: missing "kind"; add "kind: Namespace" or "kind: Backend"',
+      'test/fixtures/bad/out-of-range.yaml:4:42: redis.database: expected an integer from 0 to 4294967295, got number 1099511627776',
+      'test/fixtures/bad/out-of-range.yaml:9:42: redis.database: expected an integer from 0 to 4294967295, got number -1',
+      'test/fixtures/bad/unknown-enum.yaml:3:7: type: unknown BackendType "rediss"',
+      'test/fixtures/bad/wrong-types.yaml:3:7: team: expected a string, got a list',
+      'test/fixtures/bad/wrong-types.yaml:7:19: patterns[0].sessionAware: expected true or false, got string "true"',
+      `${join(dir, 'garbage.yaml')}: is a binary file, not YAML`,
+      `${join(dir, 'latin1.yaml')}: is not valid UTF-8 text; save it as UTF-8`,
+      `${join(dir, 'deep.yaml')}:2:71: is nested more than 64 levels deep`,
+    ]) {
+      expect(r.stderr).toContain(`  ${line}`)
+    }
+    expect(r.stderr).toMatch(/^Error: 12 problems in 10 files\n/)
+  })
+
+  it('refuses a 20 MB file without reading it whole', async () => {
+    const big = join(dir, 'big.yaml')
+    writeFileSync(big, `kind: Namespace\ndescription: ${'x'.repeat(20 * 1024 * 1024)}\n`)
+    const r = await runCli(['validate', '-f', big])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toBe(`Error: ${big} is larger than 4 MiB, the limit for one file
+Hint: Split it into several files (one resource per file works well) and pass them, or their directory, with -f.
+`)
+  })
+
+  it('says which path is missing', async () => {
+    const r = await runCli(['validate', '-f', 'no-such.yaml'])
+    expect([r.code, r.stderr]).toEqual([1, 'Error: cannot read no-such.yaml: no such file or directory\nHint: Check the path given with -f (use - for stdin).\n'])
+  })
+})
+
+describe('convert', () => {
+  it('round-trips YAML → binpb → YAML → binpb through files with identical bytes', async () => {
+    const source = join(EXAMPLES, 'orders-pipeline.yaml')
+    const [bin1, yaml, bin2] = ['one.binpb', 'back.yaml', 'two.binpb'].map((f) => join(dir, f))
+    const a = await runCli(['convert', '-f', source, '--to', 'binpb', '--out', bin1!])
+    expect([a.code, a.stderr]).toEqual([0, `wrote 1 document to ${bin1}\n`])
+    const b = await runCli(['convert', '-f', bin1!, '--kind', 'Namespace', '--to', 'yaml', '--out', yaml!])
+    expect(b.code).toBe(0)
+    const c = await runCli(['convert', '-f', yaml!, '--to', 'binpb', '--out', bin2!])
+    expect(c.code).toBe(0)
+    expect(readFileSync(bin2!).equals(readFileSync(bin1!))).toBe(true)
+    expect(readFileSync(yaml!, 'utf8')).toMatch(/^kind: Namespace\nname: orders-pipeline\nteam: commerce-team\n/)
+  })
+
+  it('writes binary to a non-TTY stdout, and JSON with --json', async () => {
+    const piped = spawnSync(process.execPath, [BIN, 'convert', '-f', join(EXAMPLES, 'kv-memstore.yaml'), '--to', 'binpb'], {cwd: ROOT, env: childEnv()})
+    expect(piped.status).toBe(0)
+    const viaFile = join(dir, 'kv.binpb')
+    await runCli(['convert', '-f', join(EXAMPLES, 'kv-memstore.yaml'), '--to', 'binpb', '--out', viaFile])
+    expect(Buffer.compare(piped.stdout, readFileSync(viaFile))).toBe(0)
+
+    const r = await runCli(['convert', '-f', viaFile, '--kind', 'Namespace', '--to', 'json', '--json'])
+    expect(r.code).toBe(0)
+    const out = JSON.parse(r.stdout)
+    expect(out).toMatchObject({from: 'binpb', to: 'json', documents: [{kind: 'Namespace', name: 'scratch-kv'}]})
+    expect(out.output.patterns[0].requires[0]).toEqual({slot: 'kv-store', backendType: 'memstore'})
+  })
+
+  it('explains multi-document binpb, truncated binpb and a missing --kind', async () => {
+    const multi = await runCli(['convert', '-f', join(EXAMPLES, 'team-alpha.yaml'), '--to', 'binpb', '--out', join(dir, 'x.binpb')])
+    expect(multi.code).toBe(1)
+    expect(multi.stderr).toBe(`Error: ${join(EXAMPLES, 'team-alpha.yaml')} holds 4 documents, but binary protobuf holds exactly one message
+Hint: Split the file into one document per file and convert each, or convert to yaml or json.
+`)
+    const good = readFileSync(join(dir, 'one.binpb'))
+    writeFileSync(join(dir, 'cut.binpb'), good.subarray(0, good.length - 5))
+    const cut = await runCli(['convert', '-f', join(dir, 'cut.binpb'), '--kind', 'Namespace', '--to', 'yaml', '--json'])
+    expect(cut.code).toBe(1)
+    const envelope = JSON.parse(cut.stdout)
+    expect(envelope.error.code).toBe('INVALID_ARGUMENT')
+    expect(envelope.error.message).toMatch(/^the binary input is not a valid Namespace message: /)
+    expect(envelope.error.hint).toContain('--kind')
+    const noKind = await runCli(['convert', '-f', join(dir, 'cut.binpb'), '--to', 'yaml'])
+    expect([noKind.code, noKind.stderr]).toEqual([2, 'Error: --kind is required to read binary protobuf\nHint: Add --kind Namespace or --kind Backend.\n'])
+  })
+})
