@@ -350,3 +350,117 @@ describe('JWT verifier with real provider tokens', () => {
     }
   })
 })
+
+describe('permission matrix through the CLI against admin serve --issuer', () => {
+  let op: TestProvider
+  let serverDir: string
+  let server: ReturnType<typeof spawn>
+  let endpoint: string
+  /** One config dir per principal, each logged in (or not) to the default context. */
+  const dirs: Record<string, string> = {}
+
+  beforeAll(async () => {
+    op = await startTestProvider()
+    serverDir = mkdtempSync(join(tmpdir(), 'prism-authz-'))
+    const serverEnv: NodeJS.ProcessEnv = {...process.env, PRISM_CONFIG_DIR: serverDir}
+    delete serverEnv.NODE_EXTRA_CA_CERTS
+    server = spawn(process.execPath, [RUN, 'admin', 'serve', '--issuer', op.issuer, '--audience', CLIENT_ID, '--listen', '127.0.0.1:0', '--store', `sqlite://${join(serverDir, 'cp.db')}`], {env: serverEnv, stdio: ['ignore', 'pipe', 'pipe']})
+    let serverErr = ''
+    server.stderr!.on('data', (d: Buffer) => (serverErr += d.toString()))
+    endpoint = await new Promise<string>((resolve, reject) => {
+      let out = ''
+      server.stdout!.on('data', (d: Buffer) => {
+        out += d.toString()
+        const m = /listening on (\S+)/.exec(out)
+        if (m) resolve(m[1]!)
+      })
+      server.on('exit', (code) => reject(new Error(`admin serve exited with ${code}: ${serverErr}`)))
+    })
+    const {Readable} = await import('node:stream')
+    for (const user of ['alice', 'bob', 'carol', 'dave', 'nobody']) {
+      dirs[user] = mkdtempSync(join(tmpdir(), `prism-authz-${user}-`))
+      if (user === 'nobody') continue
+      const userEnv = {PRISM_CONFIG_DIR: dirs[user]}
+      await login({context: resolveContext({issuer: op.issuer}, userEnv), env: userEnv, username: user, passwordStdin: true, stdin: Readable.from([USERS[user]!.password]), tell: quiet})
+    }
+    // Fixtures, created by the admin: a backend for the namespaces to bind, and things to delete.
+    const asAlice = (args: string[]) => cli(args, {PRISM_CONFIG_DIR: dirs.alice, PRISM_ADMIN_ENDPOINT: endpoint})
+    for (const args of [['backend', 'register', 'mem-base', '--type', 'memstore'], ...['bob', 'carol', 'dave', 'nobody', 'alice'].map((u) => ['backend', 'register', `doomed-${u}`, '--type', 'memstore'])]) {
+      const r = await asAlice(args)
+      expect(r.code, r.stderr).toBe(0)
+    }
+    for (const u of ['existing', ...['bob', 'carol', 'dave', 'nobody', 'alice'].map((x) => `doomed-${x}`)]) {
+      writeFileSync(join(serverDir, `${u}.yaml`), readFileSync(fileURLToPath(new URL('../../templates/examples/kv-memstore.yaml', import.meta.url)), 'utf8').replace('scratch-kv', u))
+      const r = await asAlice(['namespace', 'apply', '-f', join(serverDir, `${u}.yaml`)])
+      expect(r.code, r.stderr).toBe(0)
+    }
+  })
+
+  afterAll(async () => {
+    if (server.exitCode === null) {
+      server.kill('SIGTERM')
+      await new Promise((resolve) => server.once('exit', resolve))
+    }
+    await op.close()
+    for (const d of [serverDir, ...Object.values(dirs)]) rmSync(d, {recursive: true, force: true})
+  })
+
+  type Outcome = 'ok' | 'denied' | 'unauthenticated'
+  const ROLE_OF: Record<string, string> = {alice: 'admin', bob: 'operator', carol: 'viewer', dave: 'no role', nobody: 'no token'}
+  // viewer: get/list/whoami; operator: + create/apply/update; admin: + delete.
+  const EXPECTED: Record<string, Record<string, Outcome>> = {
+    list: {alice: 'ok', bob: 'ok', carol: 'ok', dave: 'denied', nobody: 'unauthenticated'},
+    get: {alice: 'ok', bob: 'ok', carol: 'ok', dave: 'denied', nobody: 'unauthenticated'},
+    whoami: {alice: 'ok', bob: 'ok', carol: 'ok', dave: 'denied', nobody: 'unauthenticated'},
+    apply: {alice: 'ok', bob: 'ok', carol: 'denied', dave: 'denied', nobody: 'unauthenticated'},
+    register: {alice: 'ok', bob: 'ok', carol: 'denied', dave: 'denied', nobody: 'unauthenticated'},
+    'namespace delete': {alice: 'ok', bob: 'denied', carol: 'denied', dave: 'denied', nobody: 'unauthenticated'},
+    'backend delete': {alice: 'ok', bob: 'denied', carol: 'denied', dave: 'denied', nobody: 'unauthenticated'},
+  }
+
+  function commandFor(action: string, user: string): string[] {
+    switch (action) {
+      case 'list':
+        return ['namespace', 'list']
+      case 'get':
+        return ['namespace', 'get', 'existing', '-o', 'yaml']
+      case 'whoami':
+        return ['whoami', '-o', 'json']
+      case 'apply': {
+        const file = join(dirs[user]!, 'ns.yaml')
+        writeFileSync(file, readFileSync(join(serverDir, 'existing.yaml'), 'utf8').replace('name: existing', `name: applied-by-${user}`))
+        return ['namespace', 'apply', '-f', file]
+      }
+      case 'register':
+        return ['backend', 'register', `registered-by-${user}`, '--type', 'memstore']
+      case 'namespace delete':
+        return ['namespace', 'delete', `doomed-${user}`, '--yes']
+      default:
+        return ['backend', 'delete', `doomed-${user}`, '--yes', '--force']
+    }
+  }
+
+  for (const user of ['alice', 'bob', 'carol', 'dave', 'nobody']) {
+    it(`${user} (${ROLE_OF[user]})`, async () => {
+      const env = {PRISM_CONFIG_DIR: dirs[user]!, PRISM_ADMIN_ENDPOINT: endpoint}
+      const actual: Record<string, Outcome | string> = {}
+      const expected: Record<string, Outcome> = {}
+      for (const action of Object.keys(EXPECTED)) {
+        expected[action] = EXPECTED[action]![user]!
+        const r = await cli(commandFor(action, user), env)
+        if (action === 'whoami' && r.code === 0) {
+          // whoami reports a refusal instead of failing: the token itself is fine.
+          const cp = JSON.parse(r.stdout).controlPlane
+          actual[action] = cp.roles ? 'ok' : /permission denied/.test(cp.error) ? 'denied' : `whoami: ${cp.error}`
+          if (cp.roles && user !== 'dave') expect(cp.roles).toContain(ROLE_OF[user])
+          continue
+        }
+        if (r.code === 0) actual[action] = 'ok'
+        else if (/permission denied/.test(r.stderr)) actual[action] = 'denied'
+        else if (/not authenticated to the control plane|not logged in/.test(r.stderr)) actual[action] = 'unauthenticated'
+        else actual[action] = `exit ${r.code}: ${r.stderr.trim()}`
+      }
+      expect(actual).toEqual(expected)
+    })
+  }
+})
