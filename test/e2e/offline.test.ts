@@ -11,7 +11,6 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {BIN, childEnv, ROOT, runCli, tempDir} from '../helpers/cli.js'
 
 const EXAMPLES = join(ROOT, 'templates/examples')
-const FIXTURES = join(ROOT, 'test/fixtures')
 const STACK_FRAME = /^\s+at .+\(?.+:\d+:\d+\)?$/m
 let dir: string
 
