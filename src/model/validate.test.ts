@@ -1,3 +1,6 @@
+import {readdirSync, readFileSync} from 'node:fs'
+import {join} from 'node:path'
+
 import {create} from '@bufbuild/protobuf'
 import {describe, expect, it} from 'vitest'
 
@@ -245,6 +248,18 @@ describe('validateBackend', () => {
 })
 
 describe('validateDocuments', () => {
+  it('finds nothing wrong in the shipped examples', () => {
+    const dir = join(import.meta.dirname, '../../templates/examples')
+    const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'))
+    expect(files).toContain('team-alpha.yaml')
+    for (const file of files) {
+      const {docs, problems} = parseDocuments(readFileSync(join(dir, file)), file)
+      expect(problems).toEqual([])
+      expect(docs.length).toBeGreaterThan(0)
+      expect(validateDocuments(docs)).toEqual([])
+    }
+  })
+
   it('places each violation at its line and finds duplicate resources', () => {
     const {docs} = parseDocuments(`kind: Backend
 name: mem-one

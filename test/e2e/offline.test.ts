@@ -152,6 +152,15 @@ describe('convert', () => {
     expect(out.output.patterns[0].requires[0]).toEqual({slot: 'kv-store', backendType: 'memstore'})
   })
 
+  it('refuses to write binary to a terminal (exit 2, hint --out)', () => {
+    // util-linux `script` gives the child a pseudo-terminal as stdout.
+    const cmd = `${process.execPath} ${BIN} convert -f templates/examples/kv-memstore.yaml --to binpb`
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], {cwd: ROOT, env: childEnv(), encoding: 'utf8'})
+    expect(r.status).toBe(2)
+    expect(r.stdout).toContain('binary output is not written to a terminal')
+    expect(r.stdout).toContain('Add --out FILE, or redirect stdout to a file.')
+  })
+
   it('explains multi-document binpb, truncated binpb and a missing --kind', async () => {
     const multi = await runCli(['convert', '-f', join(EXAMPLES, 'team-alpha.yaml'), '--to', 'binpb', '--out', join(dir, 'x.binpb')])
     expect(multi.code).toBe(1)
