@@ -1,6 +1,6 @@
 /**
- * The control plane over real gRPC on 127.0.0.1, in-process, with a real SQLite store: behaviour of every RPC,
- * validation, RBAC, secrets, audit, watch, health and limits.
+ * The control plane over real gRPC on 127.0.0.1, in-process, on both store engines (SQLite file, throwaway
+ * PostgreSQL): behaviour of every RPC, validation, RBAC, secrets, audit, watch, health and limits.
  */
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -11,6 +11,7 @@ import {anyUnpack} from '@bufbuild/protobuf/wkt'
 import * as grpc from '@grpc/grpc-js'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
+import {startPostgres, type TestPostgres} from '../../test/helpers/postgres.js'
 import {createServiceClient, type ServiceClient} from '../api/grpc-service.js'
 import {PrismError} from '../errors.js'
 import {BadRequestSchema, PreconditionFailureSchema} from '../gen/google/rpc/error_details_pb.js'
@@ -32,8 +33,19 @@ type NamespaceInit = MessageInitShape<typeof NamespaceSchema>
 type BackendInit = MessageInitShape<typeof BackendSchema>
 
 let dir: string
+let postgres: TestPostgres | undefined
 beforeAll(() => void (dir = mkdtempSync(join(tmpdir(), 'prism-cp-'))))
-afterAll(() => rmSync(dir, {recursive: true, force: true}))
+afterAll(async () => {
+  rmSync(dir, {recursive: true, force: true})
+  await postgres?.stop()
+})
+
+/** A fresh store URL per server: a SQLite file, or a new database on a throwaway PostgreSQL server. */
+const engines = {
+  sqlite: async () => `sqlite://${join(dir, `${Math.random().toString(36).slice(2)}.db`)}`,
+  postgres: async () => (postgres ??= await startPostgres()).createDatabase(),
+}
+type Engine = keyof typeof engines
 
 /** Tokens are role names: "Bearer operator" is an operator. */
 const roleAuthenticator: Authenticator = {
@@ -46,9 +58,9 @@ const roleAuthenticator: Authenticator = {
   },
 }
 
-async function start(authenticator: Authenticator = anonymousAuthenticator, maxMessageBytes?: number): Promise<RunningServer> {
-  const store = await openStore(`sqlite://${join(dir, `${Math.random().toString(36).slice(2)}.db`)}`)
-  return createServer({store, authenticator, listen: '127.0.0.1:0', maxMessageBytes, log: () => {}})
+async function start(engine: Engine, authenticator: Authenticator = anonymousAuthenticator): Promise<RunningServer> {
+  const store = await openStore(await engines[engine]())
+  return createServer({store, authenticator, listen: '127.0.0.1:0', log: () => {}})
 }
 
 function clientFor(server: RunningServer, token?: string): Client {
@@ -96,11 +108,11 @@ const kvNamespace = (name: string, extra: Partial<NamespaceInit> = {}): Namespac
   ...extra,
 }) as NamespaceInit
 
-describe('control plane server', () => {
+describe.each(['sqlite', 'postgres'] as const)('control plane server on %s', (engine) => {
   let server: RunningServer
   let client: Client
   beforeEach(async () => {
-    server = await start()
+    server = await start(engine)
     client = clientFor(server)
   })
   afterEach(async () => {
@@ -357,7 +369,7 @@ describe('control plane server', () => {
 describe('control plane RBAC', () => {
   let server: RunningServer
   beforeAll(async () => {
-    server = await start(roleAuthenticator)
+    server = await start('sqlite', roleAuthenticator)
   })
   afterAll(() => server.shutdown(1000))
 
