@@ -85,12 +85,13 @@ export function parseDocuments(input: string | Uint8Array, file: string): {docs:
   const problems: Problem[] = []
   const docs: SourceDoc[] = []
   const fail = (message: string) => ({docs, problems: [{file, message}]})
+  const tooBig = `is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB, the limit for one file`
 
   let src: string
   if (typeof input === 'string') {
     src = input
   } else {
-    if (input.length > MAX_FILE_BYTES) return fail(`is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB, the limit for one file`)
+    if (input.length > MAX_FILE_BYTES) return fail(tooBig)
     if (input.includes(0)) return fail('is a binary file, not YAML; binary protobuf converts with: prismctl convert --from binpb --kind KIND -f FILE')
     try {
       src = utf8.decode(input)
@@ -98,7 +99,7 @@ export function parseDocuments(input: string | Uint8Array, file: string): {docs:
       return fail('is not valid UTF-8 text; save it as UTF-8')
     }
   }
-  if (src.length > MAX_FILE_BYTES) return fail(`is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB, the limit for one file`)
+  if (src.length > MAX_FILE_BYTES) return fail(tooBig)
   if (src.includes('\0')) return fail('contains NUL characters; is it a binary file?')
 
   const deep = tooDeepAt(src)
@@ -108,15 +109,8 @@ export function parseDocuments(input: string | Uint8Array, file: string): {docs:
   }
 
   const lc = new LineCounter()
-  let parsed: Document[]
-  try {
-    parsed = parseAllDocuments(src, {lineCounter: lc, prettyErrors: false, uniqueKeys: false}) as Document[]
-  } catch (err) {
-    // The YAML composer recurses once per nesting level; only absurd nesting can exhaust the stack.
-    if (err instanceof RangeError) return fail('is nested too deeply to be a Namespace or Backend document')
-    throw err
-  }
-  if (!Array.isArray(parsed)) parsed = []
+  // Duplicate keys are found by the walk, which knows both spellings of a field name and the field path.
+  const parsed = parseAllDocuments(src, {lineCounter: lc, prettyErrors: false, uniqueKeys: false}) as Document[]
 
   let index = 0
   for (const doc of parsed) {
@@ -126,7 +120,10 @@ export function parseDocuments(input: string | Uint8Array, file: string): {docs:
       const pos = lc.linePos(e.pos[0])
       problems.push({file, line: pos.line, column: pos.col, message: yamlMessage(e.message)})
     }
-    if (problems.length > before) continue
+    if (problems.length > before) {
+      index++
+      continue
+    }
     const root = doc.contents as YamlNode | null
     // `---` with nothing after it, or a file of comments: nothing to import.
     if (root === null || (isScalar(root) && root.value === null)) continue
