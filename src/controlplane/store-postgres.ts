@@ -74,13 +74,28 @@ interface RawRow {
 
 const toRow = (r: RawRow): StoredRow => ({name: r.name, version: Number(r.version), data: r.data})
 
+/** Connection-level failures are the client's to retry (UNAVAILABLE); anything else stays an internal error. */
+function mapError(err: unknown, location: string): unknown {
+  const code = (err as {code?: unknown}).code
+  if (typeof code === 'string' && (/^(08|57P|53)/.test(code) || /^E(CONNREFUSED|CONNRESET|TIMEDOUT|NOTFOUND|PIPE)$/.test(code)) || /Connection terminated|timeout exceeded when trying to connect/i.test((err as Error).message ?? '')) {
+    return new PrismError(`The PostgreSQL store at ${location} is unavailable: ${(err as Error).message}`, {code: 'UNAVAILABLE', hint: 'Retry shortly; if it persists, check the database server.', cause: err})
+  }
+  return err
+}
+
 class PostgresStore implements Store {
   readonly engine = 'postgres' as const
 
   constructor(
     private readonly pool: Pg.Pool,
     readonly location: string,
-  ) {}
+  ) {
+    // Every public call maps connection failures to UNAVAILABLE, in one place rather than in each method.
+    for (const method of ['get', 'list', 'namespacesBinding', 'commit', 'appendAudit', 'listAudit'] as const) {
+      const impl = this[method].bind(this) as (...args: unknown[]) => Promise<unknown>
+      ;(this as Record<string, unknown>)[method] = (...args: unknown[]) => impl(...args).catch((err: unknown) => Promise.reject(mapError(err, location)))
+    }
+  }
 
   async get(kind: Kind, name: string): Promise<StoredRow | undefined> {
     const result = await this.pool.query<RawRow>({name: `get-${kind}`, text: `SELECT name, version, data FROM ${TABLE[kind]} WHERE name = $1`, values: [name]})

@@ -99,7 +99,11 @@ class SqliteStore implements Store {
     try {
       outcomes = this.runBatch(batch)
     } catch (err) {
-      for (const item of batch) item.reject(err)
+      const mapped =
+        (err as {code?: string}).code === 'SQLITE_BUSY'
+          ? new PrismError(`The SQLite store ${this.location} is locked by another process`, {code: 'UNAVAILABLE', hint: 'Retry; run one control plane per SQLite file (use PostgreSQL for several replicas).', cause: err})
+          : err
+      for (const item of batch) item.reject(mapped)
       return
     }
     batch.forEach((item, i) => {

@@ -176,3 +176,17 @@ describe.each(engines)('store conformance: $name', (engine) => {
     expect((await c.get('backend', 'redis-a'))?.version).toBe(1)
   })
 })
+
+describe('store failures', () => {
+  it('reports an unreachable PostgreSQL as UNAVAILABLE without the password', async () => {
+    const err = await openStore('postgres://prism:hunter2@127.0.0.1:1/prism').catch((e: unknown) => e)
+    expect(err).toMatchObject({code: 'UNAVAILABLE'})
+    expect((err as Error).message).toContain('127.0.0.1:1')
+    expect((err as Error).message).not.toContain('hunter2')
+  })
+
+  it('refuses a relative SQLite path and an unknown scheme', async () => {
+    await expect(openStore('sqlite://relative/path.db')).rejects.toMatchObject({code: 'INVALID_ARGUMENT'})
+    await expect(openStore('mysql://u:secret@host/db')).rejects.toThrow(/Unsupported store URL: mysql:\/\/\*\*\*@host/)
+  })
+})
