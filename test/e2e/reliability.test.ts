@@ -231,6 +231,39 @@ describe('admin serve reliability (SQLite)', () => {
     }
   })
 
+  it('SIGTERM drains: watches end cleanly, in-flight writes finish, the process exits 0', async () => {
+    const db = join(dir, 'drain.db')
+    const server = await serve(db)
+    const client = connect(server.endpoint)
+    await client.registerBackend({backend: memstore})
+    const watch = client.watch({proxyId: 'drain-test'})[Symbol.asyncIterator]()
+    expect((await watch.next()).value?.resource.case).toBe('backend')
+    const acknowledged: string[] = []
+    const writes = Array.from({length: 40}, (_, i) =>
+      client.createNamespace({namespace: namespace(`drain-${i}`)}).then(
+        () => void acknowledged.push(`drain-${i}`),
+        (err: unknown) => expect(codeOf(err)).toBe('UNAVAILABLE'),
+      ),
+    )
+    server.child.kill('SIGTERM')
+    await Promise.all(writes)
+    // the watch ends (OK status) instead of being cut
+    for (let r = await watch.next(); !r.done; r = await watch.next()) expect(r.value.type).toBeGreaterThan(0)
+    expect(await server.exited).toEqual({code: 0, signal: null})
+    expect(server.stderr()).toContain('SIGTERM: draining in-flight calls')
+    client.close()
+
+    const again = await serve(db)
+    const after = connect(again.endpoint)
+    try {
+      const stored = await listAll(after)
+      for (const name of acknowledged) expect(stored).toContain(name)
+    } finally {
+      after.close()
+      await stop(again)
+    }
+  })
+
   it('(d) refuses an oversized request and a huge label map with clear errors', async () => {
     const server = await serve(join(dir, 'limits.db'))
     const client = connect(server.endpoint)
