@@ -43,9 +43,15 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '')
 }
 
+/** On stderr, so that stdout stays clean for --json and pipes. */
 async function hiddenPrompt(message: string): Promise<string> {
   const {password} = await import('@inquirer/prompts')
-  return password({message, mask: true})
+  try {
+    return await password({message, mask: true}, {output: process.stderr})
+  } catch (err) {
+    if ((err as Error).name === 'ExitPromptError') throw new PrismError('login cancelled', {code: 'CANCELLED', hint: 'Nothing was saved.'})
+    throw err
+  }
 }
 
 function openBrowser(url: string): void {

@@ -89,6 +89,13 @@ export async function discover(settings: IssuerSettings): Promise<Issuer> {
     })
     return {config, client, settings}
   } catch (err) {
+    if ((err as {code?: string}).code === 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED') {
+      throw new PrismError(`the discovery document of ${settings.issuer} names a different issuer`, {
+        code: 'FAILED_PRECONDITION',
+        hint: 'Use the issuer string exactly as the provider spells it (scheme, host, port, path, trailing slash): prismctl context set NAME --issuer URL',
+        cause: err,
+      })
+    }
     throw oidcError(err, 'OIDC discovery', settings.issuer)
   }
 }

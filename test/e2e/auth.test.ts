@@ -326,6 +326,28 @@ describe('password, client credentials, PRISM_TOKEN, refresh, logout', () => {
   })
 })
 
+describe('issuer problems', () => {
+  it('an unreachable issuer is UNAVAILABLE with a hint, and a non-loopback http issuer needs --insecure', async () => {
+    await expect(login({context: ctxFor('http://127.0.0.1:9/dex'), env, tell: quiet})).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      message: expect.stringContaining('cannot reach the OIDC issuer http://127.0.0.1:9/dex'),
+      hint: expect.stringContaining('--issuer'),
+    })
+    const result = await cli(['login', '--issuer', 'http://dex.example:5556/dex'], env)
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('refusing plain http:// for the non-loopback issuer http://dex.example:5556/dex')
+  })
+
+  it('a token refresh against an unreachable issuer keeps a still-valid token and otherwise says the issuer is down', async () => {
+    const now = Date.now()
+    const base: StoredTokens = {version: 1, issuer: 'http://127.0.0.1:9', clientId: CLIENT_ID, grant: 'password', bearer: 'still-valid', accessToken: 'a', refreshToken: 'r', obtainedAt: new Date(now).toISOString()}
+    writeTokens('default', {...base, expiresAt: new Date(now + 30_000).toISOString()}, env)
+    await expect(getBearer({name: 'default'}, env)).resolves.toMatchObject({token: 'still-valid', source: 'stored'})
+    writeTokens('default', {...base, expiresAt: new Date(now - 1000).toISOString()}, env)
+    await expect(getBearer({name: 'default'}, env)).rejects.toMatchObject({code: 'UNAVAILABLE'})
+  })
+})
+
 describe('JWT verifier with real provider tokens', () => {
   it('accepts tokens from the provider, and after key rotation accepts the new kid once fetched', async () => {
     const op = await startTestProvider()
