@@ -357,6 +357,8 @@ describe('decodeBinary', () => {
     expect(truncated.hint).toContain('--kind')
     expect(error(() => decodeBinary('Namespace', new Uint8Array([0xff, 0xff, 0xff]))).message).toMatch(/not a valid Namespace message/)
     expect(error(() => decodeBinary('Backend', new Uint8Array())).message).toBe('the binary input is empty; expected a Backend message')
+    // Strings must be UTF-8; replacing bad bytes silently would make the conversion lossy.
+    expect(error(() => decodeBinary('Backend', new Uint8Array([0x0a, 0x02, 0xc3, 0x28]))).message).toMatch(/^the binary input is not a valid Backend message: /)
   })
 
   it('refuses fields the message does not have instead of dropping them', () => {
