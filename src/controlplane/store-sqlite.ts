@@ -94,6 +94,7 @@ class SqliteStore implements Store {
   private flush(): void {
     this.flushScheduled = false
     const batch = this.queue
+    if (batch.length === 0) return
     this.queue = []
     let outcomes: Outcome[]
     try {
