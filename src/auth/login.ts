@@ -4,7 +4,7 @@
  */
 import {spawn} from 'node:child_process'
 
-import type {ResolvedContext} from '../config/contexts.js'
+import {DEFAULTS, type ResolvedContext} from '../config/contexts.js'
 import {PrismError, usageError} from '../errors.js'
 import {decodeJwt} from './jwt-claims.js'
 import {deleteTokens, readTokens, storedContexts, type StoredTokens, tokenPath, writeTokens} from './token-store.js'
@@ -44,10 +44,11 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
 }
 
 /** On stderr, so that stdout stays clean for --json and pipes. */
-async function hiddenPrompt(message: string): Promise<string> {
-  const {password} = await import('@inquirer/prompts')
+async function ask(message: string, hidden = false): Promise<string> {
+  const {input, password} = await import('@inquirer/prompts')
   try {
-    return await password({message, mask: true}, {output: process.stderr})
+    const answer = hidden ? await password({message, mask: true}, {output: process.stderr}) : await input({message}, {output: process.stderr})
+    return hidden ? answer : answer.trim()
   } catch (err) {
     if ((err as Error).name === 'ExitPromptError') throw new PrismError('login cancelled', {code: 'CANCELLED', hint: 'Nothing was saved.'})
     throw err
@@ -89,17 +90,23 @@ export async function login(options: LoginOptions): Promise<LoginResult> {
   const {discover, deviceCodeLogin, passwordLogin, clientCredentialsLogin} = await import('./oidc.js')
   let tokens: StoredTokens
   if (options.clientCredentials) {
+    // The CLI's own public client cannot be a service account: without an explicit id, ask for one.
+    let clientId = context.clientId
+    if (clientId === DEFAULTS.clientId && !env.PRISM_CLIENT_ID) {
+      if (!interactive) throw usageError('no client id for --client-credentials: set PRISM_CLIENT_ID (and PRISM_CLIENT_SECRET)', 'Or pass --client-id, or set it on the context: prismctl context set NAME --client-id ID')
+      clientId = await ask('Client id:')
+    }
     let secret = env.PRISM_CLIENT_SECRET
     if (!secret) {
       if (!interactive) throw usageError('no client secret: set PRISM_CLIENT_SECRET (and PRISM_CLIENT_ID)', 'CI: export PRISM_CLIENT_ID and PRISM_CLIENT_SECRET from your secret store.')
-      secret = await hiddenPrompt(`Client secret for ${context.clientId}:`)
+      secret = await ask(`Client secret for ${clientId}:`, true)
     }
-    const issuer = await discover({issuer: context.issuer, clientId: context.clientId, clientSecret: secret, insecure: options.insecure})
+    const issuer = await discover({issuer: context.issuer, clientId, clientSecret: secret, insecure: options.insecure})
     tokens = await clientCredentialsLogin(issuer, context.scopes)
   } else if (options.username) {
     let password: string
     if (options.passwordStdin) password = await readAll(stdin)
-    else if (interactive) password = await hiddenPrompt(`Password for ${options.username}:`)
+    else if (interactive) password = await ask(`Password for ${options.username}:`, true)
     else throw usageError('no terminal to ask for the password', 'Pipe it in with --password-stdin (never as a flag value).')
     if (!password) throw usageError('the password is empty')
     const issuer = await discover({issuer: context.issuer, clientId: context.clientId, insecure: options.insecure})

@@ -226,6 +226,10 @@ describe('password, client credentials, PRISM_TOKEN, refresh, logout', () => {
     const principal = await createJwtAuthenticator({issuer: op.issuer, audience: CLIENT_ID}).authenticate(`Bearer ${stored.bearer}`)
     expect(principal).toMatchObject({name: CI_CLIENT.id, roles: ['operator']})
     await expect(login({context: resolveContext({issuer: op.issuer}, ciEnv), env: {...ciEnv, PRISM_CLIENT_SECRET: 'wrong'}, clientCredentials: true, tell: quiet})).rejects.toMatchObject({code: 'UNAUTHENTICATED'})
+    // Without a terminal, missing credentials are a usage error naming the variables.
+    const {Readable} = await import('node:stream')
+    await expect(login({context: ctxFor(op.issuer), env, clientCredentials: true, stdin: Readable.from([]), tell: quiet})).rejects.toMatchObject({exitCode: 2, message: expect.stringContaining('set PRISM_CLIENT_ID')})
+    await expect(login({context: ctxFor(op.issuer, CI_CLIENT.id), env, clientCredentials: true, stdin: Readable.from([]), tell: quiet})).rejects.toMatchObject({exitCode: 2, message: expect.stringContaining('PRISM_CLIENT_SECRET')})
   })
 
   it('PRISM_TOKEN overrides the stored token for every call', async () => {
