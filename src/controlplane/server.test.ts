@@ -163,6 +163,24 @@ describe.each(['sqlite', 'postgres'] as const)('control plane server on %s', (en
     expect((await client.getNamespace({name: 'orders'})).description).toBe('orders cache')
   })
 
+  it('keeps a chosen backend across edits, and validates delete preconditions', async () => {
+    await client.registerBackend({backend: redis('redis-m')})
+    await client.createNamespace({namespace: kvNamespace('orders')})
+    // an alphabetically earlier candidate appears: the existing choice stays, a new namespace gets the first one
+    await client.registerBackend({backend: redis('redis-a')})
+    const edited = await client.applyNamespace({namespace: kvNamespace('orders', {description: 'edited'})})
+    expect(edited.namespace?.status?.patterns[0]?.bindings[0]?.backend).toBe('redis-m')
+    expect((await client.createNamespace({namespace: kvNamespace('carts')})).namespace?.status?.patterns[0]?.bindings[0]?.backend).toBe('redis-a')
+
+    expect((await failure(client.deleteNamespace({name: 'orders', expectedVersion: 1n}))).code).toBe('ABORTED')
+    expect((await client.deleteNamespace({name: 'orders', dryRun: true})).namespace?.name).toBe('orders')
+    expect((await client.getNamespace({name: 'orders'})).status?.meta?.version).toBe(2n)
+    const dryRefused = await failure(client.deleteBackend({name: 'redis-m', dryRun: true}))
+    expect(dryRefused.code).toBe('FAILED_PRECONDITION')
+    await client.deleteNamespace({name: 'orders', expectedVersion: 2n})
+    expect((await client.deleteBackend({name: 'redis-m'})).backend?.name).toBe('redis-m')
+  })
+
   it('dry runs return what would be stored and store nothing', async () => {
     await client.registerBackend({backend: redis('redis-a')})
     const dry = await client.createNamespace({namespace: kvNamespace('orders'), dryRun: true})
