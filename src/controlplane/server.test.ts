@@ -430,3 +430,34 @@ describe('control plane RBAC', () => {
     }
   })
 })
+
+describe('control plane replicas sharing PostgreSQL', () => {
+  it("a watch on one replica sees writes made through another", async () => {
+    const url = await engines.postgres()
+    const [a, b] = await Promise.all([
+      openStore(url).then((store) => createServer({store, authenticator: anonymousAuthenticator, listen: '127.0.0.1:0', log: () => {}})),
+      openStore(url).then((store) => createServer({store, authenticator: anonymousAuthenticator, listen: '127.0.0.1:0', log: () => {}})),
+    ])
+    const clientA = clientFor(a)
+    const clientB = clientFor(b)
+    try {
+      const stream = clientA.watch({proxyId: 'replica-test'})[Symbol.asyncIterator]()
+      expect((await stream.next()).value?.type).toBe(WatchEventType.SYNCED)
+      await clientB.registerBackend({backend: redis('redis-a', {credentials: {source: {case: 'static', value: {password: 'replica-pw'}}}})})
+      const upsert = (await stream.next()).value as WatchEvent
+      expect(upsert).toMatchObject({type: WatchEventType.UPSERT, resource: {case: 'backend', value: {name: 'redis-a', status: {meta: {version: 1n}}}}})
+      expect(upsert.resource.value?.$typeName === 'prism.admin.v1.Backend' && upsert.resource.value.credentials?.source.value).toMatchObject({password: 'REDACTED'})
+      await clientB.deleteBackend({name: 'redis-a'})
+      expect((await stream.next()).value).toMatchObject({type: WatchEventType.DELETE, resource: {case: 'backend', value: {name: 'redis-a'}}})
+      // its own writes reach its watchers once, not twice
+      await clientA.registerBackend({backend: redis('redis-b')})
+      await clientB.registerBackend({backend: redis('redis-c')})
+      const names = [(await stream.next()).value, (await stream.next()).value].map((e) => (e as WatchEvent).resource.value?.name)
+      expect(names).toEqual(['redis-b', 'redis-c'])
+    } finally {
+      clientA.close()
+      clientB.close()
+      await Promise.all([a.shutdown(1000), b.shutdown(1000)])
+    }
+  })
+})

@@ -41,6 +41,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   const grpcModule = await import('@grpc/grpc-js')
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`))
   const service = new ControlPlaneService({store: options.store})
+  await service.followReplicas()
   const server = new grpcModule.Server({
     'grpc.max_receive_message_length': options.maxMessageBytes ?? LIMITS.maxMessageBytes,
     'grpc.max_send_message_length': 64 * 1024 * 1024,

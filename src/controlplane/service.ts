@@ -2,6 +2,9 @@
  * The control plane's behaviour, independent of gRPC: validation (layers 1–4), compare-and-set writes, secrets
  * redaction, the audit trail and change events for Watch. server.ts maps RPCs onto it after authentication and RBAC.
  *
+ * Watch events: this replica's own commits are emitted right after they commit; with PostgreSQL, commits made by
+ * other replicas arrive through the store's LISTEN/NOTIFY feed (a remote DELETE carries only the name).
+ *
  * Audit policy: every committed write is audited in its own transaction; every failed write attempt (validation,
  * conflict, permission, …) is audited with the gRPC code name as outcome. Dry runs and applies that change nothing
  * (UNCHANGED) write nothing, so they are not audited.
@@ -33,7 +36,7 @@ import {partitionOf} from './crc32.js'
 import {backendLimitViolations, checkName, namespaceLimitViolations} from './limits.js'
 import {resolveNamespace, type BackendCatalog} from './resolve.js'
 import {redactBackend, redactNamespace, restoreBackendSecrets, restoreNamespaceSecrets} from './secrets.js'
-import type {AuditRecord, Kind, Store} from './store.js'
+import type {AuditRecord, Kind, RemoteChange, Store} from './store.js'
 
 const DEFAULT_PAGE_SIZE = 100
 const MAX_PAGE_SIZE = 1000
@@ -121,6 +124,25 @@ export class ControlPlaneService {
     this.store = options.store
     this.now = options.now ?? (() => new Date())
     this.events.setMaxListeners(0)
+  }
+
+  /** Relays changes other replicas commit to a shared store into this replica's watch events. */
+  async followReplicas(): Promise<void> {
+    await this.store.followRemoteChanges?.((change) => {
+      void this.relay(change).catch(() => {})
+    })
+  }
+
+  private async relay(change: RemoteChange): Promise<void> {
+    if (change.deleted) {
+      const value = change.kind === 'namespace' ? create(NamespaceSchema, {name: change.name}) : create(BackendSchema, {name: change.name})
+      this.events.emit('change', create(WatchEventSchema, {type: WatchEventType.DELETE, resource: {case: change.kind, value} as WatchEvent['resource']}))
+      return
+    }
+    // The notification names the resource; its current state is what watchers need.
+    const row = await this.store.get(change.kind, change.name)
+    if (!row) return
+    this.events.emit('change', change.kind === 'namespace' ? upsert('namespace', redactNamespace(fromBinary(NamespaceSchema, row.data))) : upsert('backend', redactBackend(fromBinary(BackendSchema, row.data))))
   }
 
   // --- reads -------------------------------------------------------------------------------------------------

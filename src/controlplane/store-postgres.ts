@@ -4,19 +4,23 @@
  * FOR UPDATE, referenced backends FOR SHARE), which makes compare-and-set and "backend still unbound" hold across
  * replicas. Migrations run under an advisory lock so replicas starting together apply each one once.
  */
+import {randomUUID} from 'node:crypto'
+
 import type * as Pg from 'pg'
 
 import {PrismError} from '../errors.js'
 import {CREATE_MIGRATIONS_TABLE, MIGRATIONS} from './migrations.js'
 import {toAuditRow} from './store.js'
-import type {AuditQuery, AuditRecord, AuditRow, CommitResult, Guards, Kind, ListQuery, Store, StoredRow, Write} from './store.js'
+import type {AuditQuery, AuditRecord, AuditRow, CommitResult, Guards, Kind, ListQuery, RemoteChange, Store, StoredRow, Write} from './store.js'
 
 // Any constant works; it only has to be the same for every replica.
 const MIGRATION_LOCK = 0x70726973
+const CHANGES_CHANNEL = 'prism_changes'
 
 export async function openPostgresStore(url: string): Promise<Store> {
   const pg = (await import('pg')).default
   const pool = new pg.Pool({connectionString: url, max: 10})
+  const newClient = () => new pg.Client({connectionString: url})
   // An idle client's connection error must not crash the server; the next query reports it.
   pool.on('error', () => {})
   const location = redactUrl(url)
@@ -30,7 +34,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
       cause: err,
     })
   }
-  return new PostgresStore(pool, location)
+  return new PostgresStore(pool, location, newClient)
 }
 
 function redactUrl(url: string): string {
@@ -85,10 +89,15 @@ function mapError(err: unknown, location: string): unknown {
 
 class PostgresStore implements Store {
   readonly engine = 'postgres' as const
+  /** Tags this replica's notifications so it ignores its own (it already told its watchers). */
+  private readonly origin = randomUUID()
+  private listener: Pg.Client | undefined
+  private closed = false
 
   constructor(
     private readonly pool: Pg.Pool,
     readonly location: string,
+    private readonly newClient: () => Pg.Client,
   ) {
     // Every public call maps connection failures to UNAVAILABLE, in one place rather than in each method.
     for (const method of ['get', 'list', 'namespacesBinding', 'commit', 'appendAudit', 'listAudit'] as const) {
@@ -172,7 +181,32 @@ class PostgresStore implements Store {
       const binds = [...new Set(row?.binds ?? [])]
       if (binds.length) await client.query('INSERT INTO namespace_bindings (backend, namespace) SELECT unnest($1::text[]), $2', [binds, write.name])
     }
+    // Delivered to the other replicas only if, and when, this transaction commits.
+    await client.query({name: 'notify', text: 'SELECT pg_notify($1, $2)', values: [CHANGES_CHANNEL, JSON.stringify({o: this.origin, k: write.kind, n: write.name, d: row === null})]})
     return {ok: true, auditId: await insertAudit(client, audit)}
+  }
+
+  async followRemoteChanges(listener: (change: RemoteChange) => void): Promise<void> {
+    const connect = async (): Promise<void> => {
+      const client = this.newClient()
+      client.on('notification', (message) => {
+        if (!message.payload) return
+        const change = JSON.parse(message.payload) as {o: string; k: Kind; n: string; d: boolean}
+        if (change.o !== this.origin) listener({kind: change.k, name: change.n, deleted: change.d})
+      })
+      // A lost listening connection reconnects; changes committed meanwhile are not replayed (watchers resync when
+      // they reconnect to a replica).
+      client.on('error', () => {
+        if (this.listener === client) this.listener = undefined
+        client.end().catch(() => {})
+        if (!this.closed) setTimeout(() => void connect().catch(() => {}), 1000).unref()
+      })
+      await client.connect()
+      await client.query(`LISTEN ${CHANGES_CHANNEL}`)
+      if (this.closed) await client.end()
+      else this.listener = client
+    }
+    await connect()
   }
 
   async appendAudit(audit: AuditRecord): Promise<number> {
@@ -190,6 +224,8 @@ class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.closed = true
+    await this.listener?.end().catch(() => {})
     await this.pool.end()
   }
 }

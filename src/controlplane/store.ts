@@ -85,6 +85,13 @@ export interface AuditQuery {
   resourceName?: string
 }
 
+/** A change another process committed to a shared store. */
+export interface RemoteChange {
+  kind: Kind
+  name: string
+  deleted: boolean
+}
+
 export interface Store {
   readonly engine: 'sqlite' | 'postgres'
   /** A description for logs, without credentials. */
@@ -99,6 +106,11 @@ export interface Store {
   /** Records a failed attempt (nothing else changes). */
   appendAudit(audit: AuditRecord): Promise<number>
   listAudit(query: AuditQuery): Promise<AuditRow[]>
+  /**
+   * Follows changes committed by OTHER processes sharing the store (PostgreSQL replicas, via LISTEN/NOTIFY), so each
+   * replica's watchers see every write. Resolves once listening. Absent for SQLite: one process owns the file.
+   */
+  followRemoteChanges?(listener: (change: RemoteChange) => void): Promise<void>
   close(): Promise<void>
 }
 
