@@ -3,7 +3,7 @@
  * need it). Every error becomes a PrismError that says what failed and what to do; no token or secret is ever
  * part of a message.
  */
-import type {Configuration, DeviceAuthorizationResponse, TokenEndpointResponse} from 'openid-client'
+import type {Configuration, CustomFetch, DeviceAuthorizationResponse, TokenEndpointResponse} from 'openid-client'
 
 import {PrismError, usageError} from '../errors.js'
 import {debug} from '../ui/debug.js'
@@ -148,6 +148,7 @@ export interface DevicePrompt {
  */
 export async function deviceCodeLogin(issuer: Issuer, scopes: string, onPrompt: (prompt: DevicePrompt) => void | Promise<void>, signal?: AbortSignal): Promise<StoredTokens> {
   const {client, config, settings} = issuer
+  config[client.customFetch] = errorFieldIsAuthoritative()
   if (!config.serverMetadata().device_authorization_endpoint) {
     throw new PrismError(`the issuer ${settings.issuer} does not support the device code flow`, {
       code: 'FAILED_PRECONDITION',
@@ -178,6 +179,24 @@ export async function deviceCodeLogin(issuer: Issuer, scopes: string, onPrompt: 
       throw new PrismError('the login was denied in the browser', {code: 'PERMISSION_DENIED', hint: 'Run prismctl login again and approve the request, or ask your identity provider administrator.'})
     }
     throw oidcError(err, 'device login', settings.issuer)
+  }
+}
+
+/**
+ * Token responses whose JSON body carries an OAuth `error` are judged by that field, never by the HTTP status:
+ * Dex up to v2.43 answers `authorization_pending` with 401, and a WWW-Authenticate header on such a response
+ * would make openid-client stop polling. Rewritten to the RFC 6749 form (400, no challenge).
+ */
+function errorFieldIsAuthoritative(): CustomFetch {
+  return async (url, init) => {
+    const res = await fetch(url, init as RequestInit)
+    if (res.status !== 401) return res
+    const body = (await res.clone().json().catch(() => undefined)) as {error?: unknown} | undefined
+    if (typeof body?.error !== 'string') return res
+    const headers = new Headers(res.headers)
+    headers.delete('www-authenticate')
+    headers.delete('content-length')
+    return new Response(JSON.stringify(body), {status: 400, headers})
   }
 }
 

@@ -35,7 +35,7 @@ export interface TestProviderOptions {
   idTokenTtlSec?: number
   /** Answer the first device-code poll with slow_down (oidc-provider never does by itself). */
   slowDownOnce?: boolean
-  /** Answer authorization_pending with HTTP 401, as Dex up to v2.43 did. */
+  /** Answer authorization_pending with HTTP 401 (as Dex up to v2.43 did) and a WWW-Authenticate challenge. */
   pendingAs401?: boolean
 }
 
@@ -153,7 +153,10 @@ function makeProvider(issuer: string, keys: JWK[], options: TestProviderOptions,
     }
     await next()
     poll.error = (ctx.body as {error?: string} | undefined)?.error
-    if (options.pendingAs401 && poll.error === 'authorization_pending') ctx.status = 401
+    if (options.pendingAs401 && poll.error === 'authorization_pending') {
+      ctx.status = 401
+      ctx.set('WWW-Authenticate', 'Bearer error="authorization_pending"')
+    }
   })
 
   provider.registerGrantType(
