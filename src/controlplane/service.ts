@@ -26,6 +26,7 @@ import type {
   ListAuditEventsRequest,
   ListBackendsRequest,
   ListNamespacesRequest,
+  UpdateBackendRequest,
   WatchEvent,
 } from '../gen/prism/admin/v1/control_plane_pb.js'
 import {BackendSchema, BackendStatusSchema, BackendType, NamespacePhase, NamespaceSchema, NamespaceStatusSchema, ResourceMetaSchema} from '../gen/prism/admin/v1/resources_pb.js'
@@ -201,7 +202,7 @@ export class ControlPlaneService {
     }
   }
 
-  /** Every current resource as UPSERT events (redacted), namespaces first: the start of a Watch. */
+  /** Every current resource as UPSERT events (redacted), backends first since namespaces refer to them: the start of a Watch. */
   async *snapshot(): AsyncGenerator<WatchEvent> {
     for (const kind of ['backend', 'namespace'] as const) {
       let after: string | undefined
@@ -291,7 +292,7 @@ export class ControlPlaneService {
     return (await this.writeBackend(principal, 'RegisterBackend', 'create', backend, dryRun, 0)).backend
   }
 
-  async updateBackend(principal: Principal, req: {backend?: Backend; dryRun: boolean; expectedVersion: bigint}): Promise<Backend> {
+  async updateBackend(principal: Principal, req: UpdateBackendRequest): Promise<Backend> {
     return (await this.writeBackend(principal, 'UpdateBackend', 'update', req.backend, req.dryRun, Number(req.expectedVersion))).backend
   }
 
