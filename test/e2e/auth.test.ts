@@ -486,6 +486,19 @@ describe('permission matrix through the CLI against admin serve --issuer', () =>
         else if (/not authenticated to the control plane|not logged in/.test(r.stderr)) actual[action] = 'unauthenticated'
         else actual[action] = `exit ${r.code}: ${r.stderr.trim()}`
       }
+      // The audit log has no CLI command yet: its RPC, with the same bearer lookup the CLI uses.
+      expected.audit = user === 'alice' ? 'ok' : user === 'nobody' ? 'unauthenticated' : 'denied'
+      const {connectAdmin} = await import('../../src/api/admin-client.js')
+      const {optionalBearer} = await import('../../src/auth/session.js')
+      const admin = await connectAdmin({...resolveContext({}, env), adminEndpoint: endpoint}, {bearer: (c) => optionalBearer(c, env)})
+      try {
+        const events = await admin.call('listAuditEvents', {pageSize: 5})
+        actual.audit = events.events.length > 0 ? 'ok' : 'empty audit log'
+      } catch (err) {
+        actual.audit = (err as {code?: string}).code === 'PERMISSION_DENIED' ? 'denied' : (err as {code?: string}).code === 'UNAUTHENTICATED' ? 'unauthenticated' : String(err)
+      } finally {
+        admin.close()
+      }
       expect(actual).toEqual(expected)
     })
   }
