@@ -156,6 +156,15 @@ describe('createJwtAuthenticator', () => {
     expect(jwksFetches).toBe(before + 1)
   })
 
+  it('does not refetch the JWKS for unknown kids within the cooldown', async () => {
+    const cautious = createJwtAuthenticator({issuer, audience: AUDIENCE})
+    await cautious.authenticate(`Bearer ${await sign(k1)}`)
+    const before = jwksFetches
+    const stranger = await makeKey('stranger')
+    for (let i = 0; i < 3; i++) expect(await cautious.authenticate(`Bearer ${await sign(stranger)}`).catch((e: Error) => e.message)).toMatch(/no signing key/)
+    expect(jwksFetches).toBe(before)
+  })
+
   it('uses an explicit JWKS URL instead of discovery (issuer string need not be reachable)', async () => {
     const other = createJwtAuthenticator({issuer: 'http://localhost:5556/dex', audience: AUDIENCE, jwksUrl: `${issuer}/keys`})
     const p = await other.authenticate(`Bearer ${await sign(k1, {iss: 'http://localhost:5556/dex'})}`)
