@@ -19,6 +19,8 @@ export interface AdminServer {
 export interface AdminServerOptions {
   /** Defaults to --auth none. */
   args?: string[]
+  /** --store URL; a SQLite file in a temporary directory by default. */
+  store?: string
   env?: Record<string, string | undefined>
   startTimeoutMs?: number
 }
@@ -28,7 +30,7 @@ const LISTENING = /control plane listening on (\S+:\d+)/
 export async function startAdminServer(options: AdminServerOptions = {}): Promise<AdminServer> {
   const dir = tempDir('prismctl-admin-')
   const args = options.args ?? ['--auth', 'none']
-  const child: ChildProcess = spawn(process.execPath, [BIN, 'admin', 'serve', '--listen', '127.0.0.1:0', '--store', `sqlite://${join(dir, 'cp.db')}`, ...args], {
+  const child: ChildProcess = spawn(process.execPath, [BIN, 'admin', 'serve', '--listen', '127.0.0.1:0', '--store', options.store ?? `sqlite://${join(dir, 'cp.db')}`, ...args], {
     cwd: ROOT,
     env: childEnv({configDir: dir, env: options.env}),
     stdio: ['ignore', 'pipe', 'pipe'],
