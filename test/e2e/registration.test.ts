@@ -3,11 +3,12 @@
  * 127.0.0.1, over real gRPC. Every test uses its own resource names, so tests do not depend on each other's order.
  */
 import {writeFileSync} from 'node:fs'
+import {createServer, type AddressInfo, type Socket} from 'node:net'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {startAdminServer, type AdminServer} from '../helpers/admin-server.js'
-import {runCli, tempDir, type CliResult, type RunOptions} from '../helpers/cli.js'
+import {runCli, runCliOnTty, tempDir, type CliResult, type RunOptions} from '../helpers/cli.js'
 
 let server: AdminServer
 let configDir: string
@@ -311,6 +312,27 @@ describe('namespace commands', () => {
   })
 })
 
+describe('delete on a terminal', () => {
+  it('asks for confirmation: "n" keeps the namespace (exit 1), "y" deletes it', async () => {
+    const backend = unique('redis')
+    await registerRedis(backend)
+    const ns = unique('ns')
+    await cli(['namespace', 'apply', '-f', file(`${ns}.yaml`, namespaceYaml(ns, backend))])
+    const tty = (answer: string) =>
+      runCliOnTty(['namespace', 'delete', ns], {configDir, env: {PRISM_ADMIN_ENDPOINT: server.endpoint}, reply: {when: /Delete namespace "[^"]+"\?/, send: `${answer}\r`}})
+
+    const declined = await tty('n')
+    expect(declined.code).toBe(1)
+    expect(declined.stdout).toContain(`cancelled: did not delete namespace "${ns}"`)
+    expect((await cli(['namespace', 'get', ns, '-o', 'name'])).code).toBe(0)
+
+    const accepted = await tty('y')
+    expect(accepted.code).toBe(0)
+    expect(accepted.stdout).toContain(`namespace/${ns} deleted`)
+    expect((await cli(['namespace', 'get', ns])).code).toBe(1)
+  })
+})
+
 describe('apply', () => {
   it('applies Backends before Namespaces from one file, and from a directory', async () => {
     const backend = unique('redis')
@@ -324,6 +346,7 @@ describe('apply', () => {
     writeFileSync(join(dir, 'a.yaml'), namespaceYaml(ns, backend))
     writeFileSync(join(dir, 'b.yaml'), backendYaml(backend))
     expect((await cli(['apply', '-f', dir])).stdout).toBe(`backend/${backend} unchanged\nnamespace/${ns} unchanged\n`)
+    expect((await cli(['apply', '-f', join(dir, 'a.yaml'), '-f', join(dir, 'b.yaml')])).stdout).toBe(`backend/${backend} unchanged\nnamespace/${ns} unchanged\n`)
   })
 
   it('namespace apply refuses Backend documents and names prismctl apply', async () => {
@@ -355,6 +378,22 @@ describe('connection', () => {
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/)
     const asJson = await cli(['namespace', 'get', 'x-y-z', '--json', '--admin-endpoint', '127.0.0.1:1'])
     expect(json(asJson).error.code).toBe('UNAVAILABLE')
+  })
+
+  it('a server that accepts connections but never answers fails at the --timeout deadline', async () => {
+    const sockets: Socket[] = []
+    const silent = createServer((socket) => sockets.push(socket))
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    try {
+      const endpoint = `127.0.0.1:${(silent.address() as AddressInfo).port}`
+      const r = await cli(['namespace', 'get', 'x-y-z', '--timeout', '500ms', '--admin-endpoint', endpoint])
+      expect(r.code).toBe(1)
+      expect(r.stderr).toContain(`the control plane at ${endpoint} did not answer within 0.5s`)
+      expect(r.stderr).toContain('--timeout')
+    } finally {
+      for (const socket of sockets) socket.destroy()
+      await new Promise((resolve) => silent.close(resolve))
+    }
   })
 
   it('contexts: set, use, list, current, and the admin endpoint precedence flag > env > context', async () => {

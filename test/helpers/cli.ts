@@ -65,3 +65,41 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRes
     child.stdin.end(options.input ?? '')
   })
 }
+
+export interface TtyOptions extends Pick<RunOptions, 'configDir' | 'env' | 'timeoutMs'> {
+  /** Sent once, as typed keys, when stdout first matches `when` (e.g. a prompt). */
+  reply: {when: RegExp; send: string}
+}
+
+const shellQuote = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`
+
+/**
+ * Runs the CLI on a pseudo-terminal (util-linux `script`), for what only happens on a TTY, such as confirmation
+ * prompts. The reply is typed only once the prompt is on screen, so the run does not depend on timing.
+ */
+export function runCliOnTty(args: string[], options: TtyOptions): Promise<CliResult> {
+  const command = [process.execPath, BIN, ...args].map(shellQuote).join(' ')
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', command, '/dev/null'], {cwd: ROOT, env: childEnv(options), stdio: ['pipe', 'pipe', 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    let replied = false
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk
+      if (!replied && options.reply.when.test(stdout)) {
+        replied = true
+        child.stdin.write(options.reply.send)
+      }
+    })
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000)
+    child.on('error', (err) => {
+      clearTimeout(timer)
+      reject(err)
+    })
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      resolve({code: code ?? (signal ? 128 : 1), stdout, stderr})
+    })
+  })
+}
