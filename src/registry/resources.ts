@@ -114,7 +114,7 @@ export interface BackendWriteOptions {
 
 function fileMode(options: BackendWriteOptions, command: string): boolean {
   if (!options.files?.length) return false
-  if (hasBackendChanges(options.flags)) throw usageError(`${command}: give either -f FILE or flags, not both`)
+  if (hasBackendChanges(options.flags) || options.name) throw usageError(`${command}: give either -f FILE or NAME with flags, not both`, 'The backend names come from the documents in the files.')
   return true
 }
 
