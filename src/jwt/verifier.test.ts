@@ -176,3 +176,29 @@ describe('createJwtAuthenticator', () => {
     await expect(dead.authenticate(`Bearer ${await sign(k1)}`)).rejects.toMatchObject({code: 'UNAVAILABLE'})
   })
 })
+
+describe('verdict cache', () => {
+  it('serves a verified token again without outliving its expiry', async () => {
+    const key = await makeKey('cache-k')
+    published = [key]
+    let clock = Date.now()
+    const auth = createJwtAuthenticator({issuer, audience: AUDIENCE, jwksUrl: `${issuer}/keys`, clockToleranceSec: 0, now: () => clock})
+    const exp = Math.floor(clock / 1000) + 20
+    const token = await sign(key, {exp})
+    expect((await auth.authenticate(`Bearer ${token}`)).name).toBe('alice@example.test')
+    clock += 10_000
+    expect((await auth.authenticate(`Bearer ${token}`)).name).toBe('alice@example.test')
+    clock = exp * 1000 + 1_000
+    await expect(auth.authenticate(`Bearer ${token}`)).rejects.toMatchObject({code: 'UNAUTHENTICATED', message: expect.stringContaining('expired')})
+  })
+
+  it('keys verdicts by the token: another token is verified on its own', async () => {
+    const key = await makeKey('cache-k2')
+    published = [key]
+    const auth = createJwtAuthenticator({issuer, audience: AUDIENCE, jwksUrl: `${issuer}/keys`})
+    expect((await auth.authenticate(`Bearer ${await sign(key, {groups: ['admins']})}`)).roles).toEqual(['admin'])
+    expect((await auth.authenticate(`Bearer ${await sign(key, {groups: ['viewers']})}`)).roles).toEqual(['viewer'])
+    const forged = (await sign(key)).replace(/\.[^.]+$/, '.AAAA')
+    await expect(auth.authenticate(`Bearer ${forged}`)).rejects.toMatchObject({code: 'UNAUTHENTICATED'})
+  })
+})

@@ -21,7 +21,17 @@ export interface JwtAuthenticatorOptions {
   clockToleranceSec?: number
   /** Minimum time between two JWKS refetches triggered by an unknown `kid`. */
   jwksCooldownMs?: number
+  /** The clock, for tests. */
+  now?: () => number
 }
+
+/**
+ * Verified tokens are remembered: a CLI session sends the same ID token on every call, and the verdict for the same
+ * bytes cannot change before the token expires — except if the issuer withdraws its key, so no verdict is kept
+ * longer than this.
+ */
+const VERDICT_MAX_AGE_MS = 60_000
+const VERDICT_CACHE_SIZE = 1024
 
 function unauthenticated(reason: string, hint?: string): PrismError {
   return new PrismError(`unauthenticated: ${reason}`, {code: 'UNAUTHENTICATED', hint: hint ?? 'Log in again with: prismctl login'})
@@ -110,6 +120,8 @@ export function principalFromClaims(payload: JWTPayload, roleMap: RoleMap): Prin
 export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authenticator {
   const roleMap = options.roleMap ?? DEFAULT_ROLE_MAP
   const clockTolerance = options.clockToleranceSec ?? 30
+  const now = options.now ?? Date.now
+  const verdicts = new Map<string, {principal: Principal; until: number}>()
   let keySet: Promise<JWTVerifyGetKey> | undefined
 
   // Built on first use: the JWKS URL may need discovery, and jose is a heavy import.
@@ -130,6 +142,10 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
     enabled: true,
     async authenticate(authorization) {
       const token = bearerToken(authorization)
+      const at = now()
+      const known = verdicts.get(token)
+      if (known && at < known.until) return known.principal
+      verdicts.delete(token)
       try {
         const {jwtVerify} = await import('jose')
         const {payload} = await jwtVerify(token, await getKeySet(), {
@@ -137,9 +153,14 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
           audience: options.audience,
           algorithms: ALLOWED_ALGORITHMS,
           clockTolerance,
+          currentDate: new Date(at),
           requiredClaims: ['exp', 'sub'],
         })
-        return principalFromClaims(payload, roleMap)
+        const principal = principalFromClaims(payload, roleMap)
+        // Map order is insertion order: the first key is the oldest verdict.
+        if (verdicts.size >= VERDICT_CACHE_SIZE) verdicts.delete(verdicts.keys().next().value!)
+        verdicts.set(token, {principal, until: Math.min(at + VERDICT_MAX_AGE_MS, payload.exp! * 1000)})
+        return principal
       } catch (err) {
         throw explain(err, options)
       }
