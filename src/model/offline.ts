@@ -1,52 +1,16 @@
 /** The offline commands' logic: `validate` (and its namespace/backend forms) and `convert`. */
 import {writeFileAtomic} from '../config/files.js'
 import {PrismError, usageError} from '../errors.js'
-import {decodeBinary, encodeBinary, formatProblem, parseDocuments, toJsonObject, toYaml} from './documents.js'
-import type {Kind, Problem, Resource, SourceDoc} from './documents.js'
+import {decodeBinary, encodeBinary, toJsonObject, toYaml} from './documents.js'
+import type {Kind, Problem, Resource} from './documents.js'
+import {loadDocuments} from './load.js'
 import {readDocumentSources} from './sources.js'
-import {validateDocuments} from './validate.js'
 
 export interface CheckReport {
   valid: true
   files: {file: string; documents: number}[]
   documents: {file: string; index: number; kind: Kind; name: string}[]
   problems: Problem[]
-}
-
-/** Parses and loads every input, collecting all problems of all files. */
-async function load(paths: string[], stdin?: NodeJS.ReadableStream): Promise<{sources: {file: string}[]; docs: SourceDoc[]; problems: Problem[]}> {
-  const sources = await readDocumentSources(paths, stdin)
-  const docs: SourceDoc[] = []
-  const problems: Problem[] = []
-  for (const s of sources) {
-    const r = parseDocuments(s.bytes, s.file)
-    docs.push(...r.docs)
-    problems.push(...r.problems)
-  }
-  return {sources, docs, problems}
-}
-
-/** In input order, then by line and column: the order a reader fixes them in. */
-function sortProblems(problems: Problem[], sources: {file: string}[]): Problem[] {
-  const order = new Map(sources.map((s, i) => [s.file, i]))
-  return problems
-    .map((p, i) => ({p, i}))
-    .sort((a, b) => (order.get(a.p.file) ?? 0) - (order.get(b.p.file) ?? 0) || (a.p.line ?? 0) - (b.p.line ?? 0) || (a.p.column ?? 0) - (b.p.column ?? 0) || a.i - b.i)
-    .map((x) => x.p)
-}
-
-/** More than this many lines helps nobody; the count in the message still says how many there are. */
-const MAX_LISTED = 100
-
-function problemsError(problems: Problem[], hint: string): PrismError {
-  const files = new Set(problems.map((p) => p.file))
-  const count = `${problems.length} problem${problems.length === 1 ? '' : 's'}`
-  return new PrismError(files.size === 1 ? `${[...files][0]}: ${count}` : `${count} in ${files.size} files`, {
-    hint,
-    code: 'INVALID_ARGUMENT',
-    details: problems.length > MAX_LISTED ? [...problems.slice(0, MAX_LISTED).map(formatProblem), `… and ${problems.length - MAX_LISTED} more`] : problems.map(formatProblem),
-    violations: problems.map((p) => ({field: p.path ?? '', description: formatProblem(p)})),
-  })
 }
 
 const VALIDATE_HINT = 'Fix the lines above. Documents are the proto3 JSON form of proto/prism/admin/v1/resources.proto plus kind:; templates/examples/ has complete ones.'
@@ -56,18 +20,13 @@ const VALIDATE_HINT = 'Fix the lines above. Documents are the proto3 JSON form o
  * PrismError listing every problem ("file:line:col: path: message") when anything is wrong.
  */
 export async function checkFiles(paths: string[], opts: {kind?: Kind; stdin?: NodeJS.ReadableStream} = {}): Promise<CheckReport> {
-  const {sources, docs, problems} = await load(paths, opts.stdin)
-  const wanted = opts.kind ? docs.filter((d) => d.kind === opts.kind) : docs
-  if (opts.kind) {
-    const command = opts.kind === 'Namespace' ? 'backend' : 'namespace'
-    for (const d of docs) {
-      if (d.kind === opts.kind) continue
-      const pos = d.locate('kind')
-      problems.push({file: d.file, line: pos?.line, column: pos?.column, path: 'kind', message: `expected a ${opts.kind} document, found ${d.kind}; check it with "prismctl ${command} validate", or mixed files with "prismctl validate"`})
-    }
-  }
-  problems.push(...validateDocuments(wanted))
-  if (problems.length) throw problemsError(sortProblems(problems, sources), VALIDATE_HINT)
+  const other = opts.kind === 'Namespace' ? 'backend' : 'namespace'
+  const {sources, docs} = await loadDocuments(paths, {
+    kinds: opts.kind && [opts.kind],
+    kindAdvice: `check it with "prismctl ${other} validate", or mixed files with "prismctl validate"`,
+    hint: VALIDATE_HINT,
+    stdin: opts.stdin,
+  })
   return {
     valid: true,
     files: sources.map((s) => ({file: s.file, documents: docs.filter((d) => d.file === s.file).length})),
@@ -109,9 +68,8 @@ export async function convertFile(opts: ConvertOptions): Promise<ConvertResult> 
     const [source] = await readDocumentSources([opts.file], opts.stdin)
     items = [{kind: opts.kind, message: decodeBinary(opts.kind, source!.bytes)}]
   } else {
-    const {docs, problems} = await load([opts.file], opts.stdin)
-    if (problems.length) throw problemsError(problems, 'Fix the lines above, then convert again; "prismctl validate -f FILE" checks the rules too.')
-    items = docs
+    const hint = 'Fix the lines above, then convert again; "prismctl validate -f FILE" checks the rules too.'
+    items = (await loadDocuments([opts.file], {rules: false, hint, stdin: opts.stdin})).docs
   }
   const documents = items.map((d) => ({kind: d.kind, name: d.message.name}))
   switch (opts.to) {

@@ -7,10 +7,10 @@ import type {AdminClient} from '../api/admin-client.js'
 import {PrismError} from '../errors.js'
 import type {Kind, Resource, SourceDoc} from '../model/documents.js'
 import {toYaml} from '../model/documents.js'
+import {loadDocuments} from '../model/load.js'
 import {withAdmin, type ConnectionOptions} from './connection.js'
-import {loadDocuments} from './documents.js'
 import {unifiedDiff} from './line-diff.js'
-import {locateViolations, orderForApply, writeResource} from './write.js'
+import {LOAD_HINT, locateViolations, orderForApply, writeResource} from './write.js'
 
 export interface DiffItem {
   kind: Kind
@@ -47,8 +47,8 @@ export async function diffDocument(admin: AdminClient, doc: SourceDoc): Promise<
   return {kind: doc.kind, name, created: !current, changed: diff !== '', diff}
 }
 
-export async function diffFiles(files: string[], connection: ConnectionOptions, command: string): Promise<DiffItem[]> {
-  const docs = await loadDocuments(files, {kinds: ['Backend', 'Namespace'], command})
+export async function diffFiles(files: string[], connection: ConnectionOptions): Promise<DiffItem[]> {
+  const {docs} = await loadDocuments(files, {hint: LOAD_HINT, outcome: 'nothing was sent'})
   return withAdmin(connection, async (admin) => {
     const items: DiffItem[] = []
     for (const doc of orderForApply(docs)) items.push(await diffDocument(admin, doc))

@@ -9,7 +9,7 @@ import {ApplyResult} from '../gen/prism/admin/v1/control_plane_pb.js'
 import type {Backend, Namespace} from '../gen/prism/admin/v1/resources_pb.js'
 import type {Kind, SourceDoc} from '../model/documents.js'
 import {withAdmin, type ConnectionOptions} from './connection.js'
-import {describeSource, loadDocuments} from './documents.js'
+import {describeSource, loadDocuments} from '../model/load.js'
 
 export type DryRun = 'none' | 'client' | 'server'
 export type WriteMode = 'apply' | 'create' | 'update'
@@ -128,9 +128,16 @@ export interface WriteFilesOptions extends WriteOptions {
   connection: ConnectionOptions
 }
 
+export const LOAD_HINT = 'Fix the lines above and run the command again.'
+
 /** `-f FILE…`: load, validate locally, then write (or only validate with --dry-run=client). */
 export async function writeFiles(options: WriteFilesOptions): Promise<Outcome[]> {
-  const docs = await loadDocuments(options.files, {kinds: options.kinds, command: options.command})
+  const {docs} = await loadDocuments(options.files, {
+    kinds: options.kinds,
+    kindAdvice: `"${options.command}" takes only ${options.kinds.join(' and ')} documents; apply files that mix kinds with "prismctl apply -f"`,
+    hint: LOAD_HINT,
+    outcome: 'nothing was sent',
+  })
   if (options.expectedVersion !== undefined && docs.length !== 1) {
     throw usageError(`--expected-version needs exactly one document, and ${options.files.join(', ')} holds ${docs.length}`)
   }

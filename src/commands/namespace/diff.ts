@@ -10,7 +10,7 @@ export default class NamespaceDiff extends BaseCommand<typeof NamespaceDiff> {
   static override flags = {file: requiredFileFlag, ...connectionFlags}
 
   async run() {
-    const items = await diffFiles(this.flags.file, connectionOf(this.flags), 'prismctl namespace diff')
+    const items = await diffFiles(this.flags.file, connectionOf(this.flags))
     for (const item of items) if (item.changed) this.out(item.diff.trimEnd())
     // kubectl's convention: differences are a result, not an error, but scripts read them from the exit code.
     if (items.some((i) => i.changed)) process.exitCode = 1
