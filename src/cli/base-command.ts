@@ -34,6 +34,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       enableJsonFlag: this.ctor.enableJsonFlag,
       args: this.ctor.args,
       strict: this.ctor.strict,
+    }).finally(() => {
+      // oclif warns "did not parse its arguments" (outside production) when parse() itself rejected the command line.
+      this.parsed = true
     })
     this.flags = flags as CommandFlags<T>
     this.args = args as CommandArgs<T>
@@ -55,7 +58,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const prism: PrismError = isPrismError(err)
       ? err
       : err.oclif?.exit === 2 || /Unexpected argument|Missing required|Nonexistent flag|Expected --/.test(err.message)
-        ? new PrismError(err.message.split('\n')[0]!, {exitCode: 2, code: 'USAGE', hint: `See: ${this.config.bin} ${this.id?.replaceAll(':', ' ') ?? ''} --help`})
+        ? usageErrorFrom(err.message, `See: ${this.config.bin} ${this.id?.replaceAll(':', ' ') ?? ''} --help`)
         : new PrismError(err.message, {hint: 'This is unexpected; run again with --debug for details.', code: 'INTERNAL', cause: err})
     process.exitCode = prism.exitCode
     if (this.jsonEnabled() || process.argv.includes('--json')) {
@@ -72,4 +75,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     }
     return undefined
   }
+}
+
+/**
+ * oclif's parse errors span several lines, sometimes behind a bare header ("The following error occurred:") and
+ * with a "See more help" trailer; keep the lines that say what is wrong, the first as the message.
+ */
+function usageErrorFrom(message: string, hint: string): PrismError {
+  const lines = message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && line !== 'The following error occurred:' && !line.startsWith('See more help'))
+  return new PrismError(lines[0] ?? message, {exitCode: 2, code: 'USAGE', hint, details: lines.slice(1)})
 }

@@ -8,7 +8,7 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {BIN, childEnv, ROOT, runCli, tempDir} from '../helpers/cli.js'
+import {BIN, childEnv, ROOT, runCli, runCliOnTty, tempDir} from '../helpers/cli.js'
 
 const EXAMPLES = join(ROOT, 'templates/examples')
 const STACK_FRAME = /^\s+at .+\(?.+:\d+:\d+\)?$/m
@@ -177,5 +177,30 @@ Hint: Split the file into one document per file and convert each, or convert to 
     expect(envelope.error.hint).toContain('--kind')
     const noKind = await runCli(['convert', '-f', join(dir, 'cut.binpb'), '--to', 'yaml'])
     expect([noKind.code, noKind.stderr]).toEqual([2, 'Error: --kind is required to read binary protobuf\nHint: Add --kind Namespace or --kind Backend.\n'])
+  })
+})
+
+describe('usage errors and colours', () => {
+  it('a usage error says what is missing, exits 2, and keeps the --json envelope', async () => {
+    const missingFlag = await runCli(['validate'])
+    expect([missingFlag.code, missingFlag.stderr]).toEqual([2, 'Error: Missing required flag file\nHint: See: prismctl validate --help\n'])
+    const missingArg = await runCli(['namespace', 'get', '--json'])
+    expect(missingArg.code).toBe(2)
+    expect(JSON.parse(missingArg.stdout)).toEqual({
+      error: {code: 'USAGE', message: 'Missing 1 required arg:', hint: 'See: prismctl namespace get --help', details: [expect.stringMatching(/^name\s+/)]},
+    })
+  })
+
+  it('colours errors on a terminal unless NO_COLOR or --no-color', async () => {
+    const never = {when: /(?!)/, send: ''}
+    const args = ['validate', '-f', 'no-such.yaml']
+    const coloured = await runCliOnTty(args, {env: {NO_COLOR: undefined}, reply: never})
+    expect(coloured.stdout).toContain('\u001B[31mError:\u001B[39m cannot read no-such.yaml')
+    for (const run of [runCliOnTty(args, {env: {NO_COLOR: '1'}, reply: never}), runCliOnTty([...args, '--no-color'], {env: {NO_COLOR: undefined}, reply: never})]) {
+      const r = await run
+      expect(r.code).toBe(1)
+      expect(r.stdout).toContain('Error: cannot read no-such.yaml')
+      expect(r.stdout).not.toContain('\u001B[')
+    }
   })
 })
