@@ -151,6 +151,28 @@ describe('backend commands', () => {
     expect(gone.stderr).toContain('prismctl backend list')
   })
 
+  it('never shows static credentials: get and list in every format say REDACTED, and the export re-applies unchanged', async () => {
+    const name = unique('pg')
+    const secret = 'pw-e2e-7f3a9c'
+    const path = file(`${name}.yaml`, `kind: Backend\nname: ${name}\ntype: postgres\npostgres: {host: db, port: 5432, database: app}\ncredentials: {static: {username: svc, password: ${secret}}}\n`)
+    const registered = await cli(['backend', 'register', '-f', path, '--json'])
+    expect(registered.code).toBe(0)
+    const outputs = [
+      registered,
+      await cli(['backend', 'get', name, '--json']),
+      await cli(['backend', 'get', name, '-o', 'json']),
+      await cli(['backend', 'list', '--type', 'postgres', '-o', 'json']),
+      await cli(['backend', 'list', '--type', 'postgres', '-o', 'yaml']),
+    ]
+    const exported = await cli(['backend', 'get', name, '-o', 'yaml'])
+    for (const r of [...outputs, exported]) {
+      expect(r.code).toBe(0)
+      expect(r.stdout + r.stderr).not.toContain(secret)
+    }
+    expect(exported.stdout).toContain('credentials:\n  static:\n    username: svc\n    password: REDACTED\n')
+    expect((await cli(['apply', '-f', '-'], {input: exported.stdout})).stdout).toBe(`backend/${name} unchanged\n`)
+  })
+
   it('list follows next_page_token across pages, and --limit stops early', async () => {
     const prefix = unique('bulk')
     const docs = Array.from({length: 105}, (_, i) => `kind: Backend\nname: ${prefix}-${i}\ntype: s3\ns3:\n  bucket: b${i}\n`).join('---\n')
