@@ -1,0 +1,91 @@
+import {mkdtempSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+
+import {PrismError} from '../errors.js'
+import {configPath, DEFAULTS, deleteContext, readConfig, resolveContext, setContext, useContext} from './contexts.js'
+
+let env: NodeJS.ProcessEnv
+
+beforeEach(() => {
+  env = {PRISM_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'prismctl-contexts-'))}
+})
+afterEach(() => rmSync(env.PRISM_CONFIG_DIR!, {recursive: true, force: true}))
+
+function thrown(fn: () => unknown): PrismError {
+  try {
+    fn()
+  } catch (err) {
+    if (err instanceof PrismError) return err
+    throw err
+  }
+  throw new Error('expected a PrismError')
+}
+
+describe('contexts', () => {
+  it('resolves to the defaults when there is no config.yaml', () => {
+    expect(resolveContext({}, env)).toEqual({
+      name: 'default',
+      stored: false,
+      adminEndpoint: DEFAULTS.adminEndpoint,
+      proxyEndpoint: DEFAULTS.proxyEndpoint,
+      issuer: DEFAULTS.issuer,
+      clientId: DEFAULTS.clientId,
+      scopes: DEFAULTS.scopes,
+      tls: false,
+      caFile: undefined,
+    })
+  })
+
+  it('flag beats PRISM_ADMIN_ENDPOINT, which beats the current context, which beats the default', () => {
+    setContext('lab', {adminEndpoint: 'lab:1', issuer: 'https://lab.example/dex'}, {}, env)
+    expect(resolveContext({}, env)).toMatchObject({name: 'lab', stored: true, adminEndpoint: 'lab:1', issuer: 'https://lab.example/dex'})
+    const withEnv = {...env, PRISM_ADMIN_ENDPOINT: 'env:2'}
+    expect(resolveContext({}, withEnv).adminEndpoint).toBe('env:2')
+    expect(resolveContext({adminEndpoint: 'flag:3'}, withEnv).adminEndpoint).toBe('flag:3')
+    expect(resolveContext({context: 'lab'}, withEnv).adminEndpoint).toBe('env:2')
+  })
+
+  it('--context and PRISM_CONTEXT pick a stored context; an unknown one is a usage error listing the known ones', () => {
+    setContext('a', {adminEndpoint: 'a:1'}, {}, env)
+    setContext('b', {adminEndpoint: 'b:1'}, {}, env)
+    expect(resolveContext({}, env).name).toBe('a')
+    expect(resolveContext({context: 'b'}, env).adminEndpoint).toBe('b:1')
+    expect(resolveContext({}, {...env, PRISM_CONTEXT: 'b'}).adminEndpoint).toBe('b:1')
+    const err = thrown(() => resolveContext({context: 'nope'}, env))
+    expect([err.message, err.exitCode, err.code]).toEqual(['context "nope" does not exist', 2, 'USAGE'])
+    expect(err.hint).toContain('Known contexts: a, b.')
+  })
+
+  it('set merges into an existing context, the first one set becomes current, use switches, and the file is 0600', () => {
+    setContext('a', {adminEndpoint: 'a:1'}, {}, env)
+    setContext('b', {adminEndpoint: 'b:1'}, {}, env)
+    expect(readConfig(env).currentContext).toBe('a')
+    setContext('a', {issuer: 'https://a.example'}, {}, env)
+    expect(readConfig(env).contexts.a).toEqual({adminEndpoint: 'a:1', issuer: 'https://a.example'})
+    useContext('b', env)
+    expect(resolveContext({}, env).name).toBe('b')
+    setContext('c', {tls: true}, {use: true}, env)
+    expect(resolveContext({}, env)).toMatchObject({name: 'c', tls: true, adminEndpoint: DEFAULTS.adminEndpoint})
+    expect(statSync(configPath(env)).mode & 0o777).toBe(0o600)
+  })
+
+  it('deleting the current context falls back to the defaults; use and delete of an unknown context are NOT_FOUND', () => {
+    setContext('a', {adminEndpoint: 'a:1'}, {}, env)
+    deleteContext('a', env)
+    expect(readConfig(env)).toEqual({currentContext: undefined, contexts: {}})
+    expect(resolveContext({}, env)).toMatchObject({name: 'default', stored: false, adminEndpoint: DEFAULTS.adminEndpoint})
+    for (const fn of [() => useContext('a', env), () => deleteContext('a', env)]) {
+      const err = thrown(fn)
+      expect([err.message, err.code, err.exitCode]).toEqual(['context "a" does not exist', 'NOT_FOUND', 1])
+    }
+  })
+
+  it('reports a config.yaml that is not YAML or not a mapping, naming the file', () => {
+    writeFileSync(configPath(env), 'contexts: [unclosed\n')
+    expect(thrown(() => resolveContext({}, env)).message).toMatch(new RegExp(`^cannot read ${configPath(env).replaceAll('/', '\\/')}: `))
+    writeFileSync(configPath(env), '- a\n- b\n')
+    expect(thrown(() => readConfig(env)).message).toBe(`${configPath(env)} is not a mapping`)
+  })
+})
