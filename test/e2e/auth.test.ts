@@ -202,6 +202,10 @@ describe('password, client credentials, PRISM_TOKEN, refresh, logout', () => {
       expect(result.stdout + result.stderr).not.toContain(secret)
       expect(token.stderr).not.toContain(secret)
     }
+    // --json: the bearer and its expiry for scripts, never the refresh token.
+    const asJson = await cli(['auth', 'token', '--json'], env)
+    expect(JSON.parse(asJson.stdout)).toEqual({token: stored.bearer, source: 'stored', expiresAt: stored.expiresAt})
+    expect(asJson.stdout).not.toContain(stored.refreshToken!)
   })
 
   it('password grant: a wrong password is a clear error; no password without a terminal or stdin is a usage error', async () => {

@@ -4,11 +4,12 @@ import {resolveContext} from '../../config/contexts.js'
 
 export default class AuthToken extends BaseCommand<typeof AuthToken> {
   static override summary = 'Print the bearer token for the context (refreshed if needed), nothing else'
-  static override description = 'For scripts: curl -H "Authorization: Bearer $(prismctl auth token)" …'
-  static override enableJsonFlag = false
+  static override description =
+    'For scripts: curl -H "Authorization: Bearer $(prismctl auth token)" … With --json: {token, source, expiresAt}, never the refresh token.'
 
   async run() {
     const bearer = await getBearer(resolveContext({context: this.flags.context}))
-    process.stdout.write(`${bearer.token}\n`)
+    this.out(bearer.token)
+    return {token: bearer.token, source: bearer.source, expiresAt: bearer.tokens?.expiresAt}
   }
 }
