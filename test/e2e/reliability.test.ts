@@ -23,6 +23,7 @@ type Client = ServiceClient<(typeof ControlPlane)['method']>
 interface Serve {
   endpoint: string
   child: ChildProcess
+  stdout(): string
   stderr(): string
   exited: Promise<{code: number | null; signal: NodeJS.Signals | null}>
 }
@@ -31,35 +32,38 @@ let dir: string
 beforeAll(() => void (dir = mkdtempSync(join(tmpdir(), 'prism-reliability-'))))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
 
-async function serve(dbPath: string): Promise<Serve> {
-  const child = spawn(process.execPath, [BIN, 'admin', 'serve', '--listen', '127.0.0.1:0', '--auth', 'none', '--store', `sqlite://${dbPath}`], {
+async function serve(dbPath: string, extraArgs: string[] = []): Promise<Serve> {
+  const child = spawn(process.execPath, [BIN, 'admin', 'serve', '--listen', '127.0.0.1:0', '--auth', 'none', '--store', `sqlite://${dbPath}`, ...extraArgs], {
     cwd: ROOT,
     env: childEnv({configDir: dir}),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let stdout = ''
   let stderr = ''
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
   const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => child.once('exit', (code, signal) => resolve({code, signal})))
   const endpoint = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
       reject(new Error(`admin serve did not start within 15 s:\n${stdout}${stderr}`))
     }, 15_000)
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk
-      const match = /control plane listening on (127\.0\.0\.1:\d+)/.exec(stdout)
+    // On stdout, or on stderr under --json.
+    const onData = (chunk: string, toStdout: boolean) => {
+      if (toStdout) stdout += chunk
+      else stderr += chunk
+      const match = /control plane listening on (127\.0\.0\.1:\d+)/.exec(stdout + stderr)
       if (match) {
         clearTimeout(timer)
         resolve(match[1]!)
       }
-    })
+    }
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => onData(chunk, true))
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => onData(chunk, false))
     void exited.then(({code}) => {
       clearTimeout(timer)
       reject(new Error(`admin serve exited (${code}) before listening:\n${stdout}${stderr}`))
     })
   })
-  return {endpoint, child, stderr: () => stderr, exited}
+  return {endpoint, child, stdout: () => stdout, stderr: () => stderr, exited}
 }
 
 async function stop(server: Serve): Promise<{code: number | null; signal: NodeJS.Signals | null}> {
@@ -253,15 +257,17 @@ describe('admin serve reliability (SQLite)', () => {
     expect(server.stderr()).toContain('SIGTERM: draining in-flight calls')
     client.close()
 
-    const again = await serve(db)
+    const again = await serve(db, ['--json'])
     const after = connect(again.endpoint)
     try {
       const stored = await listAll(after)
       for (const name of acknowledged) expect(stored).toContain(name)
     } finally {
       after.close()
-      await stop(again)
+      expect(await stop(again)).toEqual({code: 0, signal: null})
     }
+    // --json: stdout is only the result object; the listening line went to stderr.
+    expect(JSON.parse(again.stdout())).toEqual({address: again.endpoint, store: db})
   })
 
   it('(d) refuses an oversized request and a huge label map with clear errors', async () => {

@@ -38,7 +38,8 @@ export default class AdminServe extends BaseCommand<typeof AdminServe> {
         roleMap: f['role-map'],
         drainMs: f['drain-timeout'] * 1000,
       },
-      {out: (line) => process.stdout.write(`${line}\n`), warn: (line) => process.stderr.write(`${line}\n`)},
+      // Under --json, stdout carries only the JSON result (printed on exit); the listening line moves to stderr.
+      {out: (line) => (this.jsonEnabled() ? process.stderr : process.stdout).write(`${line}\n`), warn: (line) => process.stderr.write(`${line}\n`)},
     )
   }
 }
