@@ -65,7 +65,7 @@ async function renew(context: string, tokens: StoredTokens, env: NodeJS.ProcessE
 /** The bearer to send, refreshed if needed. Throws a PrismError naming the login command when there is none. */
 export async function getBearer(context: SessionContext, env: NodeJS.ProcessEnv = process.env): Promise<Bearer> {
   if (env.PRISM_TOKEN) {
-    debug('using the bearer from PRISM_TOKEN')
+    debug('PRISM_TOKEN is set: it is sent instead of any stored login')
     return {token: env.PRISM_TOKEN.trim(), source: 'PRISM_TOKEN'}
   }
   const path = tokenPath(context.name, env)
