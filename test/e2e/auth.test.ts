@@ -4,7 +4,7 @@
  * password from stdin, --debug output, two processes refreshing at once, token file permissions).
  */
 import {spawn} from 'node:child_process'
-import {chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -91,6 +91,27 @@ describe('device login', () => {
     expect(decodeJwt(stored.bearer)).toMatchObject({iss: op.issuer, aud: CLIENT_ID, sub: 'alice', groups: ['admins']})
     // Nothing secret on the terminal.
     for (const secret of [stored.idToken!, stored.accessToken, stored.refreshToken!]) expect(result.stdout + result.stderr).not.toContain(secret)
+  })
+
+  it('--open hands verification_uri_complete to the browser opener (xdg-open)', async () => {
+    const bin = join(dir, 'bin')
+    const opened = join(dir, 'opened.txt')
+    mkdirSync(bin)
+    writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s' "$1" > '${opened}.tmp' && mv '${opened}.tmp' '${opened}'\n`, {mode: 0o755})
+    let approving: Promise<void> | undefined
+    const result = await cli(['login', '--issuer', op.issuer, '--open'], {...env, PATH: `${bin}:${process.env.PATH}`}, {
+      onStderr: (text) => {
+        const code = codeFrom(text)
+        if (code && !approving) approving = op.approveDevice(code, 'alice')
+      },
+    })
+    await approving
+    expect(result.code, result.stderr).toBe(0)
+    const complete = /\(or open (\S+)\)/.exec(result.stderr)?.[1]
+    expect(complete).toContain(codeFrom(result.stderr))
+    // The opener is detached from prismctl: wait (bounded) for it to have run.
+    for (let i = 0; i < 100 && !existsSync(opened); i++) await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(readFileSync(opened, 'utf8')).toBe(complete)
   })
 
   it('ends clearly when the user denies the request', async () => {
