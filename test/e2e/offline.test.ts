@@ -8,6 +8,7 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {COMMANDS} from '../../src/cli.js'
 import {BIN, childEnv, ROOT, runCli, runCliOnTty, tempDir} from '../helpers/cli.js'
 
 const EXAMPLES = join(ROOT, 'templates/examples')
@@ -201,6 +202,33 @@ describe('usage errors and colours', () => {
       expect(r.code).toBe(1)
       expect(r.stdout).toContain('Error: cannot read no-such.yaml')
       expect(r.stdout).not.toContain('\u001B[')
+    }
+  })
+})
+
+describe('version and help', () => {
+  it('--version and -v print the package version', async () => {
+    const {version} = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {version: string}
+    for (const flag of ['--version', '-v']) {
+      const r = await runCli([flag])
+      expect([r.code, r.stderr]).toEqual([0, ''])
+      expect(r.stdout).toBe(`prismctl/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
+    }
+  })
+
+  it('--help works on every command: usage, its own summary, the global flags, exit 0', async () => {
+    const ids = Object.keys(COMMANDS) as (keyof typeof COMMANDS)[]
+    // Two at a time: the machine has two cores.
+    for (let i = 0; i < ids.length; i += 2) {
+      await Promise.all(
+        ids.slice(i, i + 2).map(async (id) => {
+          const r = await runCli([...id.split(':'), '--help'])
+          expect([id, r.code, r.stderr]).toEqual([id, 0, ''])
+          expect(r.stdout).toContain(`USAGE\n  $ prismctl ${id.replaceAll(':', ' ')}`)
+          expect(r.stdout).toContain(COMMANDS[id].summary!)
+          expect(r.stdout).toContain('--debug')
+        }),
+      )
     }
   })
 })
