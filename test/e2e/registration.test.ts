@@ -35,6 +35,12 @@ function cli(args: string[], options: RunOptions = {}): Promise<CliResult> {
   return runCli(args, {configDir, ...options, env: {PRISM_ADMIN_ENDPOINT: server.endpoint, ...options.env}})
 }
 
+/** The run failed with `code`, and its stderr says each of `says`. */
+function expectFailure(r: CliResult, code: number, ...says: string[]): void {
+  expect(r.code).toBe(code)
+  for (const text of says) expect(r.stderr).toContain(text)
+}
+
 function file(name: string, content: string): string {
   const path = join(files, name)
   writeFileSync(path, content)
@@ -93,8 +99,7 @@ describe('backend commands', () => {
 
   it('refuses a flag that does not fit the type as a usage error, before calling the server', async () => {
     const r = await cli(['backend', 'register', unique('redis'), '--type', 'redis', '--url', 'nats://x:4222'], {env: {PRISM_ADMIN_ENDPOINT: '127.0.0.1:1'}})
-    expect(r.code).toBe(2)
-    expect(r.stderr).toContain('--url does not apply to --type redis')
+    expectFailure(r, 2, '--url does not apply to --type redis')
   })
 
   it('register -f, then the same again is ALREADY_EXISTS with a hint', async () => {
@@ -102,9 +107,7 @@ describe('backend commands', () => {
     const path = file(`${name}.yaml`, backendYaml(name))
     expect((await cli(['backend', 'register', '-f', path])).stdout).toBe(`backend/${name} created\n`)
     const again = await cli(['backend', 'register', '-f', path])
-    expect(again.code).toBe(1)
-    expect(again.stderr).toContain(`backend "${name}" already exists`)
-    expect(again.stderr).toContain('Hint:')
+    expectFailure(again, 1, `backend "${name}" already exists`, 'Hint:')
   })
 
   it('update from flags keeps the rest, conflicts on a stale --expected-version, and update -f replaces', async () => {
@@ -132,13 +135,10 @@ describe('backend commands', () => {
     expect((await cli(['namespace', 'create', '-f', file(`${ns}.yaml`, namespaceYaml(ns, backend))])).code).toBe(0)
 
     const noYes = await cli(['backend', 'delete', backend])
-    expect(noYes.code).toBe(2)
-    expect(noYes.stderr).toContain('--yes')
+    expectFailure(noYes, 2, '--yes')
 
     const bound = await cli(['backend', 'delete', backend, '--yes'])
-    expect(bound.code).toBe(1)
-    expect(bound.stderr).toContain(ns)
-    expect(bound.stderr).toContain('--force')
+    expectFailure(bound, 1, ns, '--force')
 
     const dry = await cli(['backend', 'delete', backend, '--yes', '--force', '--dry-run=server'])
     expect(dry.stdout).toBe(`backend/${backend} deleted (server dry run)\n`)
@@ -146,9 +146,7 @@ describe('backend commands', () => {
 
     expect((await cli(['backend', 'delete', backend, '--yes', '--force'])).stdout).toBe(`backend/${backend} deleted\n`)
     const gone = await cli(['backend', 'get', backend])
-    expect(gone.code).toBe(1)
-    expect(gone.stderr).toContain(`backend "${backend}" not found`)
-    expect(gone.stderr).toContain('prismctl backend list')
+    expectFailure(gone, 1, `backend "${backend}" not found`, 'prismctl backend list')
   })
 
   it('never shows static credentials: get and list in every format say REDACTED, and the export re-applies unchanged', async () => {
@@ -195,9 +193,7 @@ describe('namespace commands', () => {
     const created = await cli(['namespace', 'create', '-f', path])
     expect(created.stdout).toBe(`namespace/${ns} created\n`)
     const again = await cli(['namespace', 'create', '-f', path])
-    expect(again.code).toBe(1)
-    expect(again.stderr).toContain(`namespace "${ns}" already exists`)
-    expect(again.stderr).toContain('prismctl namespace apply')
+    expectFailure(again, 1, `namespace "${ns}" already exists`, 'prismctl namespace apply')
   })
 
   it('apply reports created, unchanged and configured; dry runs store nothing', async () => {
@@ -264,9 +260,7 @@ describe('namespace commands', () => {
     await cli(['namespace', 'apply', '-f', file(`${ns}.yaml`, namespaceYaml(ns, backend))])
     const changed = file(`${ns}-v2.yaml`, namespaceYaml(ns, backend, 'beta'))
     const conflict = await cli(['namespace', 'apply', '-f', changed, '--expected-version', '5'])
-    expect(conflict.code).toBe(1)
-    expect(conflict.stderr).toContain(`conflict on namespace "${ns}"`)
-    expect(conflict.stderr).toContain(`prismctl namespace get ${ns} -o yaml`)
+    expectFailure(conflict, 1, `conflict on namespace "${ns}"`, `prismctl namespace get ${ns} -o yaml`)
     expect(json(await cli(['namespace', 'get', ns, '-o', 'json'])).team).toBe('alpha')
     expect((await cli(['namespace', 'apply', '-f', changed, '--expected-version', '1'])).stdout).toBe(`namespace/${ns} configured\n`)
   })
@@ -275,9 +269,7 @@ describe('namespace commands', () => {
     const ns = unique('ns')
     const path = file(`${ns}-bad.yaml`, `kind: Namespace\nname: ${ns}\nteam: alpha\npatterns:\n  - name: cache\n    typ: keyvalue\n`)
     const r = await cli(['namespace', 'apply', '-f', path])
-    expect(r.code).toBe(1)
-    expect(r.stderr).toContain(`${path}:6:5: patterns[0].typ: unknown field "typ"`)
-    expect(r.stderr).toContain('nothing was sent')
+    expectFailure(r, 1, `${path}:6:5: patterns[0].typ: unknown field "typ"`, 'nothing was sent')
     expect((await cli(['namespace', 'get', ns])).code).toBe(1)
   })
 
@@ -285,9 +277,7 @@ describe('namespace commands', () => {
     const ns = unique('ns')
     const path = file(`${ns}.yaml`, namespaceYaml(ns, 'redis-not-registered'))
     const r = await cli(['namespace', 'apply', '-f', path])
-    expect(r.code).toBe(1)
-    expect(r.stderr).toContain(`${path}:11:18: patterns[0].requires[0].backend:`)
-    expect(r.stderr).toContain('redis-not-registered')
+    expectFailure(r, 1, `${path}:11:18: patterns[0].requires[0].backend:`, 'redis-not-registered')
   })
 
   it('diff exits 0 when equal, 1 with a unified diff when different, and shows a new object as all added', async () => {
@@ -321,12 +311,10 @@ describe('namespace commands', () => {
     await cli(['namespace', 'apply', '-f', file(`${ns}.yaml`, namespaceYaml(ns, backend))])
 
     const noYes = await cli(['namespace', 'delete', ns])
-    expect(noYes.code).toBe(2)
-    expect(noYes.stderr).toContain('Pass --yes')
+    expectFailure(noYes, 2, 'Pass --yes')
     expect((await cli(['namespace', 'delete', ns, '--dry-run=server'])).stdout).toBe(`namespace/${ns} deleted (server dry run)\n`)
     const stale = await cli(['namespace', 'delete', ns, '--yes', '--expected-version', '9'])
-    expect(stale.code).toBe(1)
-    expect(stale.stderr).toContain('conflict')
+    expectFailure(stale, 1, 'conflict')
     expect((await cli(['namespace', 'delete', ns, '--yes', '--json'])).stdout).toContain('"result": "deleted"')
     const gone = await cli(['namespace', 'get', ns, '--json'])
     expect(gone.code).toBe(1)
@@ -374,8 +362,7 @@ describe('apply', () => {
   it('namespace apply refuses Backend documents and names prismctl apply', async () => {
     const name = unique('redis')
     const r = await cli(['namespace', 'apply', '-f', file(`${name}.yaml`, backendYaml(name))])
-    expect(r.code).toBe(1)
-    expect(r.stderr).toContain('prismctl apply -f')
+    expectFailure(r, 1, 'prismctl apply -f')
   })
 
   it('when one document fails the others are still applied, and the failure is named', async () => {
@@ -394,9 +381,7 @@ describe('apply', () => {
 describe('connection', () => {
   it('an unreachable control plane is one clear error with a hint, not a gRPC dump', async () => {
     const r = await cli(['namespace', 'list'], {env: {PRISM_ADMIN_ENDPOINT: '127.0.0.1:1'}})
-    expect(r.code).toBe(1)
-    expect(r.stderr).toContain('Error: cannot reach the control plane at 127.0.0.1:1')
-    expect(r.stderr).toContain('prismctl admin serve')
+    expectFailure(r, 1, 'Error: cannot reach the control plane at 127.0.0.1:1', 'prismctl admin serve')
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/)
     const asJson = await cli(['namespace', 'get', 'x-y-z', '--json', '--admin-endpoint', '127.0.0.1:1'])
     expect(json(asJson).error.code).toBe('UNAVAILABLE')
@@ -409,9 +394,7 @@ describe('connection', () => {
     try {
       const endpoint = `127.0.0.1:${(silent.address() as AddressInfo).port}`
       const r = await cli(['namespace', 'get', 'x-y-z', '--timeout', '500ms', '--admin-endpoint', endpoint])
-      expect(r.code).toBe(1)
-      expect(r.stderr).toContain(`the control plane at ${endpoint} did not answer within 0.5s`)
-      expect(r.stderr).toContain('--timeout')
+      expectFailure(r, 1, `the control plane at ${endpoint} did not answer within 0.5s`, '--timeout')
     } finally {
       for (const socket of sockets) socket.destroy()
       await new Promise((resolve) => silent.close(resolve))
@@ -435,8 +418,7 @@ describe('connection', () => {
     expect((await run(['namespace', 'list', '-o', 'name', '--admin-endpoint', server.endpoint], {PRISM_ADMIN_ENDPOINT: '127.0.0.1:1'})).code).toBe(0)
 
     const missing = await run(['namespace', 'list', '--context', 'nope'])
-    expect(missing.code).toBe(2)
-    expect(missing.stderr).toContain('context "nope" does not exist')
+    expectFailure(missing, 2, 'context "nope" does not exist')
     expect((await run(['context', 'delete', 'broken'])).stdout).toBe('context "broken" deleted\n')
     expect(json(await run(['context', 'list', '--json'])).contexts.map((c: {name: string}) => c.name)).toEqual(['local'])
   })

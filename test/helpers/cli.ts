@@ -2,7 +2,7 @@
  * Runs the BUILT CLI (`node bin/run.js …`) the way a user's shell would, for end-to-end tests: its own config
  * directory, no colours, and without NODE_EXTRA_CA_CERTS (loading it costs ~75 ms per spawn here).
  */
-import {spawn} from 'node:child_process'
+import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process'
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -46,14 +46,17 @@ export function childEnv(options: Pick<RunOptions, 'configDir' | 'env'> = {}): N
   return env
 }
 
-export function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
+/** Collects a child's output until it exits; it is killed after timeoutMs so a hung CLI fails the test, not the run. */
+function collect(child: ChildProcessWithoutNullStreams, timeoutMs = 20_000, onStdout?: (stdout: string) => void): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {cwd: options.cwd ?? ROOT, env: childEnv(options), stdio: ['pipe', 'pipe', 'pipe']})
     let stdout = ''
     let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk
+      onStdout?.(stdout)
+    })
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000)
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
     child.on('error', (err) => {
       clearTimeout(timer)
       reject(err)
@@ -62,8 +65,14 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRes
       clearTimeout(timer)
       resolve({code: code ?? (signal ? 128 : 1), stdout, stderr})
     })
-    child.stdin.end(options.input ?? '')
   })
+}
+
+export function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
+  const child = spawn(process.execPath, [BIN, ...args], {cwd: options.cwd ?? ROOT, env: childEnv(options), stdio: ['pipe', 'pipe', 'pipe']})
+  const result = collect(child, options.timeoutMs)
+  child.stdin.end(options.input ?? '')
+  return result
 }
 
 export interface TtyOptions extends Pick<RunOptions, 'configDir' | 'env' | 'timeoutMs'> {
@@ -79,27 +88,11 @@ const shellQuote = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`
  */
 export function runCliOnTty(args: string[], options: TtyOptions): Promise<CliResult> {
   const command = [process.execPath, BIN, ...args].map(shellQuote).join(' ')
-  return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qec', command, '/dev/null'], {cwd: ROOT, env: childEnv(options), stdio: ['pipe', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    let replied = false
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk
-      if (!replied && options.reply.when.test(stdout)) {
-        replied = true
-        child.stdin.write(options.reply.send)
-      }
-    })
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000)
-    child.on('error', (err) => {
-      clearTimeout(timer)
-      reject(err)
-    })
-    child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      resolve({code: code ?? (signal ? 128 : 1), stdout, stderr})
-    })
+  const child = spawn('script', ['-qec', command, '/dev/null'], {cwd: ROOT, env: childEnv(options), stdio: ['pipe', 'pipe', 'pipe']})
+  let replied = false
+  return collect(child, options.timeoutMs, (stdout) => {
+    if (replied || !options.reply.when.test(stdout)) return
+    replied = true
+    child.stdin.write(options.reply.send)
   })
 }
