@@ -49,17 +49,20 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   let stopping = false
   const toStatus = statusMapper(grpcModule, (err) => log(`internal error: ${(err as Error)?.stack ?? String(err)}`))
 
-  async function authorize(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, role: Role, action: string): Promise<Principal> {
+  async function authenticate(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>): Promise<Principal> {
     const header = call.metadata.get('authorization')[0]
-    const principal = await options.authenticator.authenticate(typeof header === 'string' ? header : header?.toString())
+    return options.authenticator.authenticate(typeof header === 'string' ? header : header?.toString())
+  }
+
+  async function authorize(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, role: Role, action: string): Promise<Principal> {
+    const principal = await authenticate(call)
     requireRole(principal, role, action)
     return principal
   }
 
   /** A write: authorized, and audited when refused for lack of a role. */
   async function authorizeWrite(call: grpc.ServerUnaryCall<unknown, unknown>, role: Role, action: string, kind: Kind, name: string): Promise<Principal> {
-    const header = call.metadata.get('authorization')[0]
-    const principal = await options.authenticator.authenticate(typeof header === 'string' ? header : header?.toString())
+    const principal = await authenticate(call)
     try {
       requireRole(principal, role, action)
     } catch (err) {
