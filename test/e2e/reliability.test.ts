@@ -4,7 +4,7 @@
  * limits. The same store guarantees on PostgreSQL are covered by src/controlplane/store.conformance.test.ts.
  */
 import {spawn, type ChildProcess} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdtempSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -16,7 +16,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {createServiceClient, type ServiceClient} from '../../src/api/grpc-service.js'
 import {ControlPlane} from '../../src/gen/prism/admin/v1/control_plane_pb.js'
 import {BackendType, NamespaceSchema} from '../../src/gen/prism/admin/v1/resources_pb.js'
-import {BIN, childEnv, ROOT} from '../helpers/cli.js'
+import {BIN, childEnv, ROOT, runCli} from '../helpers/cli.js'
 
 type Client = ServiceClient<(typeof ControlPlane)['method']>
 
@@ -32,8 +32,10 @@ let dir: string
 beforeAll(() => void (dir = mkdtempSync(join(tmpdir(), 'prism-reliability-'))))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
 
-async function serve(dbPath: string, extraArgs: string[] = []): Promise<Serve> {
-  const child = spawn(process.execPath, [BIN, 'admin', 'serve', '--listen', '127.0.0.1:0', '--auth', 'none', '--store', `sqlite://${dbPath}`, ...extraArgs], {
+/** `dbPath` undefined: the default store, controlplane.db in the config dir. */
+async function serve(dbPath: string | undefined, extraArgs: string[] = []): Promise<Serve> {
+  const store = dbPath === undefined ? [] : ['--store', `sqlite://${dbPath}`]
+  const child = spawn(process.execPath, [BIN, 'admin', 'serve', '--listen', '127.0.0.1:0', '--auth', 'none', ...store, ...extraArgs], {
     cwd: ROOT,
     env: childEnv({configDir: dir}),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -268,6 +270,33 @@ describe('admin serve reliability (SQLite)', () => {
     }
     // --json: stdout is only the result object; the listening line went to stderr.
     expect(JSON.parse(again.stdout())).toEqual({address: again.endpoint, store: db})
+  })
+
+  it('needs --auth none or --issuer; --auth none warns, defaults to controlplane.db (0600) in the config dir, and SIGINT stops it with exit 0', async () => {
+    const noAuth = await runCli(['admin', 'serve', '--listen', '127.0.0.1:0'], {configDir: dir})
+    expect([noAuth.code, noAuth.stderr]).toEqual([2, 'Error: say how callers authenticate: --issuer URL (OIDC) or --auth none\nHint: e.g. --issuer http://localhost:5556/dex --audience prismctl\n'])
+    const both = await runCli(['admin', 'serve', '--auth', 'none', '--issuer', 'http://127.0.0.1:1/dex'], {configDir: dir})
+    expect([both.code, both.stderr]).toEqual([2, 'Error: --auth none and --issuer contradict each other\nHint: Drop --issuer to run without auth, or drop --auth none.\n'])
+
+    const db = join(dir, 'controlplane.db')
+    const server = await serve(undefined)
+    const client = connect(server.endpoint)
+    await client.registerBackend({backend: memstore})
+    client.close()
+    server.child.kill('SIGINT')
+    expect(await server.exited).toEqual({code: 0, signal: null})
+    expect(server.stderr()).toContain('WARNING: --auth none: this control plane accepts ANY caller as admin')
+    expect(server.stderr()).toContain(`store: sqlite ${db}\n`)
+    expect(server.stderr()).toContain('SIGINT: draining in-flight calls')
+    expect(statSync(db).mode & 0o777).toBe(0o600)
+    const again = await serve(db)
+    const after = connect(again.endpoint)
+    try {
+      expect((await after.getBackend({name: memstore.name})).name).toBe(memstore.name)
+    } finally {
+      after.close()
+      await stop(again)
+    }
   })
 
   it('(d) refuses an oversized request and a huge label map with clear errors', async () => {
