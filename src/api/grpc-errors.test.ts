@@ -26,6 +26,14 @@ describe('toPrismError', () => {
     expect(err.details).toEqual(['connect ECONNREFUSED'])
   })
 
+  it('tells a control plane that answers UNAVAILABLE (its issuer or store is down) from one that cannot be reached', () => {
+    const trailers = {[HINT_KEY]: encodeURIComponent('Check that the issuer is reachable from the server, or pass --jwks-url.')}
+    const err = toPrismError(failure('UNAVAILABLE', 'cannot read the OIDC discovery document at http://127.0.0.1:9/dex/.well-known/openid-configuration: fetch failed', trailers), {endpoint})
+    expect(err.message).toBe('the control plane at 127.0.0.1:1234 is unavailable: cannot read the OIDC discovery document at http://127.0.0.1:9/dex/.well-known/openid-configuration: fetch failed')
+    expect(err.code).toBe('UNAVAILABLE')
+    expect(err.hint).toBe("Check that the issuer is reachable from the server, or pass --jwks-url. (on the control plane's side; retry once it is fixed)")
+  })
+
   it('names the missing resource and the list command', () => {
     const err = toPrismError(failure('NOT_FOUND', 'no such namespace'), ns)
     expect(err.message).toBe('namespace "team-alpha" not found')

@@ -103,6 +103,10 @@ export function toPrismError(err: unknown, subject: CallSubject): PrismError {
 
   switch (code) {
     case 'UNAVAILABLE':
+      // A hint trailer means the server answered: it is up, but something behind it (its store, the issuer) is not.
+      if (serverHint) {
+        return new PrismError(`the control plane at ${subject.endpoint} is unavailable: ${message}`, {...base, hint: `${serverHint} (on the control plane's side; retry once it is fixed)`})
+      }
       return new PrismError(`cannot reach the control plane at ${subject.endpoint}`, {
         ...base,
         details: [connectionProblem(message)],

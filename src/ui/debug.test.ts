@@ -16,5 +16,7 @@ describe('redact', () => {
 
   it('leaves ordinary text alone', () => {
     expect(redact('namespace team-alpha created')).toBe('namespace team-alpha created')
+    expect(redact('unauthenticated: no bearer token was sent')).toBe('unauthenticated: no bearer token was sent')
+    expect(redact('Bearer token: abc123')).toBe('Bearer token: [REDACTED]')
   })
 })

@@ -13,7 +13,8 @@ export function debugEnabled(): boolean {
 }
 
 const JWT = /\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g
-const BEARER = /(bearer\s+)[^\s"',]+/gi
+// Not the word "token" itself: "no bearer token was sent" is a message, not a credential.
+const BEARER = /(bearer\s+)(?!token\b)[^\s"',]+/gi
 const SECRET_FIELD = /("?(?:password|client_secret|clientSecret|refresh_token|refreshToken|access_token|accessToken|id_token|idToken|token|secret)"?\s*[:=]\s*"?)([^"\s,}&]+)/gi
 
 export function redact(text: string): string {
