@@ -1,6 +1,6 @@
 import {BaseCommand} from '../cli/base-command.js'
 import {connectionFlags, connectionOf, dryRunFlag, expectedVersionFlag, requiredFileFlag} from '../cli/registry-flags.js'
-import {failureOf, outcomeLine, outcomesJson, writeFiles, type DryRun} from '../registry/write.js'
+import {reportOutcomes, writeFiles, type DryRun} from '../registry/write.js'
 
 export default class Apply extends BaseCommand<typeof Apply> {
   static override summary = 'Create or update Backends and Namespaces from YAML; Backends are applied first'
@@ -20,9 +20,6 @@ export default class Apply extends BaseCommand<typeof Apply> {
       command: 'prismctl apply',
       connection: connectionOf(this.flags),
     })
-    for (const o of outcomes) if (!o.error) this.out(outcomeLine(o, dryRun))
-    const failure = failureOf(outcomes)
-    if (failure) throw failure
-    return outcomesJson(outcomes, dryRun)
+    return reportOutcomes(outcomes, dryRun, (line) => this.out(line))
   }
 }

@@ -174,8 +174,19 @@ export function failureOf(outcomes: Outcome[]): PrismError | undefined {
   })
 }
 
+/**
+ * How every write command ends: a line per document written, then the failure naming the documents that failed
+ * (after the lines, so the user sees what did succeed), else the --json result.
+ */
+export function reportOutcomes(outcomes: Outcome[], dryRun: DryRun, out: (line: string) => void): ReturnType<typeof outcomesJson> {
+  for (const o of outcomes) if (!o.error) out(outcomeLine(o, dryRun))
+  const failure = failureOf(outcomes)
+  if (failure) throw failure
+  return outcomesJson(outcomes, dryRun)
+}
+
 /** What --json returns for a write command. */
-export function outcomesJson(outcomes: Outcome[], dryRun: DryRun): {dryRun: DryRun; items: Record<string, unknown>[]} {
+function outcomesJson(outcomes: Outcome[], dryRun: DryRun): {dryRun: DryRun; items: Record<string, unknown>[]} {
   return {
     dryRun,
     items: outcomes.map((o) => ({

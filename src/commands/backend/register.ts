@@ -4,7 +4,7 @@ import {backendFlagValues, backendTypeFlags} from '../../cli/backend-flags.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import {connectionFlags, connectionOf, dryRunFlag, fileFlag} from '../../cli/registry-flags.js'
 import {registerBackend} from '../../registry/resources.js'
-import {failureOf, outcomeLine, outcomesJson, type DryRun} from '../../registry/write.js'
+import {reportOutcomes, type DryRun} from '../../registry/write.js'
 
 export default class BackendRegister extends BaseCommand<typeof BackendRegister> {
   static override summary = 'Register a backend in the global registry, from flags or from YAML (-f)'
@@ -25,9 +25,6 @@ export default class BackendRegister extends BaseCommand<typeof BackendRegister>
       dryRun,
       connection: connectionOf(this.flags),
     })
-    for (const o of outcomes) if (!o.error) this.out(outcomeLine(o, dryRun))
-    const failure = failureOf(outcomes)
-    if (failure) throw failure
-    return outcomesJson(outcomes, dryRun)
+    return reportOutcomes(outcomes, dryRun, (line) => this.out(line))
   }
 }

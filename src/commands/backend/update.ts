@@ -4,7 +4,7 @@ import {backendFlagValues, backendTypeFlags} from '../../cli/backend-flags.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import {connectionFlags, connectionOf, dryRunFlag, expectedVersionFlag, fileFlag} from '../../cli/registry-flags.js'
 import {updateBackend} from '../../registry/resources.js'
-import {failureOf, outcomeLine, outcomesJson, type DryRun} from '../../registry/write.js'
+import {reportOutcomes, type DryRun} from '../../registry/write.js'
 
 export default class BackendUpdate extends BaseCommand<typeof BackendUpdate> {
   static override summary = 'Change a registered backend: the flags given (others are kept), or replace it from YAML (-f)'
@@ -24,9 +24,6 @@ export default class BackendUpdate extends BaseCommand<typeof BackendUpdate> {
       expectedVersion: this.flags['expected-version'],
       connection: connectionOf(this.flags),
     })
-    for (const o of outcomes) if (!o.error) this.out(outcomeLine(o, dryRun))
-    const failure = failureOf(outcomes)
-    if (failure) throw failure
-    return outcomesJson(outcomes, dryRun)
+    return reportOutcomes(outcomes, dryRun, (line) => this.out(line))
   }
 }

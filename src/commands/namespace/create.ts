@@ -1,6 +1,6 @@
 import {BaseCommand} from '../../cli/base-command.js'
 import {connectionFlags, connectionOf, dryRunFlag, requiredFileFlag} from '../../cli/registry-flags.js'
-import {failureOf, outcomeLine, outcomesJson, writeFiles, type DryRun} from '../../registry/write.js'
+import {reportOutcomes, writeFiles, type DryRun} from '../../registry/write.js'
 
 export default class NamespaceCreate extends BaseCommand<typeof NamespaceCreate> {
   static override summary = 'Create namespaces from YAML; fails if one already exists (use apply to update)'
@@ -17,9 +17,6 @@ export default class NamespaceCreate extends BaseCommand<typeof NamespaceCreate>
       command: 'prismctl namespace create',
       connection: connectionOf(this.flags),
     })
-    for (const o of outcomes) if (!o.error) this.out(outcomeLine(o, dryRun))
-    const failure = failureOf(outcomes)
-    if (failure) throw failure
-    return outcomesJson(outcomes, dryRun)
+    return reportOutcomes(outcomes, dryRun, (line) => this.out(line))
   }
 }
