@@ -9,6 +9,7 @@ import {randomUUID} from 'node:crypto'
 import type * as Pg from 'pg'
 
 import {PrismError} from '../errors.js'
+import {redact} from '../ui/debug.js'
 import {CREATE_MIGRATIONS_TABLE, MIGRATIONS} from './migrations.js'
 import {toAuditRow} from './store.js'
 import type {AuditQuery, AuditRecord, AuditRow, CommitResult, Guards, Kind, ListQuery, RemoteChange, Store, StoredRow, Write} from './store.js'
@@ -23,7 +24,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
   const newClient = () => new pg.Client({connectionString: url})
   // An idle client's connection error must not crash the server; the next query reports it.
   pool.on('error', () => {})
-  const location = redactUrl(url)
+  const location = redact(url)
   try {
     await migrate(pool)
   } catch (err) {
@@ -35,10 +36,6 @@ export async function openPostgresStore(url: string): Promise<Store> {
     })
   }
   return new PostgresStore(pool, location, newClient)
-}
-
-function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]*)(:[^@/]*)?@/, (_m, user: string) => `//${user}${user ? ':***' : ''}@`)
 }
 
 async function migrate(pool: Pg.Pool): Promise<void> {

@@ -14,6 +14,11 @@ describe('redact', () => {
     expect(out).toContain('[REDACTED]')
   })
 
+  it('masks the password of a URL, keeping the user and host', () => {
+    expect(redact('postgres://prism:pg-s3cret@db:5432/prism')).toBe('postgres://prism:[REDACTED]@db:5432/prism')
+    expect(redact('postgres://prism@db/prism')).toBe('postgres://prism@db/prism')
+  })
+
   it('leaves ordinary text alone', () => {
     expect(redact('namespace team-alpha created')).toBe('namespace team-alpha created')
     expect(redact('unauthenticated: no bearer token was sent')).toBe('unauthenticated: no bearer token was sent')
