@@ -8,10 +8,6 @@ export function setDebug(on: boolean): void {
   enabled = on
 }
 
-export function debugEnabled(): boolean {
-  return enabled
-}
-
 const JWT = /\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g
 // Not the word "token" itself: "no bearer token was sent" is a message, not a credential.
 const BEARER = /(bearer\s+)(?!token\b)[^\s"',]+/gi
