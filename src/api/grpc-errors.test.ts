@@ -71,6 +71,9 @@ describe('toPrismError', () => {
   it('reports deadlines, overload and anything else with the code', () => {
     expect(toPrismError(failure('DEADLINE_EXCEEDED', 'Deadline exceeded'), {...ns, timeoutMs: 2500}).message).toBe('the control plane at 127.0.0.1:1234 did not answer within 2.5s')
     expect(toPrismError(failure('RESOURCE_EXHAUSTED', 'rate limited'), ns).code).toBe('RESOURCE_EXHAUSTED')
+    const tooBig = toPrismError(failure('RESOURCE_EXHAUSTED', 'Received message larger than max (3000025 vs 1048576)'), ns)
+    expect(tooBig.message).toBe('the request is too large for the control plane at 127.0.0.1:1234: Received message larger than max (3000025 vs 1048576)')
+    expect(tooBig.hint).toMatch(/^Make the resource smaller/)
     const internal = toPrismError(failure('INTERNAL', 'boom'), ns)
     expect(internal.code).toBe('INTERNAL')
     expect(internal.message).toContain('boom')

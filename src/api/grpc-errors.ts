@@ -147,6 +147,13 @@ export function toPrismError(err: unknown, subject: CallSubject): PrismError {
         hint: serverHint ?? 'Ask an administrator to grant you the role named above.',
       })
     case 'RESOURCE_EXHAUSTED':
+      // grpc-js's message size limit, not load: retrying the same request cannot help.
+      if (/message larger than max/i.test(message)) {
+        return new PrismError(`the request is too large for the control plane at ${subject.endpoint}: ${message}`, {
+          ...base,
+          hint: 'Make the resource smaller: a shorter description, fewer labels or patterns (the sizes above are in bytes).',
+        })
+      }
       return new PrismError(`the control plane at ${subject.endpoint} is overloaded: ${message}`, {...base, hint: serverHint ?? 'Wait a moment and retry.'})
     case 'UNIMPLEMENTED':
       return new PrismError(`the control plane at ${subject.endpoint} does not support this call: ${message}`, {
