@@ -280,6 +280,18 @@ describe('namespace commands', () => {
     expectFailure(r, 1, `${path}:11:18: patterns[0].requires[0].backend:`, 'redis-not-registered')
   })
 
+  it('an oversized request and a huge label map are refused with clear errors, against the file', async () => {
+    const ns = unique('ns')
+    const labels = Array.from({length: 100}, (_, i) => `  k${i}: v`).join('\n')
+    const many = await cli(['namespace', 'apply', '-f', file(`${ns}-labels.yaml`, `kind: Namespace\nname: ${ns}\nteam: alpha\nlabels:\n${labels}\n`)])
+    expect(many.code).toBe(1)
+    expect(many.stderr).toContain(`${ns}-labels.yaml:4:1: labels: at most 64 entries are allowed, got 100`)
+    const huge = await cli(['namespace', 'apply', '-f', file(`${ns}-huge.yaml`, `kind: Namespace\nname: ${ns}\nteam: alpha\ndescription: ${'x'.repeat(2 * 1024 * 1024)}\n`)])
+    expect(huge.code).toBe(1)
+    expect(huge.stderr).toMatch(/^Error: the request is too large for the control plane at 127\.0\.0\.1:\d+: Received message larger than max \(\d+ vs \d+\)\nHint: Make the resource smaller/)
+    expect((await cli(['namespace', 'get', ns])).code).toBe(1)
+  })
+
   it('diff exits 0 when equal, 1 with a unified diff when different, and shows a new object as all added', async () => {
     const backend = unique('redis')
     await registerRedis(backend)
