@@ -34,12 +34,23 @@ export async function openSqliteStore(path: string): Promise<Store> {
       cause: err,
     })
   }
-  const db = new Driver(path)
-  db.pragma('journal_mode = WAL')
-  db.pragma('synchronous = FULL')
-  db.pragma('busy_timeout = 5000')
-  db.pragma('foreign_keys = OFF')
-  migrate(db)
+  let db: Database | undefined
+  try {
+    db = new Driver(path)
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = FULL')
+    db.pragma('busy_timeout = 5000')
+    db.pragma('foreign_keys = OFF')
+    migrate(db)
+  } catch (err) {
+    db?.close()
+    // e.g. "file is not a database", a read-only file or directory, a migration that does not apply.
+    throw new PrismError(`cannot open the SQLite store ${path}: ${(err as Error).message}`, {
+      code: 'FAILED_PRECONDITION',
+      hint: 'Point --store at a prismctl control plane database (or a new file), or restore this one from a backup.',
+      cause: err,
+    })
+  }
   return new SqliteStore(db, path)
 }
 

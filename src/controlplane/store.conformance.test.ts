@@ -2,12 +2,13 @@
  * One suite, both engines: every case runs against SQLite (a temp file) and a real PostgreSQL server
  * (test/helpers/postgres.ts: a throwaway cluster, or PRISM_TEST_POSTGRES_URL).
  */
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {startPostgres, type TestPostgres} from '../../test/helpers/postgres.js'
+import type {PrismError} from '../errors.js'
 import {openStore, type AuditRecord, type Row, type Store} from './store.js'
 
 interface Engine {
@@ -183,6 +184,19 @@ describe('store failures', () => {
     expect(err).toMatchObject({code: 'UNAVAILABLE'})
     expect((err as Error).message).toContain('127.0.0.1:1')
     expect((err as Error).message).not.toContain('hunter2')
+  })
+
+  it('names a SQLite file that is not a database, with a hint', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'prism-notdb-'))
+    try {
+      const path = join(dir, 'garbage.db')
+      writeFileSync(path, Buffer.alloc(8192, 0x5a))
+      const err = await openStore(`sqlite://${path}`).catch((e: unknown) => e)
+      expect(err).toMatchObject({code: 'FAILED_PRECONDITION', message: `cannot open the SQLite store ${path}: file is not a database`})
+      expect((err as PrismError).hint).toContain('--store')
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
   })
 
   it('refuses a relative SQLite path and an unknown scheme', async () => {
