@@ -32,7 +32,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       flags: this.ctor.flags,
       baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
-      args: this.ctor.args,
+      args: withoutStdin(this.ctor.args),
       strict: this.ctor.strict,
     }).finally(() => {
       // oclif warns "did not parse its arguments" (outside production) when parse() itself rejected the command line.
@@ -75,6 +75,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     }
     return undefined
   }
+}
+
+/**
+ * oclif reads a missing argument from piped stdin: `… | prismctl backend register -f -` would take the YAML as the
+ * backend NAME. Standard input belongs to `-f -` and --password-stdin, so no argument ever reads it.
+ */
+function withoutStdin(args: Interfaces.ArgInput | undefined): Interfaces.ArgInput {
+  return Object.fromEntries(Object.entries(args ?? {}).map(([name, arg]) => [name, {...arg, ignoreStdin: true}]))
 }
 
 /**

@@ -108,6 +108,11 @@ describe('backend commands', () => {
     expect((await cli(['backend', 'register', '-f', path])).stdout).toBe(`backend/${name} created\n`)
     const again = await cli(['backend', 'register', '-f', path])
     expectFailure(again, 1, `backend "${name}" already exists`, 'Hint:')
+
+    // From stdin: the YAML must reach -f -, not be taken for the optional NAME argument.
+    const piped = unique('redis')
+    expect(await cli(['backend', 'register', '-f', '-'], {input: backendYaml(piped)})).toMatchObject({code: 0, stdout: `backend/${piped} created\n`})
+    expect(await cli(['backend', 'update', '-f', '-'], {input: backendYaml(piped, 'redis-5:6379')})).toMatchObject({code: 0, stdout: `backend/${piped} updated\n`})
   })
 
   it('update from flags keeps the rest, conflicts on a stale --expected-version, and update -f replaces', async () => {
