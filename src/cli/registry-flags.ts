@@ -32,6 +32,8 @@ export const expectedVersionFlag = Flags.integer({
   description: 'Write only if the stored version is still this one (compare-and-set); fails with a conflict otherwise',
 })
 
+export const limitFlag = Flags.integer({min: 1, description: 'Show at most this many'})
+
 export const outputFlag = Flags.string({char: 'o', options: [...OUTPUT_FORMATS], default: 'table', description: 'Output format'})
 
 export const yesFlag = Flags.boolean({char: 'y', description: 'Do not ask for confirmation (required without a terminal)'})

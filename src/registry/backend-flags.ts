@@ -100,13 +100,13 @@ export function applyLabels(labels: Record<string, string>, specs: string[] | un
 }
 
 function checkFlagsFitType(type: BackendType, flags: BackendFlagValues): void {
-  const allowed = new Set(TYPE_FLAGS[configCase(type)])
-  const misplaced = [...CONFIG_FLAGS].filter((f) => flags[f] !== undefined && !allowed.has(f))
+  const name = configCase(type)
+  const allowed = TYPE_FLAGS[name]
+  const misplaced = [...CONFIG_FLAGS].filter((f) => flags[f] !== undefined && !allowed.includes(f))
   if (misplaced.length > 0) {
-    const name = configCase(type)
     throw usageError(
       `${misplaced.map((f) => `--${f}`).join(', ')} ${misplaced.length === 1 ? 'does' : 'do'} not apply to --type ${name}`,
-      `Flags for ${name}: ${TYPE_FLAGS[configCase(type)].map((f) => `--${f}`).join(', ')}.`,
+      `Flags for ${name}: ${allowed.map((f) => `--${f}`).join(', ')}.`,
     )
   }
 }

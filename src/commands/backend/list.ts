@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
-import {connectionFlags, connectionOf, outputFlag} from '../../cli/registry-flags.js'
+import {connectionFlags, connectionOf, limitFlag, outputFlag} from '../../cli/registry-flags.js'
 import {toJsonObject} from '../../model/documents.js'
 import {BACKEND_TYPE_NAMES} from '../../registry/backend-flags.js'
 import {renderResources, type OutputFormat} from '../../registry/output.js'
@@ -12,7 +12,7 @@ export default class BackendList extends BaseCommand<typeof BackendList> {
   static override examples = ['<%= config.bin %> backend list --type redis', '<%= config.bin %> backend list -o name']
   static override flags = {
     type: Flags.string({description: 'Only backends of this type', options: BACKEND_TYPE_NAMES}),
-    limit: Flags.integer({min: 1, description: 'Show at most this many'}),
+    limit: limitFlag,
     output: outputFlag,
     ...connectionFlags,
   }

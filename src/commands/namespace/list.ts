@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
-import {connectionFlags, connectionOf, outputFlag} from '../../cli/registry-flags.js'
+import {connectionFlags, connectionOf, limitFlag, outputFlag} from '../../cli/registry-flags.js'
 import {toJsonObject} from '../../model/documents.js'
 import {renderResources, type OutputFormat} from '../../registry/output.js'
 import {listResources} from '../../registry/resources.js'
@@ -12,7 +12,7 @@ export default class NamespaceList extends BaseCommand<typeof NamespaceList> {
   static override flags = {
     team: Flags.string({description: 'Only namespaces of this team'}),
     selector: Flags.string({char: 'l', multiple: true, description: 'Only namespaces with this label, key=value; repeatable (all must match)'}),
-    limit: Flags.integer({min: 1, description: 'Show at most this many'}),
+    limit: limitFlag,
     output: outputFlag,
     ...connectionFlags,
   }
