@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import {PrismError} from '../errors.js'
+import {thrown} from '../../test/helpers/errors.js'
 import {configPath, DEFAULTS, deleteContext, readConfig, resolveContext, setContext, useContext} from './contexts.js'
 
 let env: NodeJS.ProcessEnv
@@ -12,16 +12,6 @@ beforeEach(() => {
   env = {PRISM_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'prismctl-contexts-'))}
 })
 afterEach(() => rmSync(env.PRISM_CONFIG_DIR!, {recursive: true, force: true}))
-
-function thrown(fn: () => unknown): PrismError {
-  try {
-    fn()
-  } catch (err) {
-    if (err instanceof PrismError) return err
-    throw err
-  }
-  throw new Error('expected a PrismError')
-}
 
 describe('contexts', () => {
   it('resolves to the defaults when there is no config.yaml', () => {

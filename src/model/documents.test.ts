@@ -6,7 +6,7 @@ import type {DescField, DescMessage} from '@bufbuild/protobuf'
 import {TimestampSchema} from '@bufbuild/protobuf/wkt'
 import {describe, expect, it} from 'vitest'
 
-import {PrismError} from '../errors.js'
+import {thrown} from '../../test/helpers/errors.js'
 import {BackendSchema, NamespaceSchema} from '../gen/prism/admin/v1/resources_pb.js'
 import type {Backend, Namespace} from '../gen/prism/admin/v1/resources_pb.js'
 import {decodeBinary, encodeBinary, formatProblem, MAX_FILE_BYTES, parseDocuments, toJsonObject, toYaml} from './documents.js'
@@ -341,28 +341,18 @@ describe('round trip YAML → binary → YAML → binary is lossless', () => {
 describe('decodeBinary', () => {
   const bytes = encodeBinary('Namespace', one('kind: Namespace\nname: team-alpha\ndescription: hello there\n'))
 
-  function error(fn: () => unknown): PrismError {
-    try {
-      fn()
-    } catch (err) {
-      expect(err).toBeInstanceOf(PrismError)
-      return err as PrismError
-    }
-    throw new Error('expected an error')
-  }
-
   it('turns truncated or corrupt input into a PrismError with a hint', () => {
-    const truncated = error(() => decodeBinary('Namespace', bytes.subarray(0, bytes.length - 3)))
+    const truncated = thrown(() => decodeBinary('Namespace', bytes.subarray(0, bytes.length - 3)))
     expect(truncated.message).toMatch(/^the binary input is not a valid Namespace message: /)
     expect(truncated.hint).toContain('--kind')
-    expect(error(() => decodeBinary('Namespace', new Uint8Array([0xff, 0xff, 0xff]))).message).toMatch(/not a valid Namespace message/)
-    expect(error(() => decodeBinary('Backend', new Uint8Array())).message).toBe('the binary input is empty; expected a Backend message')
+    expect(thrown(() => decodeBinary('Namespace', new Uint8Array([0xff, 0xff, 0xff]))).message).toMatch(/not a valid Namespace message/)
+    expect(thrown(() => decodeBinary('Backend', new Uint8Array())).message).toBe('the binary input is empty; expected a Backend message')
     // Strings must be UTF-8; replacing bad bytes silently would make the conversion lossy.
-    expect(error(() => decodeBinary('Backend', new Uint8Array([0x0a, 0x02, 0xc3, 0x28]))).message).toMatch(/^the binary input is not a valid Backend message: /)
+    expect(thrown(() => decodeBinary('Backend', new Uint8Array([0x0a, 0x02, 0xc3, 0x28]))).message).toMatch(/^the binary input is not a valid Backend message: /)
   })
 
   it('refuses fields the message does not have instead of dropping them', () => {
     const extra = new Uint8Array([...bytes, 0x70, 0x01])
-    expect(error(() => decodeBinary('Namespace', extra)).message).toBe('the binary input has fields a Namespace does not have (#14); converting it would lose them')
+    expect(thrown(() => decodeBinary('Namespace', extra)).message).toBe('the binary input has fields a Namespace does not have (#14); converting it would lose them')
   })
 })

@@ -5,7 +5,7 @@ import {Readable} from 'node:stream'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {PrismError} from '../errors.js'
+import {rejection} from '../../test/helpers/errors.js'
 import {MAX_FILE_BYTES} from './documents.js'
 import {checkFiles, convertFile, reportLines, writeOutput} from './offline.js'
 import {readDocumentSources} from './sources.js'
@@ -23,15 +23,6 @@ beforeAll(() => {
   mkdirSync(join(dir, 'empty'))
 })
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
-
-async function rejection(p: Promise<unknown>): Promise<PrismError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(err).toBeInstanceOf(PrismError)
-  return err as PrismError
-}
 
 describe('readDocumentSources', () => {
   it('reads files, directories (*.yaml and *.yml, sorted) and stdin', async () => {

@@ -1,19 +1,9 @@
 import {create} from '@bufbuild/protobuf'
 import {describe, expect, it} from 'vitest'
 
-import {PrismError} from '../errors.js'
+import {thrown} from '../../test/helpers/errors.js'
 import {BackendSchema, BackendType} from '../gen/prism/admin/v1/resources_pb.js'
 import {applyLabels, backendFromFlags, updateBackendFromFlags} from './backend-flags.js'
-
-function usage(fn: () => unknown): PrismError {
-  try {
-    fn()
-  } catch (err) {
-    if (err instanceof PrismError) return err
-    throw err
-  }
-  throw new Error('expected a PrismError')
-}
 
 describe('backendFromFlags', () => {
   it('builds the per-type config, interfaces, labels and credentials', () => {
@@ -28,13 +18,13 @@ describe('backendFromFlags', () => {
   })
 
   it('refuses flags of another type, unknown types and a missing type as usage errors', () => {
-    const misplaced = usage(() => backendFromFlags('r', {type: 'redis', url: 'nats://x'}))
+    const misplaced = thrown(() => backendFromFlags('r', {type: 'redis', url: 'nats://x'}))
     expect(misplaced.exitCode).toBe(2)
     expect(misplaced.message).toBe('--url does not apply to --type redis')
     expect(misplaced.hint).toContain('--address')
-    expect(usage(() => backendFromFlags('r', {type: 'mongo'})).hint).toContain('redis, nats, kafka')
-    expect(usage(() => backendFromFlags('r', {})).message).toContain('--type is required')
-    expect(usage(() => backendFromFlags('r', {type: 'redis', database: 'zero'})).message).toContain('--database must be a non-negative integer')
+    expect(thrown(() => backendFromFlags('r', {type: 'mongo'})).hint).toContain('redis, nats, kafka')
+    expect(thrown(() => backendFromFlags('r', {})).message).toContain('--type is required')
+    expect(thrown(() => backendFromFlags('r', {type: 'redis', database: 'zero'})).message).toContain('--database must be a non-negative integer')
   })
 })
 
@@ -64,6 +54,6 @@ describe('updateBackendFromFlags', () => {
 
 describe('applyLabels', () => {
   it('rejects a spec without =', () => {
-    expect(usage(() => applyLabels({}, ['env'])).message).toContain('key=value')
+    expect(thrown(() => applyLabels({}, ['env'])).message).toContain('key=value')
   })
 })
