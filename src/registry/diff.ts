@@ -35,15 +35,19 @@ export async function diffDocument(admin: AdminClient, doc: SourceDoc): Promise<
   const name = doc.message.name
   const current = await live(admin, doc.kind, name)
   let merged: Resource | undefined
+  let action: string
   try {
-    merged = (await writeResource(admin, doc.kind, doc.message, {mode: 'apply', dryRun: 'server'})).stored
+    ;({action, stored: merged} = await writeResource(admin, doc.kind, doc.message, {mode: 'apply', dryRun: 'server'}))
   } catch (err) {
     throw err instanceof PrismError ? locateViolations(err, doc) : err
   }
   const path = `${doc.kind.toLowerCase()}/${name}`
   const before = current ? toYaml(doc.kind, current, {includeStatus: false}) : ''
   const after = toYaml(doc.kind, merged ?? doc.message, {includeStatus: false})
-  const diff = unifiedDiff(before, after, {from: `live/${path}`, to: `merged/${path}`})
+  let diff = unifiedDiff(before, after, {from: `live/${path}`, to: `merged/${path}`})
+  // Both sides show static credentials as REDACTED, so a changed secret alone leaves no line to show: the server's
+  // dry-run verdict decides.
+  if (diff === '' && action === 'configured') diff = `--- live/${path}\n+++ merged/${path}\n# only secret values differ (not shown)\n`
   return {kind: doc.kind, name, created: !current, changed: diff !== '', diff}
 }
 

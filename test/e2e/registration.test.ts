@@ -2,7 +2,7 @@
  * The registration commands end to end: the built CLI against one real control plane (`admin serve`, SQLite) on
  * 127.0.0.1, over real gRPC. Every test uses its own resource names, so tests do not depend on each other's order.
  */
-import {writeFileSync} from 'node:fs'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {createServer, type AddressInfo, type Socket} from 'node:net'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -158,6 +158,7 @@ describe('backend commands', () => {
     const name = unique('pg')
     const secret = 'pw-e2e-7f3a9c'
     const path = file(`${name}.yaml`, `kind: Backend\nname: ${name}\ntype: postgres\npostgres: {host: db, port: 5432, database: app}\ncredentials: {static: {username: svc, password: ${secret}}}\n`)
+    const rotated = file(`${name}-v2.yaml`, readFileSync(path, 'utf8').replace(secret, 'pw-e2e-rotated'))
     const registered = await cli(['backend', 'register', '-f', path, '--json'])
     expect(registered.code).toBe(0)
     const outputs = [
@@ -174,6 +175,12 @@ describe('backend commands', () => {
     }
     expect(exported.stdout).toContain('credentials:\n  static:\n    username: svc\n    password: REDACTED\n')
     expect((await cli(['apply', '-f', '-'], {input: exported.stdout})).stdout).toBe(`backend/${name} unchanged\n`)
+    // A changed secret is a difference even though neither side can show it.
+    expect(await cli(['namespace', 'diff', '-f', '-'], {input: exported.stdout})).toMatchObject({code: 0, stdout: ''})
+    const newSecret = await cli(['namespace', 'diff', '-f', rotated])
+    expect(newSecret.code).toBe(1)
+    expect(newSecret.stdout).toBe(`--- live/backend/${name}\n+++ merged/backend/${name}\n# only secret values differ (not shown)\n`)
+    expect(newSecret.stdout + newSecret.stderr).not.toContain('pw-e2e-')
   })
 
   it('list follows next_page_token across pages, and --limit stops early', async () => {
