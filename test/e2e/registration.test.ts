@@ -346,6 +346,22 @@ describe('namespace commands', () => {
   })
 })
 
+describe('not found', () => {
+  it('every command that takes a NAME says what is missing and how to list what exists', async () => {
+    const ns = unique('missing-ns')
+    const be = unique('missing-be')
+    const runs = await Promise.all([
+      cli(['namespace', 'delete', ns, '--yes']),
+      cli(['backend', 'delete', be, '--yes']),
+      cli(['backend', 'update', be, '--address', 'redis:6379', '--json']),
+    ])
+    expectFailure(runs[0]!, 1, `Error: namespace "${ns}" not found`, 'Hint: See what exists with: prismctl namespace list')
+    expectFailure(runs[1]!, 1, `Error: backend "${be}" not found`, 'Hint: See what exists with: prismctl backend list')
+    expect(runs[2]!.code).toBe(1)
+    expect(json(runs[2]!).error).toEqual({code: 'NOT_FOUND', message: `backend "${be}" not found`, hint: 'See what exists with: prismctl backend list', details: []})
+  })
+})
+
 describe('delete on a terminal', () => {
   it('asks for confirmation: "n" keeps the namespace (exit 1), "y" deletes it', async () => {
     const backend = unique('redis')
