@@ -10,6 +10,7 @@ import {anyIs, anyUnpack} from '@bufbuild/protobuf/wkt'
 import {PrismError, type FieldViolation} from '../errors.js'
 import {BadRequestSchema, PreconditionFailureSchema} from '../gen/google/rpc/error_details_pb.js'
 import {StatusSchema} from '../gen/google/rpc/status_pb.js'
+import type {Kind} from '../model/documents.js'
 import {grpcCodeName, HINT_KEY, STATUS_DETAILS_KEY} from './grpc-status.js'
 
 /** What grpc-js rejects a call with (grpc.ServiceError), reduced to the parts we read. */
@@ -73,6 +74,11 @@ function serverMessage(failure: GrpcFailure): string {
 function connectionProblem(message: string): string {
   const cause = /Last error: (?:Error: )?(.*?)(?:\. Resolution note:.*)?$/s.exec(message)?.[1]
   return cause || message
+}
+
+/** The subject of a call about one resource, in the lower case that messages and command hints use. */
+export function resourceSubject(kind: Kind, name: string): Pick<CallSubject, 'kind' | 'name'> {
+  return {kind: kind === 'Namespace' ? 'namespace' : 'backend', name}
 }
 
 function what(subject: CallSubject): string | undefined {

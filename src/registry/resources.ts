@@ -3,6 +3,7 @@
  * behind those commands. Each opens one connection, makes its calls, and returns plain data for rendering.
  */
 import type {AdminClient} from '../api/admin-client.js'
+import {resourceSubject} from '../api/grpc-errors.js'
 import {PrismError, usageError} from '../errors.js'
 import {BackendType, type Backend} from '../gen/prism/admin/v1/resources_pb.js'
 import type {Kind} from '../model/documents.js'
@@ -15,13 +16,9 @@ import {writeFiles, writeResource, type DryRun, type Outcome} from './write.js'
 
 const PAGE_SIZE = 100
 
-function subject(kind: Kind, name: string) {
-  return {kind: kind === 'Namespace' ? ('namespace' as const) : ('backend' as const), name}
-}
-
 export async function getResource<K extends Kind>(kind: K, name: string, connection: ConnectionOptions): Promise<Resource<K>> {
   return withAdmin(connection, async (admin) => {
-    const found = kind === 'Namespace' ? await admin.call('getNamespace', {name}, subject(kind, name)) : await admin.call('getBackend', {name}, subject(kind, name))
+    const found = kind === 'Namespace' ? await admin.call('getNamespace', {name}, resourceSubject(kind, name)) : await admin.call('getBackend', {name}, resourceSubject(kind, name))
     return found as Resource<K>
   })
 }
@@ -76,10 +73,10 @@ export async function deleteResource<K extends Kind>(kind: K, name: string, opti
   const expectedVersion = BigInt(options.expectedVersion ?? 0)
   return withAdmin(connection, async (admin) => {
     if (kind === 'Namespace') {
-      const res = await admin.call('deleteNamespace', {name, dryRun, expectedVersion}, subject(kind, name))
+      const res = await admin.call('deleteNamespace', {name, dryRun, expectedVersion}, resourceSubject(kind, name))
       return (res.namespace ?? {name}) as Resource<K>
     }
-    const res = await admin.call('deleteBackend', {name, dryRun, force: options.force ?? false, expectedVersion}, subject(kind, name))
+    const res = await admin.call('deleteBackend', {name, dryRun, force: options.force ?? false, expectedVersion}, resourceSubject(kind, name))
     return (res.backend ?? {name}) as Resource<K>
   })
 }
@@ -144,7 +141,7 @@ export async function updateBackend(options: BackendWriteOptions): Promise<Outco
   if (!name) throw usageError('backend update needs a NAME (with the flags to change) or -f FILE')
   if (!hasBackendChanges(options.flags)) throw usageError(`nothing to change for backend "${name}"`, 'Pass the flags to change, e.g. --address, --interfaces, --label k=v; or -f FILE.')
   return withAdmin(options.connection, async (admin) => {
-    const current = await admin.call('getBackend', {name}, subject('Backend', name))
+    const current = await admin.call('getBackend', {name}, resourceSubject('Backend', name))
     const backend = updateBackendFromFlags(current, options.flags)
     checkBackend(backend, 'flags')
     if (options.dryRun === 'client') return [await writeOne(undefined, backend, 'update', 'client')]

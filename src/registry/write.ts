@@ -4,12 +4,13 @@
  * stop the others (as kubectl does): each outcome is reported, and the command fails at the end if any failed.
  */
 import type {AdminClient} from '../api/admin-client.js'
+import {resourceSubject} from '../api/grpc-errors.js'
 import {PrismError, usageError} from '../errors.js'
 import {ApplyResult} from '../gen/prism/admin/v1/control_plane_pb.js'
 import type {Backend, Namespace} from '../gen/prism/admin/v1/resources_pb.js'
 import type {Kind, SourceDoc} from '../model/documents.js'
-import {withAdmin, type ConnectionOptions} from './connection.js'
 import {describeSource, loadDocuments} from '../model/load.js'
+import {withAdmin, type ConnectionOptions} from './connection.js'
 
 export type DryRun = 'none' | 'client' | 'server'
 export type WriteMode = 'apply' | 'create' | 'update'
@@ -68,7 +69,7 @@ export async function writeResource(
 ): Promise<{action: Action; stored?: Namespace | Backend}> {
   const dryRun = options.dryRun === 'server'
   const expectedVersion = BigInt(options.expectedVersion ?? 0)
-  const subject = {kind: kind === 'Namespace' ? ('namespace' as const) : ('backend' as const), name: resource.name}
+  const subject = resourceSubject(kind, resource.name)
   if (kind === 'Namespace') {
     const namespace = resource as Namespace
     if (options.mode === 'create') {
