@@ -10,6 +10,7 @@ import {toYaml} from '../model/documents.js'
 import {loadDocuments} from '../model/load.js'
 import {withAdmin, type ConnectionOptions} from './connection.js'
 import {unifiedDiff} from './line-diff.js'
+import {fetchResource} from './resources.js'
 import {LOAD_HINT, locateViolations, orderForApply, writeResource} from './write.js'
 
 export interface DiffItem {
@@ -22,9 +23,8 @@ export interface DiffItem {
 }
 
 async function live(admin: AdminClient, kind: Kind, name: string): Promise<Resource | undefined> {
-  const subject = {kind: kind === 'Namespace' ? ('namespace' as const) : ('backend' as const), name}
   try {
-    return kind === 'Namespace' ? await admin.call('getNamespace', {name}, subject) : await admin.call('getBackend', {name}, subject)
+    return await fetchResource(admin, kind, name)
   } catch (err) {
     if (err instanceof PrismError && err.code === 'NOT_FOUND') return undefined
     throw err

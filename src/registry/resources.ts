@@ -16,11 +16,14 @@ import {writeFiles, writeResource, type DryRun, type Outcome} from './write.js'
 
 const PAGE_SIZE = 100
 
+/** One get on an open connection. */
+export async function fetchResource<K extends Kind>(admin: AdminClient, kind: K, name: string): Promise<Resource<K>> {
+  const subject = resourceSubject(kind, name)
+  return (kind === 'Namespace' ? await admin.call('getNamespace', {name}, subject) : await admin.call('getBackend', {name}, subject)) as Resource<K>
+}
+
 export async function getResource<K extends Kind>(kind: K, name: string, connection: ConnectionOptions): Promise<Resource<K>> {
-  return withAdmin(connection, async (admin) => {
-    const found = kind === 'Namespace' ? await admin.call('getNamespace', {name}, resourceSubject(kind, name)) : await admin.call('getBackend', {name}, resourceSubject(kind, name))
-    return found as Resource<K>
-  })
+  return withAdmin(connection, (admin) => fetchResource(admin, kind, name))
 }
 
 export interface ListFilters {
