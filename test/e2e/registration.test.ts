@@ -74,6 +74,14 @@ async function registerRedis(name: string): Promise<void> {
   expect(r.code).toBe(0)
 }
 
+/** A registered redis backend and a namespace file bound to it, not applied yet. */
+async function namespaceFile(): Promise<{backend: string; ns: string; path: string}> {
+  const backend = unique('redis')
+  await registerRedis(backend)
+  const ns = unique('ns')
+  return {backend, ns, path: file(`${ns}.yaml`, namespaceYaml(ns, backend))}
+}
+
 function json(r: CliResult): any {
   return JSON.parse(r.stdout)
 }
@@ -134,10 +142,8 @@ describe('backend commands', () => {
   })
 
   it('delete needs --yes without a terminal, refuses a bound backend unless --force, and supports a server dry run', async () => {
-    const backend = unique('redis')
-    await registerRedis(backend)
-    const ns = unique('ns')
-    expect((await cli(['namespace', 'create', '-f', file(`${ns}.yaml`, namespaceYaml(ns, backend))])).code).toBe(0)
+    const {backend, ns, path} = await namespaceFile()
+    expect((await cli(['namespace', 'create', '-f', path])).code).toBe(0)
 
     const noYes = await cli(['backend', 'delete', backend])
     expectFailure(noYes, 2, '--yes')
@@ -198,10 +204,7 @@ describe('backend commands', () => {
 
 describe('namespace commands', () => {
   it('create, then create again is ALREADY_EXISTS pointing at apply', async () => {
-    const backend = unique('redis')
-    await registerRedis(backend)
-    const ns = unique('ns')
-    const path = file(`${ns}.yaml`, namespaceYaml(ns, backend))
+    const {ns, path} = await namespaceFile()
     const created = await cli(['namespace', 'create', '-f', path])
     expect(created.stdout).toBe(`namespace/${ns} created\n`)
     const again = await cli(['namespace', 'create', '-f', path])
@@ -209,10 +212,7 @@ describe('namespace commands', () => {
   })
 
   it('apply reports created, unchanged and configured; dry runs store nothing', async () => {
-    const backend = unique('redis')
-    await registerRedis(backend)
-    const ns = unique('ns')
-    const path = file(`${ns}.yaml`, namespaceYaml(ns, backend))
+    const {backend, ns, path} = await namespaceFile()
 
     // Client dry run: local validation only, so it works with no server at all.
     const client = await cli(['namespace', 'apply', '-f', path, '--dry-run=client'], {env: {PRISM_ADMIN_ENDPOINT: '127.0.0.1:1'}})
@@ -229,10 +229,8 @@ describe('namespace commands', () => {
   })
 
   it('get -o yaml re-applies as unchanged (status included in the export is ignored)', async () => {
-    const backend = unique('redis')
-    await registerRedis(backend)
-    const ns = unique('ns')
-    await cli(['namespace', 'apply', '-f', file(`${ns}.yaml`, namespaceYaml(ns, backend))])
+    const {backend, ns, path} = await namespaceFile()
+    await cli(['namespace', 'apply', '-f', path])
     const exported = await cli(['namespace', 'get', ns, '-o', 'yaml'])
     expect(exported.stdout).toMatch(/^kind: Namespace\n/)
     expect(exported.stdout).toContain('status:')
@@ -266,10 +264,8 @@ describe('namespace commands', () => {
   })
 
   it('apply with a stale --expected-version is a conflict and writes nothing', async () => {
-    const backend = unique('redis')
-    await registerRedis(backend)
-    const ns = unique('ns')
-    await cli(['namespace', 'apply', '-f', file(`${ns}.yaml`, namespaceYaml(ns, backend))])
+    const {backend, ns, path} = await namespaceFile()
+    await cli(['namespace', 'apply', '-f', path])
     const changed = file(`${ns}-v2.yaml`, namespaceYaml(ns, backend, 'beta'))
     const conflict = await cli(['namespace', 'apply', '-f', changed, '--expected-version', '5'])
     expectFailure(conflict, 1, `conflict on namespace "${ns}"`, `prismctl namespace get ${ns} -o yaml`)
@@ -305,10 +301,7 @@ describe('namespace commands', () => {
   })
 
   it('diff exits 0 when equal, 1 with a unified diff when different, and shows a new object as all added', async () => {
-    const backend = unique('redis')
-    await registerRedis(backend)
-    const ns = unique('ns')
-    const path = file(`${ns}.yaml`, namespaceYaml(ns, backend))
+    const {backend, ns, path} = await namespaceFile()
 
     const created = await cli(['namespace', 'diff', '-f', path])
     expect(created.code).toBe(1)
@@ -329,10 +322,8 @@ describe('namespace commands', () => {
   })
 
   it('delete: no TTY without --yes is a usage error; --dry-run=server keeps it; a stale version conflicts; --yes deletes', async () => {
-    const backend = unique('redis')
-    await registerRedis(backend)
-    const ns = unique('ns')
-    await cli(['namespace', 'apply', '-f', file(`${ns}.yaml`, namespaceYaml(ns, backend))])
+    const {ns, path} = await namespaceFile()
+    await cli(['namespace', 'apply', '-f', path])
 
     const noYes = await cli(['namespace', 'delete', ns])
     expectFailure(noYes, 2, 'Pass --yes')
@@ -364,10 +355,8 @@ describe('not found', () => {
 
 describe('delete on a terminal', () => {
   it('asks for confirmation: "n" keeps the namespace (exit 1), "y" deletes it', async () => {
-    const backend = unique('redis')
-    await registerRedis(backend)
-    const ns = unique('ns')
-    await cli(['namespace', 'apply', '-f', file(`${ns}.yaml`, namespaceYaml(ns, backend))])
+    const {ns, path} = await namespaceFile()
+    await cli(['namespace', 'apply', '-f', path])
     const tty = (answer: string) =>
       runCliOnTty(['namespace', 'delete', ns], {configDir, env: {PRISM_ADMIN_ENDPOINT: server.endpoint}, reply: {when: /Delete namespace "[^"]+"\?/, send: `${answer}\r`}})
 
