@@ -3,46 +3,31 @@
  * Flow logic runs in-process; the CLI is spawned where the CLI itself is under test (device login, Ctrl-C,
  * password from stdin, --debug output, two processes refreshing at once, token file permissions).
  */
-import {spawn} from 'node:child_process'
 import {chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {Readable} from 'node:stream'
 import {fileURLToPath} from 'node:url'
 
+import {decodeProtectedHeader} from 'jose'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
+import {connectAdmin} from '../../src/api/admin-client.js'
 import {login, logout} from '../../src/auth/login.js'
 import {decodeJwt} from '../../src/auth/jwt-claims.js'
 import {discover} from '../../src/auth/oidc.js'
-import {getBearer} from '../../src/auth/session.js'
+import {getBearer, optionalBearer} from '../../src/auth/session.js'
 import {readTokens, type StoredTokens, tokenPath, writeTokens} from '../../src/auth/token-store.js'
 import {resolveContext} from '../../src/config/contexts.js'
 import {createJwtAuthenticator} from '../../src/jwt/verifier.js'
+import {startAdminServer, type AdminServer} from '../helpers/admin-server.js'
+import {runCli, type CliResult, type RunOptions} from '../helpers/cli.js'
 import {CI_CLIENT, CLIENT_ID, startTestProvider, type TestProvider, USERS} from '../helpers/oidc-provider.js'
 
-const RUN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
-
-interface CliResult {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-/** Spawns the built CLI; `onStderr` sees stderr as it arrives (the device code is printed there). */
-function cli(args: string[], env: NodeJS.ProcessEnv, options: {stdin?: string; onStderr?: (text: string, child: ReturnType<typeof spawn>) => void} = {}): Promise<CliResult> {
-  const childEnv: NodeJS.ProcessEnv = {...process.env, ...env, NO_COLOR: '1'}
-  delete childEnv.NODE_EXTRA_CA_CERTS
-  for (const k of ['PRISM_TOKEN', 'PRISM_CONTEXT', 'PRISM_ISSUER', 'PRISM_CLIENT_ID', 'PRISM_CLIENT_SECRET']) if (!(k in env)) delete childEnv[k]
-  const child = spawn(process.execPath, [RUN, ...args], {env: childEnv, stdio: ['pipe', 'pipe', 'pipe']})
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString()
-    options.onStderr?.(stderr, child)
-  })
-  child.stdin.end(options.stdin ?? '')
-  return new Promise((resolve) => child.on('close', (code) => resolve({code, stdout, stderr})))
+/** The built CLI with this test's environment (PRISM_CONFIG_DIR and any variables the test sets). */
+function cli(args: string[], env: NodeJS.ProcessEnv, options: {stdin?: string; onStderr?: RunOptions['onStderr']} = {}): Promise<CliResult> {
+  const {PRISM_CONFIG_DIR: configDir, ...vars} = env
+  return runCli(args, {configDir, env: vars, input: options.stdin, onStderr: options.onStderr})
 }
 
 let dir: string
@@ -204,7 +189,6 @@ describe('password, client credentials, PRISM_TOKEN, refresh, logout', () => {
   })
 
   async function passwordLogin(issuer: string, user: string) {
-    const {Readable} = await import('node:stream')
     return login({context: ctxFor(issuer), env, username: USERS[user]!.email, passwordStdin: true, stdin: Readable.from([`${USERS[user]!.password}\n`]), tell: quiet})
   }
 
@@ -230,7 +214,6 @@ describe('password, client credentials, PRISM_TOKEN, refresh, logout', () => {
   })
 
   it('password grant: a wrong password is a clear error; no password without a terminal or stdin is a usage error', async () => {
-    const {Readable} = await import('node:stream')
     await expect(login({context: ctxFor(op.issuer), env, username: 'bob@example.test', passwordStdin: true, stdin: Readable.from(['nope\n']), tell: quiet})).rejects.toMatchObject({
       code: 'UNAUTHENTICATED',
       message: expect.stringContaining('rejected the username or password'),
@@ -252,7 +235,6 @@ describe('password, client credentials, PRISM_TOKEN, refresh, logout', () => {
     expect(principal).toMatchObject({name: CI_CLIENT.id, roles: ['operator']})
     await expect(login({context: resolveContext({issuer: op.issuer}, ciEnv), env: {...ciEnv, PRISM_CLIENT_SECRET: 'wrong'}, clientCredentials: true, tell: quiet})).rejects.toMatchObject({code: 'UNAUTHENTICATED'})
     // Without a terminal, missing credentials are a usage error naming the variables.
-    const {Readable} = await import('node:stream')
     await expect(login({context: ctxFor(op.issuer), env, clientCredentials: true, stdin: Readable.from([]), tell: quiet})).rejects.toMatchObject({exitCode: 2, message: expect.stringContaining('set PRISM_CLIENT_ID')})
     await expect(login({context: ctxFor(op.issuer, CI_CLIENT.id), env, clientCredentials: true, stdin: Readable.from([]), tell: quiet})).rejects.toMatchObject({exitCode: 2, message: expect.stringContaining('PRISM_CLIENT_SECRET')})
   })
@@ -381,7 +363,6 @@ describe('JWT verifier with real provider tokens', () => {
   it('accepts tokens from the provider, and after key rotation accepts the new kid once fetched', async () => {
     const op = await startTestProvider()
     try {
-      const {Readable} = await import('node:stream')
       const pw = (user: string) => login({context: ctxFor(op.issuer), env, username: user, passwordStdin: true, stdin: Readable.from([USERS[user]!.password]), tell: quiet})
       const verifier = createJwtAuthenticator({issuer: op.issuer, audience: CLIENT_ID, jwksCooldownMs: 0})
       await pw('bob')
@@ -390,7 +371,6 @@ describe('JWT verifier with real provider tokens', () => {
       const kid = await op.rotateKeys()
       await pw('alice')
       const second = readTokens('default', env)!.bearer
-      const {decodeProtectedHeader} = await import('jose')
       expect(decodeProtectedHeader(second).kid).toBe(kid)
       await expect(verifier.authenticate(`Bearer ${second}`)).resolves.toMatchObject({name: 'alice@example.test', roles: ['admin']})
       // Old tokens stay valid while the old key is published.
@@ -405,7 +385,7 @@ describe('JWT verifier with real provider tokens', () => {
 describe('permission matrix through the CLI against admin serve --issuer', () => {
   let op: TestProvider
   let serverDir: string
-  let server: ReturnType<typeof spawn>
+  let server: AdminServer
   let endpoint: string
   /** One config dir per principal, each logged in (or not) to the default context. */
   const dirs: Record<string, string> = {}
@@ -413,21 +393,8 @@ describe('permission matrix through the CLI against admin serve --issuer', () =>
   beforeAll(async () => {
     op = await startTestProvider()
     serverDir = mkdtempSync(join(tmpdir(), 'prism-authz-'))
-    const serverEnv: NodeJS.ProcessEnv = {...process.env, PRISM_CONFIG_DIR: serverDir}
-    delete serverEnv.NODE_EXTRA_CA_CERTS
-    server = spawn(process.execPath, [RUN, 'admin', 'serve', '--issuer', op.issuer, '--audience', CLIENT_ID, '--listen', '127.0.0.1:0', '--store', `sqlite://${join(serverDir, 'cp.db')}`], {env: serverEnv, stdio: ['ignore', 'pipe', 'pipe']})
-    let serverErr = ''
-    server.stderr!.on('data', (d: Buffer) => (serverErr += d.toString()))
-    endpoint = await new Promise<string>((resolve, reject) => {
-      let out = ''
-      server.stdout!.on('data', (d: Buffer) => {
-        out += d.toString()
-        const m = /listening on (\S+)/.exec(out)
-        if (m) resolve(m[1]!)
-      })
-      server.on('exit', (code) => reject(new Error(`admin serve exited with ${code}: ${serverErr}`)))
-    })
-    const {Readable} = await import('node:stream')
+    server = await startAdminServer({args: ['--issuer', op.issuer, '--audience', CLIENT_ID]})
+    endpoint = server.endpoint
     for (const user of ['alice', 'bob', 'carol', 'dave', 'nobody']) {
       dirs[user] = mkdtempSync(join(tmpdir(), `prism-authz-${user}-`))
       if (user === 'nobody') continue
@@ -448,10 +415,7 @@ describe('permission matrix through the CLI against admin serve --issuer', () =>
   })
 
   afterAll(async () => {
-    if (server.exitCode === null) {
-      server.kill('SIGTERM')
-      await new Promise((resolve) => server.once('exit', resolve))
-    }
+    await server?.stop()
     await op.close()
     for (const d of [serverDir, ...Object.values(dirs)]) rmSync(d, {recursive: true, force: true})
   })
@@ -513,8 +477,6 @@ describe('permission matrix through the CLI against admin serve --issuer', () =>
       }
       // The audit log has no CLI command yet: its RPC, with the same bearer lookup the CLI uses.
       expected.audit = user === 'alice' ? 'ok' : user === 'nobody' ? 'unauthenticated' : 'denied'
-      const {connectAdmin} = await import('../../src/api/admin-client.js')
-      const {optionalBearer} = await import('../../src/auth/session.js')
       const admin = await connectAdmin({...resolveContext({}, env), adminEndpoint: endpoint}, {bearer: (c) => optionalBearer(c, env)})
       try {
         const events = await admin.call('listAuditEvents', {pageSize: 5})

@@ -2,7 +2,7 @@
  * Runs the BUILT CLI (`node bin/run.js …`) the way a user's shell would, for end-to-end tests: its own config
  * directory, no colours, and without NODE_EXTRA_CA_CERTS (loading it costs ~75 ms per spawn here).
  */
-import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process'
+import {spawn, type ChildProcess, type ChildProcessWithoutNullStreams} from 'node:child_process'
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -27,6 +27,8 @@ export interface RunOptions {
   cwd?: string
   /** The child is killed after this long (the test then fails on its exit code). */
   timeoutMs?: number
+  /** Sees stderr so far each time more arrives, e.g. to act on a device code or to send a signal. */
+  onStderr?: (stderr: string, child: ChildProcess) => void
 }
 
 /** A new private temporary directory, e.g. for PRISM_CONFIG_DIR shared by several runs. */
@@ -47,15 +49,18 @@ export function childEnv(options: Pick<RunOptions, 'configDir' | 'env'> = {}): N
 }
 
 /** Collects a child's output until it exits; it is killed after timeoutMs so a hung CLI fails the test, not the run. */
-function collect(child: ChildProcessWithoutNullStreams, timeoutMs = 20_000, onStdout?: (stdout: string) => void): Promise<CliResult> {
+function collect(child: ChildProcessWithoutNullStreams, timeoutMs = 20_000, on: {stdout?: (stdout: string) => void; stderr?: (stderr: string) => void} = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk
-      onStdout?.(stdout)
+      on.stdout?.(stdout)
     })
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk
+      on.stderr?.(stderr)
+    })
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
     child.on('error', (err) => {
       clearTimeout(timer)
@@ -70,7 +75,7 @@ function collect(child: ChildProcessWithoutNullStreams, timeoutMs = 20_000, onSt
 
 export function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
   const child = spawn(process.execPath, [BIN, ...args], {cwd: options.cwd ?? ROOT, env: childEnv(options), stdio: ['pipe', 'pipe', 'pipe']})
-  const result = collect(child, options.timeoutMs)
+  const result = collect(child, options.timeoutMs, {stderr: (stderr) => options.onStderr?.(stderr, child)})
   child.stdin.end(options.input ?? '')
   return result
 }
@@ -90,9 +95,11 @@ export function runCliOnTty(args: string[], options: TtyOptions): Promise<CliRes
   const command = [process.execPath, BIN, ...args].map(shellQuote).join(' ')
   const child = spawn('script', ['-qec', command, '/dev/null'], {cwd: ROOT, env: childEnv(options), stdio: ['pipe', 'pipe', 'pipe']})
   let replied = false
-  return collect(child, options.timeoutMs, (stdout) => {
-    if (replied || !options.reply.when.test(stdout)) return
-    replied = true
-    child.stdin.write(options.reply.send)
+  return collect(child, options.timeoutMs, {
+    stdout: (stdout) => {
+      if (replied || !options.reply.when.test(stdout)) return
+      replied = true
+      child.stdin.write(options.reply.send)
+    },
   })
 }
