@@ -3,7 +3,6 @@
  * store: crash safety under kill -9, compare-and-set between competing clients, 50 concurrent clients, and request
  * limits. The same store guarantees on PostgreSQL are covered by src/controlplane/store.conformance.test.ts.
  */
-import {spawn, type ChildProcess} from 'node:child_process'
 import {mkdtempSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -16,61 +15,18 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {createServiceClient, type ServiceClient} from '../../src/api/grpc-service.js'
 import {ControlPlane} from '../../src/gen/prism/admin/v1/control_plane_pb.js'
 import {BackendType, NamespaceSchema} from '../../src/gen/prism/admin/v1/resources_pb.js'
-import {BIN, childEnv, ROOT, runCli} from '../helpers/cli.js'
+import {startAdminServer, type AdminServer} from '../helpers/admin-server.js'
+import {runCli} from '../helpers/cli.js'
 
 type Client = ServiceClient<(typeof ControlPlane)['method']>
-
-interface Serve {
-  endpoint: string
-  child: ChildProcess
-  stdout(): string
-  stderr(): string
-  exited: Promise<{code: number | null; signal: NodeJS.Signals | null}>
-}
 
 let dir: string
 beforeAll(() => void (dir = mkdtempSync(join(tmpdir(), 'prism-reliability-'))))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
 
 /** `dbPath` undefined: the default store, controlplane.db in the config dir. */
-async function serve(dbPath: string | undefined, extraArgs: string[] = []): Promise<Serve> {
-  const store = dbPath === undefined ? [] : ['--store', `sqlite://${dbPath}`]
-  const child = spawn(process.execPath, [BIN, 'admin', 'serve', '--listen', '127.0.0.1:0', '--auth', 'none', ...store, ...extraArgs], {
-    cwd: ROOT,
-    env: childEnv({configDir: dir}),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = ''
-  let stderr = ''
-  const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => child.once('exit', (code, signal) => resolve({code, signal})))
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`admin serve did not start within 15 s:\n${stdout}${stderr}`))
-    }, 15_000)
-    // On stdout, or on stderr under --json.
-    const onData = (chunk: string, toStdout: boolean) => {
-      if (toStdout) stdout += chunk
-      else stderr += chunk
-      const match = /control plane listening on (127\.0\.0\.1:\d+)/.exec(stdout + stderr)
-      if (match) {
-        clearTimeout(timer)
-        resolve(match[1]!)
-      }
-    }
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => onData(chunk, true))
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => onData(chunk, false))
-    void exited.then(({code}) => {
-      clearTimeout(timer)
-      reject(new Error(`admin serve exited (${code}) before listening:\n${stdout}${stderr}`))
-    })
-  })
-  return {endpoint, child, stdout: () => stdout, stderr: () => stderr, exited}
-}
-
-async function stop(server: Serve): Promise<{code: number | null; signal: NodeJS.Signals | null}> {
-  server.child.kill('SIGTERM')
-  return server.exited
+function serve(dbPath: string | undefined, extraArgs: string[] = []): Promise<AdminServer> {
+  return startAdminServer({configDir: dir, store: dbPath === undefined ? null : `sqlite://${dbPath}`, args: ['--auth', 'none', ...extraArgs]})
 }
 
 const connect = (endpoint: string): Client => createServiceClient(grpc, ControlPlane, {endpoint, credentials: grpc.credentials.createInsecure(), defaultTimeoutMs: 15_000})
@@ -124,7 +80,7 @@ describe('admin serve reliability (SQLite)', () => {
             killSent()
           }
         } catch {
-          if (!killed) throw new Error(`create ${name} failed before the kill:\n${first.stderr()}`)
+          if (!killed) throw new Error(`create ${name} failed before the kill:\n${first.logs()}`)
         }
       }
     })
@@ -152,7 +108,7 @@ describe('admin serve reliability (SQLite)', () => {
       expect([...audited].sort()).toEqual([...stored].sort())
     } finally {
       after.close()
-      expect((await stop(second)).code).toBe(0)
+      expect((await second.stop()).code).toBe(0)
     }
 
     // The file itself: intact, every row decodes, indexed columns agree with the protobuf.
@@ -199,7 +155,7 @@ describe('admin serve reliability (SQLite)', () => {
     } finally {
       alice.close()
       bob.close()
-      expect((await stop(server)).code).toBe(0)
+      expect((await server.stop()).code).toBe(0)
     }
   })
 
@@ -233,7 +189,7 @@ describe('admin serve reliability (SQLite)', () => {
       expect((await listAll(clients[0]!)).sort()).toEqual(all.sort())
     } finally {
       for (const c of clients) c.close()
-      expect((await stop(server)).code).toBe(0)
+      expect((await server.stop()).code).toBe(0)
     }
   })
 
@@ -256,7 +212,7 @@ describe('admin serve reliability (SQLite)', () => {
     // the watch ends (OK status) instead of being cut
     for (let r = await watch.next(); !r.done; r = await watch.next()) expect(r.value.type).toBeGreaterThan(0)
     expect(await server.exited).toEqual({code: 0, signal: null})
-    expect(server.stderr()).toContain('SIGTERM: draining in-flight calls')
+    expect(server.logs()).toContain('SIGTERM: draining in-flight calls')
     client.close()
 
     const again = await serve(db, ['--json'])
@@ -266,7 +222,7 @@ describe('admin serve reliability (SQLite)', () => {
       for (const name of acknowledged) expect(stored).toContain(name)
     } finally {
       after.close()
-      expect(await stop(again)).toEqual({code: 0, signal: null})
+      expect(await again.stop()).toEqual({code: 0, signal: null})
     }
     // --json: stdout is only the result object; the listening line went to stderr.
     expect(JSON.parse(again.stdout())).toEqual({address: again.endpoint, store: db})
@@ -285,9 +241,9 @@ describe('admin serve reliability (SQLite)', () => {
     client.close()
     server.child.kill('SIGINT')
     expect(await server.exited).toEqual({code: 0, signal: null})
-    expect(server.stderr()).toContain('WARNING: --auth none: this control plane accepts ANY caller as admin')
-    expect(server.stderr()).toContain(`store: sqlite ${db}\n`)
-    expect(server.stderr()).toContain('SIGINT: draining in-flight calls')
+    expect(server.logs()).toContain('WARNING: --auth none: this control plane accepts ANY caller as admin')
+    expect(server.logs()).toContain(`store: sqlite ${db}\n`)
+    expect(server.logs()).toContain('SIGINT: draining in-flight calls')
     expect(statSync(db).mode & 0o777).toBe(0o600)
     const again = await serve(db)
     const after = connect(again.endpoint)
@@ -295,7 +251,7 @@ describe('admin serve reliability (SQLite)', () => {
       expect((await after.getBackend({name: memstore.name})).name).toBe(memstore.name)
     } finally {
       after.close()
-      await stop(again)
+      await again.stop()
     }
   })
 
@@ -319,7 +275,7 @@ describe('admin serve reliability (SQLite)', () => {
       expect((await client.echo({message: 'still up'})).message).toBe('still up')
     } finally {
       client.close()
-      expect((await stop(server)).code).toBe(0)
+      expect((await server.stop()).code).toBe(0)
     }
   })
 })
