@@ -40,15 +40,10 @@ export interface AdminClient {
   close(): void
 }
 
-/** PRISM_TOKEN, else the context's stored login (refreshed when about to expire), else none. */
-function defaultBearer(ctx: ResolvedContext): Promise<string | undefined> {
-  return optionalBearer(ctx)
-}
-
 export async function connectAdmin(ctx: ResolvedContext, options: AdminConnectOptions = {}): Promise<AdminClient> {
   const grpc = await import('@grpc/grpc-js')
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
-  const bearer = options.bearer ?? defaultBearer
+  const bearer = options.bearer ?? optionalBearer
   let credentials
   if (ctx.tls) {
     let ca: Buffer | undefined
