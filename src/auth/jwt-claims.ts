@@ -25,6 +25,15 @@ export function decodeJwt(token: string): Claims | undefined {
   }
 }
 
+/** Who an (unverified) token says its holder is, for display; claims of the wrong type are left out. */
+export function identityOf(claims: Claims): {subject?: string; email?: string; groups: string[]} {
+  return {
+    subject: typeof claims.sub === 'string' ? claims.sub : undefined,
+    email: typeof claims.email === 'string' ? claims.email : undefined,
+    groups: Array.isArray(claims.groups) ? claims.groups.filter((g): g is string => typeof g === 'string') : [],
+  }
+}
+
 export function isJwt(token: string | undefined): token is string {
   return token !== undefined && decodeJwt(token) !== undefined
 }

@@ -6,7 +6,7 @@ import {spawn} from 'node:child_process'
 
 import {DEFAULTS, type ResolvedContext} from '../config/contexts.js'
 import {PrismError, usageError} from '../errors.js'
-import {decodeJwt} from './jwt-claims.js'
+import {decodeJwt, identityOf} from './jwt-claims.js'
 import {deleteTokens, readTokens, storedContexts, type StoredTokens, tokenPath, writeTokens} from './token-store.js'
 
 export interface LoginOptions {
@@ -69,9 +69,7 @@ export function describeTokens(context: string, tokens: StoredTokens, tokenFile:
     issuer: tokens.issuer,
     clientId: tokens.clientId,
     grant: tokens.grant,
-    subject: claims.sub,
-    email: typeof claims.email === 'string' ? claims.email : undefined,
-    groups: Array.isArray(claims.groups) ? claims.groups.filter((g): g is string => typeof g === 'string') : [],
+    ...identityOf(claims),
     expiresAt: tokens.expiresAt,
     tokenFile,
   }

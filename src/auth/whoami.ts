@@ -4,7 +4,7 @@
  */
 import type {ResolvedContext} from '../config/contexts.js'
 import {PrismError} from '../errors.js'
-import {decodeJwt} from './jwt-claims.js'
+import {decodeJwt, identityOf} from './jwt-claims.js'
 import {type BearerSource, getBearer} from './session.js'
 
 export interface WhoAmI {
@@ -27,9 +27,7 @@ export async function whoami(context: ResolvedContext, env: NodeJS.ProcessEnv = 
     context: context.name,
     source: bearer.source,
     issuer: claims.iss ?? bearer.tokens?.issuer,
-    subject: claims.sub,
-    email: typeof claims.email === 'string' ? claims.email : undefined,
-    groups: Array.isArray(claims.groups) ? claims.groups.filter((g): g is string => typeof g === 'string') : [],
+    ...identityOf(claims),
     expiresAt: exp,
     tokenFile: bearer.path,
     controlPlane: {endpoint: context.adminEndpoint, reachable: false},
