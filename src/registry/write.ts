@@ -8,7 +8,7 @@ import {resourceSubject} from '../api/grpc-errors.js'
 import {PrismError, usageError} from '../errors.js'
 import {ApplyResult} from '../gen/prism/admin/v1/control_plane_pb.js'
 import type {Backend, Namespace} from '../gen/prism/admin/v1/resources_pb.js'
-import type {Kind, SourceDoc} from '../model/documents.js'
+import {formatProblem, type Kind, type SourceDoc} from '../model/documents.js'
 import {describeSource, loadDocuments} from '../model/load.js'
 import {withAdmin, type ConnectionOptions} from './connection.js'
 
@@ -55,7 +55,7 @@ export function locateViolations(err: PrismError, doc: SourceDoc): PrismError {
   const details = err.violations.map((v) => {
     const path = v.field.replace(/^(namespace|backend)\./, '')
     const pos = doc.locate(path)
-    return `${doc.file}${pos ? `:${pos.line}:${pos.column}` : ''}: ${v.field}: ${v.description}`
+    return formatProblem({file: doc.file, line: pos?.line, column: pos?.column, path: v.field, message: v.description})
   })
   return new PrismError(err.message, {hint: err.hint, code: err.code, exitCode: err.exitCode, details, violations: err.violations, cause: err})
 }
