@@ -37,6 +37,9 @@ export interface RunningServer {
 
 const SERVICE_NAME = ControlPlane.typeName
 
+/** A unary call or a server stream (Watch): both carry the caller's metadata. */
+type Call = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>
+
 export async function createServer(options: ServerOptions): Promise<RunningServer> {
   const grpcModule = await import('@grpc/grpc-js')
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`))
@@ -49,12 +52,12 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   let stopping = false
   const toStatus = statusMapper(grpcModule, (err) => log(`internal error: ${(err as Error)?.stack ?? String(err)}`))
 
-  async function authenticate(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>): Promise<Principal> {
+  async function authenticate(call: Call): Promise<Principal> {
     const header = call.metadata.get('authorization')[0]
     return options.authenticator.authenticate(typeof header === 'string' ? header : header?.toString())
   }
 
-  async function authorize(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, role: Role, action: string): Promise<Principal> {
+  async function authorize(call: Call, role: Role, action: string): Promise<Principal> {
     const principal = await authenticate(call)
     requireRole(principal, role, action)
     return principal
