@@ -6,6 +6,9 @@ import {create, fromBinary, toBinary} from '@bufbuild/protobuf'
 import type {DescMethod, DescService, MessageInitShape, MessageShape} from '@bufbuild/protobuf'
 import type {GenService, GenServiceMethods} from '@bufbuild/protobuf/codegenv2'
 import type * as grpc from '@grpc/grpc-js'
+import {format} from 'node:util'
+
+import {debug} from '../ui/debug.js'
 
 export function methodPath(service: DescService, method: DescMethod): string {
   return `/${service.typeName}/${method.name}`
@@ -27,6 +30,15 @@ export function serviceDefinition(service: DescService): grpc.ServiceDefinition 
     }
   }
   return definition
+}
+
+/**
+ * grpc-js writes its own diagnostics to stderr (e.g. "E No address added out of total 1 resolved" before a bind
+ * error we already explain). Send them to --debug instead, for clients and servers alike.
+ */
+export function routeGrpcLogs(grpcModule: typeof grpc): void {
+  const toDebug = (...args: unknown[]) => debug(`grpc-js: ${format(...args)}`)
+  grpcModule.setLogger({error: toDebug, info: toDebug, debug: toDebug})
 }
 
 /** Per-call options every client method accepts. */
@@ -70,6 +82,7 @@ export function createServiceClient<T extends GenServiceMethods>(
   service: GenService<T>,
   options: ClientOptions,
 ): ServiceClient<T> {
+  routeGrpcLogs(grpcModule)
   const definition = serviceDefinition(service)
   const Ctor = grpcModule.makeGenericClientConstructor(definition, service.typeName)
   const raw = new Ctor(options.endpoint, options.credentials, {

@@ -70,7 +70,7 @@ export function oidcError(err: unknown, doing: string, issuer: string): PrismErr
     const why = e.cause?.code ?? e.cause?.message ?? e.message
     return new PrismError(`${doing} failed: cannot reach the OIDC issuer ${issuer} (${why})`, {
       code: 'UNAVAILABLE',
-      hint: 'Check the issuer URL (prismctl context set NAME --issuer URL, or --issuer) and that it is up (local Dex: prismctl dev up).',
+      hint: 'Check the issuer URL (prismctl context set NAME --issuer URL, or --issuer) and that the issuer is up and reachable from here.',
       cause: err,
     })
   }

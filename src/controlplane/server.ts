@@ -6,7 +6,7 @@ import type * as grpc from '@grpc/grpc-js'
 import {create} from '@bufbuild/protobuf'
 
 import {statusMapper} from '../api/grpc-status.js'
-import {addService, type ServiceHandlers} from '../api/grpc-service.js'
+import {addService, routeGrpcLogs, type ServiceHandlers} from '../api/grpc-service.js'
 import {isPrismError, PrismError} from '../errors.js'
 import {ControlPlane, WatchEventSchema, WatchEventType} from '../gen/prism/admin/v1/control_plane_pb.js'
 import type {WatchEvent} from '../gen/prism/admin/v1/control_plane_pb.js'
@@ -42,6 +42,7 @@ type Call = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<u
 
 export async function createServer(options: ServerOptions): Promise<RunningServer> {
   const grpcModule = await import('@grpc/grpc-js')
+  routeGrpcLogs(grpcModule)
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`))
   const service = new ControlPlaneService({store: options.store})
   await service.followReplicas()
