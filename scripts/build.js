@@ -42,10 +42,14 @@ if (!quick) {
   const config = await Config.load(root)
   writeFileSync(join(root, 'oclif.manifest.json'), JSON.stringify(config.plugins.get(pkg.name).manifest, null, 2))
 
-  // Warm the code cache with a representative command (help renders every command's metadata).
+  // Warm the code cache with representative commands. Each run starts from the cache the previous one wrote and
+  // adds the functions it compiled, so the cache ends up covering help, the YAML pipeline and the command runtime.
   const env = {...process.env, PRISM_WRITE_CODE_CACHE: '1', PRISM_CONFIG_DIR: join(root, 'dist', '.warmup')}
   delete env.NODE_EXTRA_CA_CERTS
-  execFileSync(process.execPath, [join(root, 'bin/run.js'), '--help'], {env, stdio: 'ignore'})
+  const examples = join(root, 'templates/examples')
+  for (const argv of [['--help'], ['validate', '-f', examples], ['convert', '-f', join(examples, 'team-alpha.yaml'), '--to', 'json'], ['context', 'list']]) {
+    execFileSync(process.execPath, [join(root, 'bin/run.js'), ...argv], {env, stdio: 'ignore'})
+  }
   rmSync(join(root, 'dist', '.warmup'), {recursive: true, force: true})
 }
 
