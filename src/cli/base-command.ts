@@ -22,13 +22,15 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected flags!: CommandFlags<T>
   protected args!: CommandArgs<T>
+  /** Every positional argument, for commands with `strict = false` that take a list (e.g. paths). */
+  protected positionals: string[] = []
 
   public override async init(): Promise<void> {
     // Before parsing, so that even a usage error honours these.
     if (process.argv.includes('--debug')) setDebug(true)
     if (process.argv.includes('--no-color') || process.env.NO_COLOR || !process.stdout.isTTY) chalk.level = 0
     await super.init()
-    const {args, flags} = await this.parse({
+    const {args, argv, flags} = await this.parse({
       flags: this.ctor.flags,
       baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
@@ -39,6 +41,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       this.parsed = true
     })
     this.flags = flags as CommandFlags<T>
+    this.positionals = argv as string[]
     this.args = args as CommandArgs<T>
   }
 

@@ -1,18 +1,24 @@
 /** `validate`, `namespace validate` and `backend validate`: the same offline check, optionally held to one kind. */
 import type {Kind} from '../model/documents.js'
+import {usageError} from '../errors.js'
 import {checkFiles, reportLines} from '../model/offline.js'
 import {BaseCommand} from './base-command.js'
-import {requiredFileFlag} from './registry-flags.js'
+import {fileFlag} from './registry-flags.js'
 
 export abstract class ValidateCommand extends BaseCommand<typeof ValidateCommand> {
   static override description = 'Reports every problem at once as file:line:column: field: message, and exits 1 if there is any.'
-  static override flags = {file: requiredFileFlag}
+  static override flags = {file: fileFlag}
+  // Paths may also come as arguments (`prismctl validate config/ extra.yaml`), like -f.
+  static override strict = false
+  static override usage = '[FILE|DIR]... [-f FILE|DIR|-]...'
 
   /** Documents of any other kind are errors; undefined accepts both. */
   protected abstract readonly kind: Kind | undefined
 
   async run() {
-    const report = await checkFiles(this.flags.file, {kind: this.kind})
+    const paths = [...(this.flags.file ?? []), ...this.positionals]
+    if (paths.length === 0) throw usageError('Missing what to validate: give -f FILE, a directory, or - for stdin', `See: ${this.config.bin} ${this.id?.replaceAll(':', ' ')} --help`)
+    const report = await checkFiles(paths, {kind: this.kind})
     for (const line of reportLines(report)) this.out(line)
     return report
   }

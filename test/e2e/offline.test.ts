@@ -36,6 +36,16 @@ describe('validate', () => {
     expect(r.stdout.trim().split('\n')).toHaveLength(5)
   })
 
+  it('takes paths as arguments too, together with -f', async () => {
+    const r = await runCli(['namespace', 'validate', join(EXAMPLES, 'orders-pipeline.yaml'), '-f', join(EXAMPLES, 'kv-memstore.yaml')])
+    expect([r.code, r.stderr]).toEqual([0, ''])
+    expect(r.stdout).toContain(`✓ ${join(EXAMPLES, 'orders-pipeline.yaml')}: 1 document valid\n`)
+    expect(r.stdout).toContain(`✓ ${join(EXAMPLES, 'kv-memstore.yaml')}: 1 document valid\n`)
+    const wrongKind = await runCli(['namespace', 'validate', EXAMPLES])
+    expect(wrongKind.code).toBe(1)
+    expect(wrongKind.stderr).toContain('expected a Namespace document, found Backend')
+  })
+
   it('reports every problem with file, line, column and field, and exits 1', async () => {
     const r = await runCli(['validate', '-f', 'test/fixtures/invalid-namespace.yaml'])
     expect(r.code).toBe(1)
@@ -183,8 +193,13 @@ Hint: Split the file into one document per file and convert each, or convert to 
 
 describe('usage errors and colours', () => {
   it('a usage error says what is missing, exits 2, and keeps the --json envelope', async () => {
-    const missingFlag = await runCli(['validate'])
-    expect([missingFlag.code, missingFlag.stderr]).toEqual([2, 'Error: Missing required flag file\nHint: See: prismctl validate --help\n'])
+    const missingFlag = await runCli(['namespace', 'create'])
+    expect([missingFlag.code, missingFlag.stderr]).toEqual([2, 'Error: Missing required flag file\nHint: See: prismctl namespace create --help\n'])
+    const nothingToValidate = await runCli(['validate'])
+    expect([nothingToValidate.code, nothingToValidate.stderr]).toEqual([
+      2,
+      'Error: Missing what to validate: give -f FILE, a directory, or - for stdin\nHint: See: prismctl validate --help\n',
+    ])
     const missingArg = await runCli(['namespace', 'get', '--json'])
     expect(missingArg.code).toBe(2)
     expect(JSON.parse(missingArg.stdout)).toEqual({
