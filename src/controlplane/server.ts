@@ -12,7 +12,6 @@ import {ControlPlane, WatchEventSchema, WatchEventType} from '../gen/prism/admin
 import type {WatchEvent} from '../gen/prism/admin/v1/control_plane_pb.js'
 import {Health, HealthCheckResponse_ServingStatus, HealthCheckResponseSchema} from '../gen/grpc/health/v1/health_pb.js'
 import {requireRole, type Authenticator, type Principal, type Role} from './authn.js'
-import {LIMITS} from './limits.js'
 import {ControlPlaneService} from './service.js'
 import type {Kind, Store} from './store.js'
 
@@ -36,6 +35,8 @@ export interface RunningServer {
 }
 
 const SERVICE_NAME = ControlPlane.typeName
+/** The whole request; a resource's own size limits are in src/model/limits.ts. */
+const MAX_MESSAGE_BYTES = 1024 * 1024
 
 /** A unary call or a server stream (Watch): both carry the caller's metadata. */
 type Call = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>
@@ -47,7 +48,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   const service = new ControlPlaneService({store: options.store})
   await service.followReplicas()
   const server = new grpcModule.Server({
-    'grpc.max_receive_message_length': options.maxMessageBytes ?? LIMITS.maxMessageBytes,
+    'grpc.max_receive_message_length': options.maxMessageBytes ?? MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': 64 * 1024 * 1024,
   })
   let stopping = false

@@ -31,10 +31,9 @@ import type {
 } from '../gen/prism/admin/v1/control_plane_pb.js'
 import {BackendSchema, BackendStatusSchema, BackendType, NamespacePhase, NamespaceSchema, NamespaceStatusSchema, ResourceMetaSchema} from '../gen/prism/admin/v1/resources_pb.js'
 import type {Backend, Namespace, ResourceMeta} from '../gen/prism/admin/v1/resources_pb.js'
-import {validateBackend, validateNamespace} from '../model/validate.js'
+import {NAME_PATTERN, validateBackend, validateNamespace} from '../model/validate.js'
 import type {Principal} from './authn.js'
 import {partitionOf} from './crc32.js'
-import {backendLimitViolations, checkName, namespaceLimitViolations} from './limits.js'
 import {resolveNamespace, type BackendCatalog} from './resolve.js'
 import {redactBackend, redactNamespace, restoreBackendSecrets, restoreNamespaceSecrets} from './secrets.js'
 import type {AuditRecord, Kind, RemoteChange, Store} from './store.js'
@@ -230,7 +229,7 @@ export class ControlPlaneService {
     return this.audited(principal, action, 'namespace', name, dryRun, async () => {
       if (!input) throw invalid('the request', [{field: 'namespace', description: 'is required'}])
       for (let attempt = 1; ; attempt++) {
-        const storedRow = validName(name) ? await this.store.get('namespace', name) : undefined
+        const storedRow = NAME_PATTERN.test(name) ? await this.store.get('namespace', name) : undefined
         const stored = storedRow && fromBinary(NamespaceSchema, storedRow.data)
         const storedVersion = storedRow?.version ?? 0
         if (mode === 'create' && stored) throw alreadyExists('namespace', name)
@@ -242,8 +241,6 @@ export class ControlPlaneService {
         if (stored && violations.length === 0 && sameNamespaceSpec(spec, stored)) {
           return {namespace: redactNamespace(stored), result: ApplyResult.UNCHANGED}
         }
-        // Limits first: when the list is long, they are what the client must see.
-        violations.unshift(...namespaceLimitViolations(spec))
         violations.push(...validateNamespace(spec).map((v) => ({field: v.path, description: v.message})))
         const resolution = await resolveNamespace(spec, this.catalog(), stored?.status)
         violations.push(...resolution.violations)
@@ -305,11 +302,11 @@ export class ControlPlaneService {
     return this.audited(principal, action, 'backend', name, dryRun, async () => {
       if (!input) throw invalid('the request', [{field: 'backend', description: 'is required'}])
       for (let attempt = 1; ; attempt++) {
-        const storedRow = validName(name) ? await this.store.get('backend', name) : undefined
+        const storedRow = NAME_PATTERN.test(name) ? await this.store.get('backend', name) : undefined
         const stored = storedRow && fromBinary(BackendSchema, storedRow.data)
         const storedVersion = storedRow?.version ?? 0
         if (mode === 'create' && stored) throw alreadyExists('backend', name)
-        if (mode === 'update' && !stored && validName(name)) throw notFound('backend', name)
+        if (mode === 'update' && !stored && NAME_PATTERN.test(name)) throw notFound('backend', name)
         if (expected && storedVersion !== expected) throw conflict('backend', name, expected, storedVersion)
 
         const spec = clone(BackendSchema, input)
@@ -318,7 +315,6 @@ export class ControlPlaneService {
         if (stored && violations.length === 0 && sameBackendSpec(spec, stored)) {
           return {backend: redactBackend(stored), result: ApplyResult.UNCHANGED}
         }
-        violations.unshift(...backendLimitViolations(spec))
         violations.push(...validateBackend(spec).map((v) => ({field: v.path, description: v.message})))
         if (violations.length) throw invalid(`Backend ${name || '(unnamed)'}`, violations)
 
@@ -424,12 +420,6 @@ export class ControlPlaneService {
       },
     }
   }
-}
-
-function validName(name: string): boolean {
-  const v: FieldViolation[] = []
-  checkName('name', name, 'name', v)
-  return v.length === 0
 }
 
 function bound(name: string, namespaces: string[]): PrismError {

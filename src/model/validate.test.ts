@@ -247,6 +247,84 @@ describe('validateBackend', () => {
   })
 })
 
+describe('size limits', () => {
+  // Only the limit violations: the bulky test objects break other rules too (unknown slots, …).
+  const limits = (violations: {path: string; message: string}[]) => violations.filter((v) => /^(at most \d+ |keys must be |values must be )/.test(v.message))
+  const entries = (n: number, value = 'v') => Object.fromEntries(Array.from({length: n}, (_, i) => [`k${i}`, value]))
+  const bindings = (n: number) => Array.from({length: n}, (_, i) => ({slot: `s${i}-store`, target: {case: 'backendType' as const, value: BackendType.REDIS}}))
+  const namespace = (init: Parameters<typeof create<typeof NamespaceSchema>>[1]) => create(NamespaceSchema, {name: 'team-alpha', team: 'platform-team', ...init})
+  const backend = (init: Parameters<typeof create<typeof BackendSchema>>[1]) => create(BackendSchema, {name: 'mem-one', type: BackendType.MEMSTORE, ...init})
+
+  it('namespace description: 1024 characters', () => {
+    expect(validateNamespace(namespace({description: 'd'.repeat(1024)}))).toEqual([])
+    expect(validateNamespace(namespace({description: 'd'.repeat(1025)}))).toEqual([{path: 'description', message: 'at most 1024 characters are allowed, got 1025'}])
+  })
+
+  it('labels: 64 entries, keys of 1 to 63 characters, values of up to 256', () => {
+    expect(validateNamespace(namespace({labels: entries(64)}))).toEqual([])
+    expect(validateNamespace(namespace({labels: entries(5000)}))).toEqual([{path: 'labels', message: 'at most 64 entries are allowed, got 5000'}])
+    expect(validateNamespace(namespace({labels: {['k'.repeat(63)]: 'v'.repeat(256)}}))).toEqual([])
+    expect(validateNamespace(namespace({labels: {['k'.repeat(64)]: 'v', '': 'v', 'a"b': 'v'.repeat(257)}}))).toEqual([
+      {path: `labels["${'k'.repeat(64)}"]`, message: 'keys must be 1 to 63 characters, got 64'},
+      {path: 'labels[""]', message: 'keys must be 1 to 63 characters, got 0'},
+      {path: 'labels["a\\"b"]', message: 'values must be at most 256 characters, got 257'},
+    ])
+  })
+
+  it('patterns: 32 per namespace, each with 16 bindings per direction and 64 settings of up to 4096 characters', () => {
+    const patterns = (n: number) => Array.from({length: n}, (_, i) => ({name: `cache-${i}`, type: 'keyvalue', requires: bindings(1)}))
+    expect(limits(validateNamespace(namespace({patterns: patterns(32)})))).toEqual([])
+    expect(limits(validateNamespace(namespace({patterns: patterns(33)})))).toEqual([{path: 'patterns', message: 'at most 32 patterns are allowed, got 33'}])
+
+    const big = (n: number, settings: Record<string, string>) => namespace({patterns: [{name: 'cache', type: 'keyvalue', requires: bindings(n), produces: bindings(n), settings}]})
+    expect(limits(validateNamespace(big(16, {...entries(63), long: 's'.repeat(4096)})))).toEqual([])
+    expect(limits(validateNamespace(big(17, {...entries(64), long: 's'.repeat(4097)})))).toEqual([
+      {path: 'patterns[0].requires', message: 'at most 16 bindings are allowed, got 17'},
+      {path: 'patterns[0].produces', message: 'at most 16 bindings are allowed, got 17'},
+      {path: 'patterns[0].settings', message: 'at most 64 entries are allowed, got 65'},
+    ])
+    expect(limits(validateNamespace(big(1, {long: 's'.repeat(4097)})))).toEqual([{path: 'patterns[0].settings["long"]', message: 'values must be at most 4096 characters, got 4097'}])
+  })
+
+  it('auth: 64 allowed groups', () => {
+    const groups = (n: number) => Array.from({length: n}, (_, i) => `group-${i}`)
+    expect(validateNamespace(namespace({auth: {enabled: true, provider: 'oidc', allowedGroups: groups(64)}}))).toEqual([])
+    expect(validateNamespace(namespace({auth: {enabled: true, provider: 'oidc', allowedGroups: groups(65)}}))).toEqual([
+      {path: 'auth.allowedGroups', message: 'at most 64 groups are allowed, got 65'},
+    ])
+  })
+
+  it('limits come before the other violations', () => {
+    expect(validateNamespace(namespace({name: 'X', labels: entries(65)}))).toEqual([
+      {path: 'labels', message: 'at most 64 entries are allowed, got 65'},
+      {path: 'name', message: `namespace name "X" is invalid: use 3 to 63 lowercase letters, digits or '-', starting with a letter`},
+    ])
+  })
+
+  it('backend: description, labels and 32 interfaces', () => {
+    const interfaces = (n: number) => Array.from({length: n}, () => 'keyvalue_basic')
+    expect(limits(validateBackend(backend({description: 'd'.repeat(1024), labels: entries(64), interfaces: interfaces(32)})))).toEqual([])
+    expect(limits(validateBackend(backend({description: 'd'.repeat(1025), labels: {...entries(64), ['k'.repeat(64)]: 'v'}, interfaces: interfaces(33)})))).toEqual([
+      {path: 'description', message: 'at most 1024 characters are allowed, got 1025'},
+      {path: 'labels', message: 'at most 64 entries are allowed, got 65'},
+      {path: 'interfaces', message: 'at most 32 interfaces are allowed, got 33'},
+    ])
+    expect(validateBackend(backend({labels: {env: 'v'.repeat(257)}}))).toEqual([{path: 'labels["env"]', message: 'values must be at most 256 characters, got 257'}])
+  })
+
+  it('are reported against the line of the file', () => {
+    const labels = Array.from({length: 65}, (_, i) => `  k${i}: v`).join('\n')
+    const {docs} = parseDocuments(`${BASE}description: ${'d'.repeat(1025)}\nlabels:\n${labels}\n  ${'k'.repeat(64)}: v\n`, 'big.yaml')
+    expect(validateDocuments(docs).map(formatProblem)).toEqual([
+      'big.yaml:4:14: description: at most 1024 characters are allowed, got 1025',
+      'big.yaml:5:1: labels: at most 64 entries are allowed, got 66',
+    ])
+    // A scalar entry is located at its value, on the key's line.
+    const {docs: one} = parseDocuments(`${BASE}labels:\n  env: dev\n  ${'k'.repeat(64)}: v\n`, 'key.yaml')
+    expect(validateDocuments(one).map(formatProblem)).toEqual([`key.yaml:6:69: labels["${'k'.repeat(64)}"]: keys must be 1 to 63 characters, got 64`])
+  })
+})
+
 describe('validateDocuments', () => {
   it('finds nothing wrong in the shipped examples', () => {
     const dir = join(import.meta.dirname, '../../templates/examples')

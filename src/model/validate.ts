@@ -1,12 +1,13 @@
 /**
- * Validation rules (DESIGN.md §4), shared by the CLI (offline) and the control plane (the authority). Pure: no I/O.
- * Every violation is reported, each with a proto3 JSON path (`patterns[0].requires[0].slot`) the CLI maps back to
- * a YAML line.
+ * Validation rules (DESIGN.md §4) and size limits (limits.ts), shared by the CLI (offline) and the control plane (the
+ * authority). Pure: no I/O. Every violation is reported, each with a proto3 JSON path (`patterns[0].requires[0].slot`)
+ * the CLI maps back to a YAML line.
  */
 import {BackendType, BackendTypeSchema} from '../gen/prism/admin/v1/resources_pb.js'
 import type {Backend, Credentials, Namespace, Pattern, SlotBinding} from '../gen/prism/admin/v1/resources_pb.js'
 import {enumChoices} from './documents.js'
 import type {Problem, SourceDoc} from './documents.js'
+import {backendLimitViolations, namespaceLimitViolations} from './limits.js'
 import {findPattern, KNOWN_INTERFACES, PATTERNS, resolvePatternVersion} from './pattern-registry.js'
 import type {PatternSpec, PatternVersionSpec} from './pattern-registry.js'
 import {didYouMean, quote} from './suggest.js'
@@ -39,7 +40,8 @@ function checkCredentials(out: Violation[], path: string, credentials: Credentia
 }
 
 export function validateNamespace(ns: Namespace): Violation[] {
-  const out: Violation[] = []
+  // Limits first: when the list is long, they are what the reader must see.
+  const out = namespaceLimitViolations(ns)
   checkName(out, 'name', 'namespace name', ns.name)
   checkName(out, 'team', 'team name', ns.team)
 
@@ -131,7 +133,7 @@ const REQUIRED_CONFIG: Record<string, {field: string; check: (c: never) => boole
 }
 
 export function validateBackend(b: Backend): Violation[] {
-  const out: Violation[] = []
+  const out = backendLimitViolations(b)
   checkName(out, 'name', 'backend name', b.name)
   const type = BackendType[b.type]?.toLowerCase()
   if (!type || b.type === BackendType.UNSPECIFIED) {

@@ -288,13 +288,19 @@ describe('namespace commands', () => {
     expectFailure(r, 1, `${path}:11:18: patterns[0].requires[0].backend:`, 'redis-not-registered')
   })
 
-  it('an oversized request and a huge label map are refused with clear errors, against the file', async () => {
+  it('a huge label map or description is refused locally against the file; an oversized request by the server', async () => {
     const ns = unique('ns')
+    // The size limits are checked before anything is sent (the server checks them again: server.test.ts).
     const labels = Array.from({length: 100}, (_, i) => `  k${i}: v`).join('\n')
     const many = await cli(['namespace', 'apply', '-f', file(`${ns}-labels.yaml`, `kind: Namespace\nname: ${ns}\nteam: alpha\nlabels:\n${labels}\n`)])
-    expect(many.code).toBe(1)
-    expect(many.stderr).toContain(`${ns}-labels.yaml:4:1: labels: at most 64 entries are allowed, got 100`)
-    const huge = await cli(['namespace', 'apply', '-f', file(`${ns}-huge.yaml`, `kind: Namespace\nname: ${ns}\nteam: alpha\ndescription: ${'x'.repeat(2 * 1024 * 1024)}\n`)])
+    expectFailure(many, 1, `${ns}-labels.yaml:4:1: labels: at most 64 entries are allowed, got 100`, 'nothing was sent')
+    const long = await cli(['namespace', 'apply', '-f', file(`${ns}-long.yaml`, `kind: Namespace\nname: ${ns}\nteam: alpha\ndescription: ${'x'.repeat(2 * 1024 * 1024)}\n`)])
+    expectFailure(long, 1, `${ns}-long.yaml:4:14: description: at most 1024 characters are allowed, got 2097152`, 'nothing was sent')
+
+    // Within every limit, yet over the control plane's 1 MiB message size: 5 patterns of 64 settings of 4096 characters.
+    const settings = Array.from({length: 64}, (_, i) => `      s${i}: ${'x'.repeat(4096)}`).join('\n')
+    const patterns = Array.from({length: 5}, (_, i) => `  - name: cache-${i}\n    type: keyvalue\n    requires: [{slot: kv-store, backendType: redis}]\n    settings:\n${settings}`).join('\n')
+    const huge = await cli(['namespace', 'apply', '-f', file(`${ns}-huge.yaml`, `kind: Namespace\nname: ${ns}\nteam: alpha\npatterns:\n${patterns}\n`)])
     expect(huge.code).toBe(1)
     expect(huge.stderr).toMatch(/^Error: the request is too large for the control plane at 127\.0\.0\.1:\d+: Received message larger than max \(\d+ vs \d+\)\nHint: Make the resource smaller/)
     expect((await cli(['namespace', 'get', ns])).code).toBe(1)
