@@ -7,6 +7,10 @@ export default {
     target: './dist/load.cjs',
     identifier: 'COMMANDS',
   },
+  // oclif loads a hook's target only when its event fires; this one is the bundle, already loaded by bin/run.js.
+  hooks: {
+    command_not_found: {target: './dist/load.cjs', identifier: 'commandNotFound'},
+  },
   topicSeparator: ' ',
   topics: {
     namespace: {description: 'Validate and manage namespaces'},

@@ -2,7 +2,7 @@
  * The bundle entry (scripts/build.js): the oclif runtime plus every command, in one file so that startup reads one
  * module instead of hundreds. Heavy dependencies stay outside and are imported by the commands that use them.
  */
-import {execute, type Command} from '@oclif/core'
+import {execute, type Command, type Hook} from '@oclif/core'
 
 /**
  * oclif reads COMMANDS[id] only for the command being run (help comes from the manifest), so each command's module
@@ -41,6 +41,14 @@ const LOADERS: Record<string, () => {default: typeof Command}> = {
 export const COMMANDS: Record<string, typeof Command> = {}
 for (const [id, load] of Object.entries(LOADERS)) {
   Object.defineProperty(COMMANDS, id, {enumerable: true, get: () => load().default})
+}
+
+/**
+ * The command_not_found hook, found here by oclif (oclif.config.js names this bundle and this export). Its module is
+ * initialised only when the hook fires, like a command's.
+ */
+export const commandNotFound: Hook<'command_not_found'> = function (options) {
+  return (require('./cli/command-not-found.js') as typeof import('./cli/command-not-found.js')).commandNotFound.call(this, options)
 }
 
 export async function run(dir: string): Promise<void> {

@@ -3,10 +3,9 @@
  * and exit codes 0/1/2. Commands stay thin: parse, call one module function, render.
  */
 import {Command, Flags, Interfaces} from '@oclif/core'
-import chalk from 'chalk'
 
 import {isPrismError, PrismError} from '../errors.js'
-import {redact, setDebug} from '../ui/debug.js'
+import {applyOutputFlags, reportError} from './output.js'
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -27,8 +26,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   public override async init(): Promise<void> {
     // Before parsing, so that even a usage error honours these.
-    if (process.argv.includes('--debug')) setDebug(true)
-    if (process.argv.includes('--no-color') || process.env.NO_COLOR || !process.stdout.isTTY) chalk.level = 0
+    applyOutputFlags()
     await super.init()
     const {args, argv, flags} = await this.parse({
       flags: this.ctor.flags,
@@ -63,19 +61,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       : err.oclif?.exit === 2 || /Unexpected argument|Missing required|Nonexistent flag|Expected --/.test(err.message)
         ? usageErrorFrom(err.message, `See: ${this.config.bin} ${this.id?.replaceAll(':', ' ') ?? ''} --help`)
         : new PrismError(err.message, {hint: 'This is unexpected; run again with --debug for details.', code: 'INTERNAL', cause: err})
-    process.exitCode = prism.exitCode
-    if (this.jsonEnabled() || process.argv.includes('--json')) {
-      const body = {error: {code: prism.code, message: prism.message, hint: prism.hint, details: prism.details}}
-      process.stdout.write(`${redact(JSON.stringify(body, null, 2))}\n`)
-    } else {
-      const lines = [`${chalk.red('Error:')} ${prism.message}`, ...prism.details.map((d) => `  ${d}`)]
-      if (prism.hint) lines.push(`${chalk.dim('Hint:')} ${prism.hint}`)
-      process.stderr.write(`${redact(lines.join('\n'))}\n`)
-    }
-    if (process.argv.includes('--debug')) {
-      const cause = (prism.cause ?? err) as Error
-      process.stderr.write(`${redact(cause.stack ?? String(cause))}\n`)
-    }
+    reportError(prism, this.jsonEnabled(), err)
     return undefined
   }
 }

@@ -251,3 +251,20 @@ describe('version and help', () => {
     }
   })
 })
+
+describe('unknown commands', () => {
+  it('are usage errors: exit 2, the two-line form, or the --json envelope on stdout', async () => {
+    const [text, json] = await Promise.all([runCli(['nosuch']), runCli(['nosuch', '--json'])])
+    expect([text.code, text.stdout, text.stderr]).toEqual([2, '', 'Error: command "nosuch" not found\nHint: See: prismctl --help\n'])
+    expect([json.code, json.stderr]).toEqual([2, ''])
+    expect(JSON.parse(json.stdout)).toEqual({error: {code: 'USAGE', message: 'command "nosuch" not found', hint: 'See: prismctl --help', details: []}})
+
+    // Within a topic: the words as typed, and that topic's help; a flag first is not taken for a command.
+    const [inTopic, flagFirst] = await Promise.all([runCli(['namespace', 'bogus', 'x.yaml']), runCli(['--context', 'prod', 'namespace', 'list'])])
+    expect([inTopic.code, inTopic.stderr]).toEqual([2, 'Error: command "namespace bogus" not found\nHint: See: prismctl namespace --help\n'])
+    expect([flagFirst.code, flagFirst.stderr]).toEqual([
+      2,
+      'Error: expected a command before the flag "--context"\nHint: Flags come after the command, e.g. prismctl namespace list --json. See: prismctl --help\n',
+    ])
+  })
+})
