@@ -58,7 +58,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (err.oclif?.exit === 0) throw err
     const prism: PrismError = isPrismError(err)
       ? err
-      : err.oclif?.exit === 2 || /Unexpected argument|Missing required|Nonexistent flag|Expected --/.test(err.message)
+      : // oclif's parse errors (missing, unexpected or invalid flags and arguments) all carry exit 2.
+        err.oclif?.exit === 2
         ? usageErrorFrom(err.message, `See: ${this.config.bin} ${this.id?.replaceAll(':', ' ') ?? ''} --help`)
         : new PrismError(err.message, {hint: 'This is unexpected; run again with --debug for details.', code: 'INTERNAL', cause: err})
     reportError(prism, this.jsonEnabled(), err)
