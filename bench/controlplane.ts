@@ -19,7 +19,7 @@ export function connect(endpoint: string, token?: string): Client {
   })
 }
 
-export function namespaceSpec(name: string) {
+function namespaceSpec(name: string) {
   return {
     name,
     team: 'bench-team',

@@ -10,16 +10,12 @@ import {format} from 'node:util'
 
 import {debug} from '../ui/debug.js'
 
-export function methodPath(service: DescService, method: DescMethod): string {
-  return `/${service.typeName}/${method.name}`
-}
-
 /** A grpc-js ServiceDefinition keyed by the methods' camelCase local names. */
-export function serviceDefinition(service: DescService): grpc.ServiceDefinition {
+function serviceDefinition(service: DescService): grpc.ServiceDefinition {
   const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {}
   for (const method of service.methods) {
     definition[method.localName] = {
-      path: methodPath(service, method),
+      path: `/${service.typeName}/${method.name}`,
       requestStream: method.methodKind === 'client_streaming' || method.methodKind === 'bidi_streaming',
       responseStream: method.methodKind === 'server_streaming' || method.methodKind === 'bidi_streaming',
       requestSerialize: (message) => Buffer.from(toBinary(method.input, message as MessageShape<DescMethod['input']>)),

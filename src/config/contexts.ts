@@ -60,7 +60,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ConfigFile {
   return {currentContext: file.currentContext, contexts: file.contexts ?? {}}
 }
 
-export function writeConfig(config: ConfigFile, env: NodeJS.ProcessEnv = process.env): void {
+function writeConfig(config: ConfigFile, env: NodeJS.ProcessEnv = process.env): void {
   writeFileAtomic(configPath(env), stringify(config))
 }
 
