@@ -5,6 +5,7 @@
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {crc32} from 'node:zlib'
 
 import {fromBinary} from '@bufbuild/protobuf'
 import {anyUnpack} from '@bufbuild/protobuf/wkt'
@@ -24,7 +25,6 @@ import type {BackendSchema, NamespaceSchema} from '../gen/prism/admin/v1/resourc
 import type {MessageInitShape} from '@bufbuild/protobuf'
 import type {Authenticator, Principal, Role} from './authn.js'
 import {anonymousAuthenticator} from './authn.js'
-import {crc32} from './crc32.js'
 import {createServer, type RunningServer} from './server.js'
 import {openStore} from './store.js'
 
