@@ -8,7 +8,8 @@ import {readFileSync} from 'node:fs'
 import type {ResolvedContext} from '../config/contexts.js'
 import {PrismError} from '../errors.js'
 import {ControlPlane} from '../gen/prism/admin/v1/control_plane_pb.js'
-import {optionalBearer} from '../auth/session.js'
+import {decodeJwt} from '../auth/jwt-claims.js'
+import {optionalBearer, REFRESH_MARGIN_SEC} from '../auth/session.js'
 import {debug} from '../ui/debug.js'
 import {createServiceClient, type CallOptions, type ServiceClient} from './grpc-service.js'
 import {toPrismError, type CallSubject} from './grpc-errors.js'
@@ -61,13 +62,20 @@ export async function connectAdmin(ctx: ResolvedContext, options: AdminConnectOp
   } else {
     credentials = grpc.credentials.createInsecure()
   }
+  // Looked up once per client, not per call (a lookup reads the token file), and again only when the token it gave
+  // nears expiry, which is when the session would refresh it.
+  let cached: {token: string | undefined; renewAt: number} | undefined
   const raw = createServiceClient(grpc, ControlPlane, {
     endpoint: ctx.adminEndpoint,
     credentials,
     defaultTimeoutMs: timeoutMs,
     metadata: async (): Promise<Record<string, string>> => {
-      const token = await bearer(ctx)
-      return token ? {authorization: `Bearer ${token}`} : {}
+      if (!cached || Date.now() >= cached.renewAt) {
+        const token = await bearer(ctx)
+        const exp = token ? decodeJwt(token)?.exp : undefined
+        cached = {token, renewAt: typeof exp === 'number' ? (exp - REFRESH_MARGIN_SEC) * 1000 : Number.POSITIVE_INFINITY}
+      }
+      return cached.token ? {authorization: `Bearer ${cached.token}`} : {}
     },
   })
   debug(`control plane ${ctx.adminEndpoint} (context "${ctx.name}", ${ctx.tls ? 'TLS' : 'plaintext'}, deadline ${timeoutMs} ms)`)
