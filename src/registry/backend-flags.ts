@@ -3,22 +3,10 @@
  * into a Backend message. Each type takes its own flags; a flag that does not belong to the type is a usage error
  * rather than being silently dropped.
  */
-import {clone, create} from '@bufbuild/protobuf'
+import {clone, create, ScalarType} from '@bufbuild/protobuf'
 
 import {usageError} from '../errors.js'
-import {
-  BackendSchema,
-  BackendType,
-  CredentialsSchema,
-  KafkaConfigSchema,
-  MemstoreConfigSchema,
-  NatsConfigSchema,
-  PostgresConfigSchema,
-  RedisConfigSchema,
-  S3ConfigSchema,
-  SqliteConfigSchema,
-  type Backend,
-} from '../gen/prism/admin/v1/resources_pb.js'
+import {BackendSchema, BackendType, CredentialsSchema, type Backend} from '../gen/prism/admin/v1/resources_pb.js'
 
 export interface BackendFlagValues {
   type?: string
@@ -111,55 +99,22 @@ function checkFlagsFitType(type: BackendType, flags: BackendFlagValues): void {
   }
 }
 
-/** Fills the per-type config from flags, on top of `base` (the current config when updating). */
+/**
+ * Fills the per-type config from flags, on top of `base` (the current config when updating). A flag sets the config
+ * field of the same name (--client-id: clientId); the field's type says how: lists split, integers checked.
+ */
 function buildConfig(type: BackendType, flags: BackendFlagValues, base: Backend['config']): Backend['config'] {
-  const same = base.case === configCase(type)
-  switch (type) {
-    case BackendType.REDIS: {
-      const v = same && base.case === 'redis' ? clone(RedisConfigSchema, base.value) : create(RedisConfigSchema)
-      if (flags.address !== undefined) v.address = flags.address
-      if (flags.database !== undefined) v.database = unsigned('database', flags.database)
-      if (flags.tls !== undefined) v.tls = flags.tls
-      return {case: 'redis', value: v}
-    }
-    case BackendType.NATS: {
-      const v = same && base.case === 'nats' ? clone(NatsConfigSchema, base.value) : create(NatsConfigSchema)
-      if (flags.url !== undefined) v.url = flags.url
-      if (flags.jetstream !== undefined) v.jetstream = flags.jetstream
-      return {case: 'nats', value: v}
-    }
-    case BackendType.KAFKA: {
-      const v = same && base.case === 'kafka' ? clone(KafkaConfigSchema, base.value) : create(KafkaConfigSchema)
-      if (flags.brokers !== undefined) v.brokers = splitList(flags.brokers)
-      if (flags['client-id'] !== undefined) v.clientId = flags['client-id']
-      return {case: 'kafka', value: v}
-    }
-    case BackendType.POSTGRES: {
-      const v = same && base.case === 'postgres' ? clone(PostgresConfigSchema, base.value) : create(PostgresConfigSchema)
-      if (flags.host !== undefined) v.host = flags.host
-      if (flags.port !== undefined) v.port = unsigned('port', flags.port)
-      if (flags.database !== undefined) v.database = flags.database
-      if (flags.sslmode !== undefined) v.sslmode = flags.sslmode
-      return {case: 'postgres', value: v}
-    }
-    case BackendType.SQLITE: {
-      const v = same && base.case === 'sqlite' ? clone(SqliteConfigSchema, base.value) : create(SqliteConfigSchema)
-      if (flags.path !== undefined) v.path = flags.path
-      return {case: 'sqlite', value: v}
-    }
-    case BackendType.S3: {
-      const v = same && base.case === 's3' ? clone(S3ConfigSchema, base.value) : create(S3ConfigSchema)
-      if (flags.endpoint !== undefined) v.endpoint = flags.endpoint
-      if (flags.bucket !== undefined) v.bucket = flags.bucket
-      if (flags.region !== undefined) v.region = flags.region
-      return {case: 's3', value: v}
-    }
-    default: {
-      const v = same && base.case === 'memstore' ? clone(MemstoreConfigSchema, base.value) : create(MemstoreConfigSchema)
-      if (flags['max-keys'] !== undefined) v.maxKeys = unsigned('max-keys', flags['max-keys'])
-      return {case: 'memstore', value: v}
-    }
+  const name = configCase(type)
+  const schema = BackendSchema.field[name]!.message!
+  const config = (base.case === name ? clone(schema, base.value) : create(schema)) as unknown as Record<string, unknown>
+  for (const flag of TYPE_FLAGS[name]) {
+    const value = flags[flag]
+    if (value === undefined) continue
+    const field = schema.field[flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())]!
+    config[field.localName] =
+      field.fieldKind === 'list' ? splitList(value as string[]) : field.fieldKind === 'scalar' && field.scalar === ScalarType.UINT32 ? unsigned(flag, value as string | number) : value
   }
+  return {case: name, value: config} as Backend['config']
 }
 
 function applyCommon(backend: Backend, flags: BackendFlagValues): void {
