@@ -2,14 +2,15 @@
  * Layers 3 and 4 of the control plane (DESIGN.md §5): pick each pattern's version from the registry, then give
  * every slot a backend. A slot bound by name gets that backend if it exists and implements the slot's interfaces
  * (rule 6); a slot bound by type gets the backend it had before if that still fits (so unrelated edits never move
- * data), else the alphabetically first registered backend of that type that fits. All problems are collected.
+ * data), else the alphabetically first registered backend of that type that fits. Every binding problem is collected.
  */
 import {create} from '@bufbuild/protobuf'
 
 import type {FieldViolation} from '../errors.js'
 import {BackendType, ResolvedBindingSchema, ResolvedPatternSchema} from '../gen/prism/admin/v1/resources_pb.js'
 import type {Backend, Namespace, NamespaceStatus, ResolvedBinding, ResolvedPattern} from '../gen/prism/admin/v1/resources_pb.js'
-import {DEFAULT_INTERFACES, findPattern, PATTERNS, resolvePatternVersion} from '../model/pattern-registry.js'
+import {DEFAULT_INTERFACES, findPattern, resolvePatternVersion} from '../model/pattern-registry.js'
+import {NAME_PATTERN} from '../model/validate.js'
 
 export interface BackendCatalog {
   byName(name: string): Promise<Backend | undefined>
@@ -27,7 +28,7 @@ export interface Resolution {
 const typeName = (type: BackendType) => BackendType[type] ?? String(type)
 
 /** A backend's interfaces: the declared ones, or its type's defaults when it declares none. */
-export function effectiveInterfaces(b: Backend): readonly string[] {
+function effectiveInterfaces(b: Backend): readonly string[] {
   return b.interfaces.length > 0 ? b.interfaces : DEFAULT_INTERFACES[b.type] ?? []
 }
 
@@ -61,40 +62,29 @@ export async function resolveNamespace(ns: Namespace, catalog: BackendCatalog, p
   const previousChoice = new Map<string, string>()
   for (const p of previous?.patterns ?? []) for (const b of p.bindings) if (b.chosen) previousChoice.set(`${p.name}/${b.direction}/${b.slot}`, b.backend)
 
+  // An unknown pattern type, version or slot, a slot bound twice or left out, a binding without a target, a malformed
+  // backend name or type: validateNamespace reports those (the service runs both), so they are skipped here.
   for (const [i, pattern] of ns.patterns.entries()) {
     const spec = findPattern(pattern.type)
-    if (!spec) {
-      violations.push({field: `patterns[${i}].type`, description: `unknown pattern type "${pattern.type}"; known types: ${PATTERNS.map((p) => p.type).join(', ')}`})
-      continue
-    }
-    const version = resolvePatternVersion(spec, pattern.version)
-    if (!version) {
-      violations.push({field: `patterns[${i}].version`, description: `pattern ${spec.type} has no version "${pattern.version}"; versions: ${spec.versions.map((v) => v.version).join(', ')} (current ${spec.currentVersion})`})
-      continue
-    }
+    const version = spec && resolvePatternVersion(spec, pattern.version)
+    if (!spec || !version) continue
     const resolved = create(ResolvedPatternSchema, {name: pattern.name, type: spec.type, version: version.version})
     for (const direction of ['requires', 'produces'] as const) {
       const bound = new Set<string>()
       for (const [j, binding] of pattern[direction].entries()) {
         const path = `patterns[${i}].${direction}[${j}]`
         const slot = version.slots.find((s) => s.name === binding.slot && s.direction === direction)
-        if (!slot) {
-          const names = version.slots.filter((s) => s.direction === direction).map((s) => s.name)
-          violations.push({field: `${path}.slot`, description: `${spec.type} ${version.version} has no ${direction} slot "${binding.slot}"; its ${direction} slots: ${names.join(', ') || 'none'}`})
-          continue
-        }
-        if (bound.has(slot.name)) {
-          violations.push({field: `${path}.slot`, description: `slot "${slot.name}" is bound more than once`})
-          continue
-        }
+        if (!slot || bound.has(slot.name)) continue
         bound.add(slot.name)
         const fits = (b: Backend) => slot.interfaces.every((x) => effectiveInterfaces(b).includes(x))
         let backend: Backend | undefined
         let chosen = false
-        if (binding.target.case === 'backend') {
-          backend = await catalog.byName(binding.target.value)
+        const target = binding.target
+        if (target.case === 'backend') {
+          if (!NAME_PATTERN.test(target.value)) continue
+          backend = await catalog.byName(target.value)
           if (!backend) {
-            violations.push({field: `${path}.backend`, description: `backend "${binding.target.value}" is not registered`})
+            violations.push({field: `${path}.backend`, description: `backend "${target.value}" is not registered`})
             continue
           }
           if (!fits(backend)) {
@@ -102,18 +92,16 @@ export async function resolveNamespace(ns: Namespace, catalog: BackendCatalog, p
             violations.push({field: `${path}.backend`, description: `backend "${backend.name}" (${typeName(backend.type)}) does not implement ${missing.join(', ')}, which slot "${slot.name}" requires`})
             continue
           }
-        } else if (binding.target.case === 'backendType') {
-          const type = binding.target.value
-          const candidates = (await catalog.byType(type)).filter(fits)
+        } else if (target.case === 'backendType' && target.value !== BackendType.UNSPECIFIED && target.value in BackendType) {
+          const candidates = (await catalog.byType(target.value)).filter(fits)
           const before = previousChoice.get(`${pattern.name}/${direction}/${slot.name}`)
           backend = candidates.find((b) => b.name === before) ?? candidates[0]
           chosen = true
           if (!backend) {
-            violations.push({field: `${path}.backendType`, description: `no registered ${typeName(type)} backend implements ${slot.interfaces.join(', ')}, which slot "${slot.name}" requires; register one first`})
+            violations.push({field: `${path}.backendType`, description: `no registered ${typeName(target.value)} backend implements ${slot.interfaces.join(', ')}, which slot "${slot.name}" requires; register one first`})
             continue
           }
         } else {
-          violations.push({field: `${path}.backend`, description: `slot "${slot.name}" needs a backend name or a backendType`})
           continue
         }
         binds.add(backend.name)
@@ -129,11 +117,6 @@ export async function resolveNamespace(ns: Namespace, catalog: BackendCatalog, p
             interfaces: [...slot.interfaces],
           }) as ResolvedBinding,
         )
-      }
-      for (const s of version.slots) {
-        if (s.direction === direction && s.required && !bound.has(s.name) && !pattern[direction].some((b) => b.slot === s.name)) {
-          violations.push({field: `patterns[${i}].${direction}`, description: `slot "${s.name}" is required by ${spec.type} ${version.version} and must be bound`})
-        }
       }
     }
     patterns.push(resolved)

@@ -205,6 +205,7 @@ describe.each(['sqlite', 'postgres'] as const)('control plane server on %s', (en
             {name: 'four', type: 'queue', requires: [{slot: 'message-queue', target: {case: 'backend', value: 'ghost-backend'}}]},
             {name: 'five', type: 'pubsub', requires: [{slot: 'message-bus', target: {case: 'backendType', value: BackendType.KAFKA}}, {slot: 'extra-slot', target: {case: 'backend', value: 'nats-a'}}]},
             {name: 'six', type: 'producer'},
+            {name: 'seven', type: 'keyvalue', requires: [{slot: 'kv-store'}]},
           ],
         },
       }),
@@ -224,6 +225,8 @@ describe.each(['sqlite', 'postgres'] as const)('control plane server on %s', (en
     )
     expect(bad.violations.find((v) => v.field === 'patterns[0].requires[0].backend')?.description).toMatch(/nats-a.*keyvalue_basic/)
     expect(bad.violations.find((v) => v.field === 'patterns[3].requires[0].backend')?.description).toMatch(/ghost-backend.*not registered/)
+    // each problem once: a binding without a target is one violation, not one per validation layer
+    expect(bad.violations.filter((v) => v.field.startsWith('patterns[6]'))).toEqual([{field: 'patterns[6].requires[0]', description: expect.stringMatching(/bind the slot to a backend/)}])
     const audit = await client.listAuditEvents({resourceName: 'orders'})
     expect(audit.events.map((e) => e.outcome)).toEqual(['INVALID_ARGUMENT'])
   })

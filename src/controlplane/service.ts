@@ -48,12 +48,10 @@ type WriteMode = 'create' | 'update' | 'apply'
 const KIND_LABEL: Record<Kind, 'Namespace' | 'Backend'> = {namespace: 'Namespace', backend: 'Backend'}
 
 function invalid(what: string, violations: FieldViolation[]): PrismError {
-  const seen = new Set<string>()
-  const unique = violations.filter((v) => (seen.has(v.field) ? false : (seen.add(v.field), true)))
-  return new PrismError(`${what} is invalid (${unique.length} problem${unique.length === 1 ? '' : 's'})`, {
+  return new PrismError(`${what} is invalid (${violations.length} problem${violations.length === 1 ? '' : 's'})`, {
     code: 'INVALID_ARGUMENT',
-    violations: unique,
-    details: unique.map((v) => `${v.field}: ${v.description}`),
+    violations,
+    details: violations.map((v) => `${v.field}: ${v.description}`),
     hint: 'Fix the fields listed and submit again.',
   })
 }
