@@ -12,7 +12,7 @@ import {applyLabels, backendFromFlags, hasBackendChanges, parseBackendType, upda
 import {confirmDestructive} from './confirm.js'
 import {withAdmin, type ConnectionOptions} from './connection.js'
 import type {Resource} from './output.js'
-import {writeFiles, writeResource, type DryRun, type Outcome} from './write.js'
+import {writeFiles, writeOutcome, type DryRun, type Outcome} from './write.js'
 
 const PAGE_SIZE = 100
 
@@ -84,22 +84,17 @@ export async function deleteResource<K extends Kind>(kind: K, name: string, opti
   })
 }
 
-function checkBackend(backend: Backend, source: string): void {
+/** A backend built from flags is checked as a file would be, before anything is sent. */
+function checkBackend(backend: Backend): void {
   const violations = validateBackend(backend)
   if (violations.length > 0) {
     throw new PrismError(`backend "${backend.name}" is not valid`, {
       code: 'INVALID_ARGUMENT',
       details: violations.map((v) => `${v.path}: ${v.message}`),
       violations: violations.map((v) => ({field: v.path, description: v.message})),
-      hint: `Fix the ${source} and retry.`,
+      hint: 'Fix the flags and retry.',
     })
   }
-}
-
-async function writeOne(admin: AdminClient | undefined, backend: Backend, mode: 'create' | 'update', dryRun: DryRun, expectedVersion?: number): Promise<Outcome> {
-  if (!admin) return {kind: 'Backend', name: backend.name, action: mode === 'create' ? 'created' : 'updated'}
-  const {action, stored} = await writeResource(admin, 'Backend', backend, {mode, dryRun, expectedVersion})
-  return {kind: 'Backend', name: backend.name, action, version: stored?.status?.meta?.version.toString()}
 }
 
 export interface BackendWriteOptions {
@@ -126,9 +121,10 @@ export async function registerBackend(options: BackendWriteOptions): Promise<Out
   }
   if (!options.name) throw usageError('backend register needs a NAME (with --type and its flags) or -f FILE')
   const backend = backendFromFlags(options.name, options.flags)
-  checkBackend(backend, 'flags')
-  if (options.dryRun === 'client') return [await writeOne(undefined, backend, 'create', 'client')]
-  return withAdmin(options.connection, async (admin) => [await writeOne(admin, backend, 'create', options.dryRun)])
+  checkBackend(backend)
+  const write = (admin?: AdminClient) => writeOutcome(admin, 'Backend', backend, {mode: 'create', dryRun: options.dryRun})
+  if (options.dryRun === 'client') return [await write()]
+  return withAdmin(options.connection, async (admin) => [await write(admin)])
 }
 
 /**
@@ -146,9 +142,8 @@ export async function updateBackend(options: BackendWriteOptions): Promise<Outco
   return withAdmin(options.connection, async (admin) => {
     const current = await admin.call('getBackend', {name}, resourceSubject('Backend', name))
     const backend = updateBackendFromFlags(current, options.flags)
-    checkBackend(backend, 'flags')
-    if (options.dryRun === 'client') return [await writeOne(undefined, backend, 'update', 'client')]
+    checkBackend(backend)
     const expectedVersion = options.expectedVersion ?? Number(current.status?.meta?.version ?? 0)
-    return [await writeOne(admin, backend, 'update', options.dryRun, expectedVersion)]
+    return [await writeOutcome(admin, 'Backend', backend, {mode: 'update', dryRun: options.dryRun, expectedVersion})]
   })
 }

@@ -98,23 +98,26 @@ function clientDryRunAction(mode: WriteMode): Action {
   return mode === 'create' ? 'created' : mode === 'update' ? 'updated' : 'validated'
 }
 
+/** Writes one resource and says what happened; without a client (--dry-run=client), only what would happen. */
+export async function writeOutcome(admin: AdminClient | undefined, kind: Kind, resource: Namespace | Backend, options: WriteOptions, source?: string): Promise<Outcome> {
+  const base = {kind, name: resource.name, source}
+  if (!admin || options.dryRun === 'client') return {...base, action: clientDryRunAction(options.mode)}
+  const {action, stored} = await writeResource(admin, kind, resource, options)
+  return {...base, action, version: stored?.status?.meta?.version.toString()}
+}
+
 /** Writes already-validated documents in apply order, collecting one outcome per document. */
-export async function writeDocuments(admin: AdminClient | undefined, docs: SourceDoc[], options: WriteOptions): Promise<Outcome[]> {
+async function writeDocuments(admin: AdminClient | undefined, docs: SourceDoc[], options: WriteOptions): Promise<Outcome[]> {
   const outcomes: Outcome[] = []
   for (const doc of orderForApply(docs)) {
-    const base = {kind: doc.kind, name: doc.message.name, source: describeSource(doc)}
-    if (options.dryRun === 'client' || !admin) {
-      outcomes.push({...base, action: clientDryRunAction(options.mode)})
-      continue
-    }
+    const source = describeSource(doc)
     try {
-      const {action, stored} = await writeResource(admin, doc.kind, doc.message, options)
-      outcomes.push({...base, action, version: stored?.status?.meta?.version.toString()})
+      outcomes.push(await writeOutcome(admin, doc.kind, doc.message, options, source))
     } catch (err) {
       if (!(err instanceof PrismError)) throw err
       // A server that cannot be reached fails every document the same way: stop instead of repeating it.
       if (err.code === 'UNAVAILABLE' || err.code === 'UNAUTHENTICATED') throw err
-      outcomes.push({...base, error: locateViolations(err, doc)})
+      outcomes.push({kind: doc.kind, name: doc.message.name, source, error: locateViolations(err, doc)})
     }
   }
   return outcomes
