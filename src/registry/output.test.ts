@@ -45,6 +45,13 @@ describe('renderResources', () => {
     ])
   })
 
+  it('shows enum values from a newer server as numbers instead of failing', () => {
+    const newer = create(BackendSchema, {name: 'future', type: 99 as BackendType, status: {meta: {version: 1n, createdAt: ago(30)}}})
+    expect(renderResources('Backend', [newer], 'table', {now}).split('\n')[1]).toBe('future   99               <none>       1         30s')
+    const ns = create(NamespaceSchema, {name: 'team-beta', team: 'beta', status: {phase: 9 as NamespacePhase, partition: 1}})
+    expect(renderResources('Namespace', [ns], 'table', {now}).split('\n')[1]).toContain(' 9 ')
+  })
+
   it('renders names as kind/name', () => {
     expect(renderResources('Backend', [backend, backend], 'name')).toBe('backend/redis-dev\nbackend/redis-dev')
   })

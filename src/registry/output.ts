@@ -27,9 +27,9 @@ export function age(created: Timestamp | undefined, now: Date = new Date()): str
   return days < 730 ? `${days}d` : `${Math.floor(days / 365)}y`
 }
 
-/** Lower-case type name as users type it: BackendType.REDIS → redis. */
-export function backendTypeName(type: BackendType): string {
-  return type === BackendType.UNSPECIFIED ? '<none>' : BackendType[type]!.toLowerCase()
+/** Lower-case type name as users type it: BackendType.REDIS → redis; a number this build does not know, as is. */
+function backendTypeName(type: BackendType): string {
+  return type === BackendType.UNSPECIFIED ? '<none>' : (BackendType[type]?.toLowerCase() ?? String(type))
 }
 
 /** Where a backend lives, in one short cell. */
@@ -60,7 +60,7 @@ function version(meta: ResourceMeta | undefined): string {
 }
 
 function phaseName(phase: NamespacePhase | undefined): string {
-  return phase ? NamespacePhase[phase]! : 'UNKNOWN'
+  return phase ? (NamespacePhase[phase] ?? String(phase)) : 'UNKNOWN'
 }
 
 function table<K extends Kind>(kind: K, items: Resource<K>[], now: Date): string {
