@@ -14,7 +14,7 @@ import {debug} from '../ui/debug.js'
 import {createServiceClient, type CallOptions, type ServiceClient} from './grpc-service.js'
 import {toPrismError, type CallSubject} from './grpc-errors.js'
 
-export const DEFAULT_TIMEOUT_MS = 10_000
+const DEFAULT_TIMEOUT_MS = 10_000
 
 type Methods = typeof ControlPlane.method
 type RawClient = ServiceClient<Methods>

@@ -62,7 +62,7 @@ function openBrowser(url: string): void {
   child.unref()
 }
 
-export function describeTokens(context: string, tokens: StoredTokens, tokenFile: string): LoginResult {
+function describeTokens(context: string, tokens: StoredTokens, tokenFile: string): LoginResult {
   const claims = decodeJwt(tokens.bearer) ?? {}
   return {
     context,

@@ -58,7 +58,7 @@ export function oauthError(err: unknown): {error?: string; error_description?: s
 }
 
 /** Turns what openid-client throws into a PrismError. */
-export function oidcError(err: unknown, doing: string, issuer: string): PrismError {
+function oidcError(err: unknown, doing: string, issuer: string): PrismError {
   if (err instanceof PrismError) return err
   const e = err as {name?: string; code?: string; message?: string; cause?: {code?: string; message?: string}}
   const oauth = oauthError(err)
@@ -104,7 +104,7 @@ export async function discover(settings: IssuerSettings): Promise<Issuer> {
  * The bearer for our servers is the ID token (audience = client id). Without one (client credentials), a JWT
  * access token is used instead, on the assumption that the provider issues it with our client id as audience.
  */
-export function toStoredTokens(issuer: Issuer, grant: GrantKind, response: TokenEndpointResponse, previous?: StoredTokens): StoredTokens {
+function toStoredTokens(issuer: Issuer, grant: GrantKind, response: TokenEndpointResponse, previous?: StoredTokens): StoredTokens {
   const idToken = response.id_token ?? undefined
   const accessToken = response.access_token
   const bearer = idToken ?? (isJwt(accessToken) ? accessToken : undefined)

@@ -32,15 +32,15 @@ function secondsLeft(tokens: StoredTokens, now = Date.now()): number {
   return tokens.expiresAt ? (Date.parse(tokens.expiresAt) - now) / 1000 : Number.POSITIVE_INFINITY
 }
 
-export function isFresh(tokens: StoredTokens, now = Date.now()): boolean {
+function isFresh(tokens: StoredTokens, now = Date.now()): boolean {
   return secondsLeft(tokens, now) > REFRESH_MARGIN_SEC
 }
 
-export function notLoggedIn(context: string): PrismError {
+function notLoggedIn(context: string): PrismError {
   return new PrismError(`not logged in for context ${context}`, {code: 'UNAUTHENTICATED', hint: `Log in with: prismctl login --context ${context}   (or set PRISM_TOKEN)`})
 }
 
-export function sessionExpired(context: string, grant?: StoredTokens['grant'], cause?: unknown): PrismError {
+function sessionExpired(context: string, grant?: StoredTokens['grant'], cause?: unknown): PrismError {
   const how = grant === 'client_credentials' ? ' --client-credentials' : ''
   return new PrismError(`your session for context ${context} has expired`, {code: 'UNAUTHENTICATED', hint: `Log in again: prismctl login --context ${context}${how}`, cause})
 }

@@ -28,7 +28,7 @@ export interface StoredTokens {
   obtainedAt: string
 }
 
-export function tokensDir(env: NodeJS.ProcessEnv = process.env): string {
+function tokensDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(configDir(env), 'tokens')
 }
 

@@ -47,9 +47,9 @@ export interface SourceDoc {
 /** Per file: bigger inputs are refused while reading, before they are buffered whole. */
 export const MAX_FILE_BYTES = 4 * 1024 * 1024
 /** Alias dereferences per document: blocks "billion laughs" expansion while allowing ordinary reuse. */
-export const MAX_ALIASES = 100
+const MAX_ALIASES = 100
 
-export function schemaFor(kind: Kind): DescMessage {
+function schemaFor(kind: Kind): DescMessage {
   return kind === 'Namespace' ? NamespaceSchema : BackendSchema
 }
 
@@ -146,7 +146,7 @@ export function parseDocuments(input: string | Uint8Array, file: string): {docs:
 // Flow collections ([ and {) nested deeper than this are refused before parsing: the YAML parser's time and
 // memory grow steeply with depth (4 MB of "[" takes it 25 s and 3.5 GB), and no resource nests past 10 levels.
 // Block nesting needs indentation (which the file size limit bounds), except "- - - x" on one line.
-export const MAX_DEPTH = 64
+const MAX_DEPTH = 64
 const QUOTE_OPENERS = new Set([':', ',', '[', '{', '-', '?', ' ', '\t', '\n'])
 
 /** Offset of the first nesting past MAX_DEPTH, skipping quoted scalars and comments; undefined when none. */

@@ -6,7 +6,7 @@
 import type {Backend, Namespace} from '../gen/prism/admin/v1/resources_pb.js'
 import type {Violation} from './validate.js'
 
-export const LIMITS = {
+const LIMITS = {
   maxLabels: 64,
   maxLabelKeyChars: 63,
   maxLabelValueChars: 256,

@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {PrismError} from '../errors.js'
 import {MAX_FILE_BYTES} from './documents.js'
 
-export const STDIN_NAME = '<stdin>'
+const STDIN_NAME = '<stdin>'
 const CHUNK = 64 * 1024
 
 function tooLarge(file: string, limit: number): PrismError {

@@ -1,7 +1,7 @@
 /** "Did you mean …" for near-miss names: field names, enum values, pattern types, interfaces. */
 
 /** Levenshtein distance with one rolling row: O(a·b) time, O(b) memory. */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   if (a === b) return 0
   if (!a.length) return b.length
   if (!b.length) return a.length
@@ -22,7 +22,7 @@ export function editDistance(a: string, b: string): number {
 const fold = (s: string) => s.toLowerCase().replace(/[-_]/g, '')
 
 /** The closest candidate within 1 edit for short words, 2 up to 8 characters, 3 beyond; or undefined. */
-export function closest(word: string, candidates: Iterable<string>): string | undefined {
+function closest(word: string, candidates: Iterable<string>): string | undefined {
   // Bounded so that a pathological 1 MB key does not cost seconds.
   if (word.length > 100) return undefined
   const w = fold(word)

@@ -18,8 +18,8 @@ export interface Violation {
 }
 
 export const NAME_PATTERN = /^[a-z][a-z0-9-]{2,62}$/
-export const SLOT_PATTERN = /^[a-z][a-z0-9]*-[a-z][a-z0-9]*$/
-export const AUTH_PROVIDERS: readonly string[] = ['oidc', 'jwt', 'mtls']
+const SLOT_PATTERN = /^[a-z][a-z0-9]*-[a-z][a-z0-9]*$/
+const AUTH_PROVIDERS: readonly string[] = ['oidc', 'jwt', 'mtls']
 const SESSION_MANAGER = 'session-manager'
 const PATTERN_TYPES = PATTERNS.map((p) => p.type)
 const BACKEND_TYPES = enumChoices(BackendTypeSchema)

@@ -34,7 +34,7 @@ export interface BackendFlagValues {
 type ConfigCase = Exclude<Backend['config']['case'], undefined>
 
 /** The flags each backend type accepts, in the order help shows them. */
-export const TYPE_FLAGS: Record<ConfigCase, (keyof BackendFlagValues)[]> = {
+const TYPE_FLAGS: Record<ConfigCase, (keyof BackendFlagValues)[]> = {
   redis: ['address', 'database', 'tls'],
   nats: ['url', 'jetstream'],
   kafka: ['brokers', 'client-id'],

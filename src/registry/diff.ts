@@ -31,7 +31,7 @@ async function live(admin: AdminClient, kind: Kind, name: string): Promise<Resou
   }
 }
 
-export async function diffDocument(admin: AdminClient, doc: SourceDoc): Promise<DiffItem> {
+async function diffDocument(admin: AdminClient, doc: SourceDoc): Promise<DiffItem> {
   const name = doc.message.name
   const current = await live(admin, doc.kind, name)
   let merged: Resource | undefined
