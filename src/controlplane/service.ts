@@ -89,7 +89,6 @@ function decodeToken(token: string, valid: RegExp): string | undefined {
   return value
 }
 
-const NAME_TOKEN = /^[a-z][a-z0-9-]{0,62}$/
 const ID_TOKEN = /^[1-9][0-9]{0,17}$/
 
 function nextMeta(previous: ResourceMeta | undefined, principal: Principal, now: Date): ResourceMeta {
@@ -134,13 +133,13 @@ export class ControlPlaneService {
   private async relay(change: RemoteChange): Promise<void> {
     if (change.deleted) {
       const value = change.kind === 'namespace' ? create(NamespaceSchema, {name: change.name}) : create(BackendSchema, {name: change.name})
-      this.events.emit('change', create(WatchEventSchema, {type: WatchEventType.DELETE, resource: {case: change.kind, value} as WatchEvent['resource']}))
+      this.events.emit('change', watchEvent(WatchEventType.DELETE, change.kind, value))
       return
     }
     // The notification names the resource; its current state is what watchers need.
     const row = await this.store.get(change.kind, change.name)
     if (!row) return
-    this.events.emit('change', change.kind === 'namespace' ? upsert('namespace', redactNamespace(fromBinary(NamespaceSchema, row.data))) : upsert('backend', redactBackend(fromBinary(BackendSchema, row.data))))
+    this.events.emit('change', watchEvent(WatchEventType.UPSERT, change.kind, shownFrom(change.kind, row.data)))
   }
 
   // --- reads -------------------------------------------------------------------------------------------------
@@ -159,7 +158,7 @@ export class ControlPlaneService {
 
   async listNamespaces(req: ListNamespacesRequest): Promise<{namespaces: Namespace[]; nextPageToken: string}> {
     const limit = pageSize(req.pageSize)
-    const rows = await this.store.list('namespace', {limit: limit + 1, after: decodeToken(req.pageToken, NAME_TOKEN), team: req.team || undefined, labels: req.labels})
+    const rows = await this.store.list('namespace', {limit: limit + 1, after: decodeToken(req.pageToken, NAME_PATTERN), team: req.team || undefined, labels: req.labels})
     const page = rows.slice(0, limit)
     return {
       namespaces: page.map((r) => redactNamespace(fromBinary(NamespaceSchema, r.data))),
@@ -169,7 +168,7 @@ export class ControlPlaneService {
 
   async listBackends(req: ListBackendsRequest): Promise<{backends: Backend[]; nextPageToken: string}> {
     const limit = pageSize(req.pageSize)
-    const rows = await this.store.list('backend', {limit: limit + 1, after: decodeToken(req.pageToken, NAME_TOKEN), backendType: req.type || undefined})
+    const rows = await this.store.list('backend', {limit: limit + 1, after: decodeToken(req.pageToken, NAME_PATTERN), backendType: req.type || undefined})
     const page = rows.slice(0, limit)
     return {
       backends: page.map((r) => redactBackend(fromBinary(BackendSchema, r.data))),
@@ -205,7 +204,7 @@ export class ControlPlaneService {
       let after: string | undefined
       for (;;) {
         const rows = await this.store.list(kind, {limit: 500, after})
-        for (const r of rows) yield kind === 'namespace' ? upsert('namespace', redactNamespace(fromBinary(NamespaceSchema, r.data))) : upsert('backend', redactBackend(fromBinary(BackendSchema, r.data)))
+        for (const r of rows) yield watchEvent(WatchEventType.UPSERT, kind, shownFrom(kind, r.data))
         if (rows.length < 500) break
         after = rows[rows.length - 1]!.name
       }
@@ -233,37 +232,37 @@ export class ControlPlaneService {
         if (mode === 'create' && stored) throw alreadyExists('namespace', name)
         if (expected && storedVersion !== expected) throw conflict('namespace', name, expected, storedVersion)
 
-        const spec = clone(NamespaceSchema, input)
-        spec.status = undefined
-        const violations = restoreNamespaceSecrets(spec, stored)
-        if (stored && violations.length === 0 && sameNamespaceSpec(spec, stored)) {
+        // The one copy of the input this attempt works on (secrets are restored into it): spec, then the next version.
+        const next = clone(NamespaceSchema, input)
+        next.status = undefined
+        const violations = restoreNamespaceSecrets(next, stored)
+        if (stored && violations.length === 0 && sameNamespaceSpec(next, stored)) {
           return {namespace: redactNamespace(stored), result: ApplyResult.UNCHANGED}
         }
-        violations.push(...validateNamespace(spec).map((v) => ({field: v.path, description: v.message})))
-        const resolution = await resolveNamespace(spec, this.catalog(), stored?.status)
+        violations.push(...validateNamespace(next).map((v) => ({field: v.path, description: v.message})))
+        const resolution = await resolveNamespace(next, this.catalog(), stored?.status)
         violations.push(...resolution.violations)
         if (violations.length) throw invalid(`Namespace ${name || '(unnamed)'}`, violations)
 
-        const now = this.now()
-        const next = clone(NamespaceSchema, spec)
         next.status = create(NamespaceStatusSchema, {
-          meta: nextMeta(stored?.status?.meta, principal, now),
+          meta: nextMeta(stored?.status?.meta, principal, this.now()),
           partition: partitionOf(name),
           phase: NamespacePhase.PENDING,
           patterns: resolution.patterns,
         })
         const result = stored ? ApplyResult.CONFIGURED : ApplyResult.CREATED
-        const shown = redactNamespace(clone(NamespaceSchema, next))
-        if (dryRun) return {namespace: shown, result}
+        if (dryRun) return {namespace: redactNamespace(next), result}
 
         const version = Number(next.status.meta!.version)
+        const data = toBinary(NamespaceSchema, next)
+        const shown = redactNamespace(next)
         const outcome = await this.store.commit(
-          {kind: 'namespace', name, expectedVersion: storedVersion, row: {name, version, data: toBinary(NamespaceSchema, next), team: next.team, labels: next.labels, binds: resolution.binds}},
+          {kind: 'namespace', name, expectedVersion: storedVersion, row: {name, version, data, team: next.team, labels: next.labels, binds: resolution.binds}},
           {backendsExist: resolution.binds},
           this.auditRecord(principal, action, 'namespace', name, 'OK', `${stored ? 'updated to' : 'created at'} version ${version}`),
         )
         if (outcome.ok) {
-          this.events.emit('change', upsert('namespace', shown))
+          this.events.emit('change', watchEvent(WatchEventType.UPSERT, 'namespace', shown))
           return {namespace: shown, result}
         }
         if ('conflict' in outcome) {
@@ -307,29 +306,30 @@ export class ControlPlaneService {
         if (mode === 'update' && !stored && NAME_PATTERN.test(name)) throw notFound('backend', name)
         if (expected && storedVersion !== expected) throw conflict('backend', name, expected, storedVersion)
 
-        const spec = clone(BackendSchema, input)
-        spec.status = undefined
-        const violations = restoreBackendSecrets(spec, stored)
-        if (stored && violations.length === 0 && sameBackendSpec(spec, stored)) {
+        // As for namespaces: one copy of the input, serialized before it is redacted in place.
+        const next = clone(BackendSchema, input)
+        next.status = undefined
+        const violations = restoreBackendSecrets(next, stored)
+        if (stored && violations.length === 0 && sameBackendSpec(next, stored)) {
           return {backend: redactBackend(stored), result: ApplyResult.UNCHANGED}
         }
-        violations.push(...validateBackend(spec).map((v) => ({field: v.path, description: v.message})))
+        violations.push(...validateBackend(next).map((v) => ({field: v.path, description: v.message})))
         if (violations.length) throw invalid(`Backend ${name || '(unnamed)'}`, violations)
 
-        const next = clone(BackendSchema, spec)
         next.status = create(BackendStatusSchema, {meta: nextMeta(stored?.status?.meta, principal, this.now())})
         const result = stored ? ApplyResult.CONFIGURED : ApplyResult.CREATED
-        const shown = redactBackend(clone(BackendSchema, next))
-        if (dryRun) return {backend: shown, result}
+        if (dryRun) return {backend: redactBackend(next), result}
 
         const version = Number(next.status.meta!.version)
+        const data = toBinary(BackendSchema, next)
+        const shown = redactBackend(next)
         const outcome = await this.store.commit(
-          {kind: 'backend', name, expectedVersion: storedVersion, row: {name, version, data: toBinary(BackendSchema, next), labels: next.labels, backendType: next.type}},
+          {kind: 'backend', name, expectedVersion: storedVersion, row: {name, version, data, labels: next.labels, backendType: next.type}},
           {},
           this.auditRecord(principal, action, 'backend', name, 'OK', `${stored ? 'updated to' : 'registered at'} version ${version}`),
         )
         if (outcome.ok) {
-          this.events.emit('change', upsert('backend', shown))
+          this.events.emit('change', watchEvent(WatchEventType.UPSERT, 'backend', shown))
           return {backend: shown, result}
         }
         if ('conflict' in outcome) {
@@ -351,7 +351,7 @@ export class ControlPlaneService {
         const row = await this.store.get(kind, name)
         if (!row) throw notFound(kind, name)
         if (expected && row.version !== expected) throw conflict(kind, name, expected, row.version)
-        const shown = kind === 'namespace' ? redactNamespace(fromBinary(NamespaceSchema, row.data)) : redactBackend(fromBinary(BackendSchema, row.data))
+        const shown = shownFrom(kind, row.data)
         let boundBy: string[] = []
         if (kind === 'backend') {
           boundBy = await this.store.namespacesBinding(name)
@@ -365,7 +365,7 @@ export class ControlPlaneService {
           this.auditRecord(principal, action, kind, name, 'OK', `deleted version ${row.version}${note}`),
         )
         if (outcome.ok) {
-          this.events.emit('change', create(WatchEventSchema, {type: WatchEventType.DELETE, resource: {case: kind, value: shown} as WatchEvent['resource']}))
+          this.events.emit('change', watchEvent(WatchEventType.DELETE, kind, shown))
           return shown
         }
         if ('boundBy' in outcome) throw bound(name, outcome.boundBy)
@@ -401,8 +401,10 @@ export class ControlPlaneService {
     return {time: this.now(), principal: principal.name, action, resourceKind: KIND_LABEL[kind], resourceName: name.slice(0, 200), outcome, message: message.slice(0, 4000)}
   }
 
+  /** Backends as one write sees them: each looked up once, however many slots name it or its type. */
   private catalog(): BackendCatalog {
     const byName = new Map<string, Promise<Backend | undefined>>()
+    const byType = new Map<BackendType, Promise<Backend[]>>()
     return {
       byName: (name) => {
         let found = byName.get(name)
@@ -412,9 +414,13 @@ export class ControlPlaneService {
         }
         return found
       },
-      byType: async (type: BackendType) => {
-        const rows = await this.store.list('backend', {limit: MAX_PAGE_SIZE, backendType: type})
-        return rows.map((r) => fromBinary(BackendSchema, r.data))
+      byType: (type) => {
+        let found = byType.get(type)
+        if (!found) {
+          found = this.store.list('backend', {limit: MAX_PAGE_SIZE, backendType: type}).then((rows) => rows.map((r) => fromBinary(BackendSchema, r.data)))
+          byType.set(type, found)
+        }
+        return found
       },
     }
   }
@@ -428,6 +434,11 @@ function bound(name: string, namespaces: string[]): PrismError {
   })
 }
 
-function upsert(kind: Kind, value: Namespace | Backend): WatchEvent {
-  return create(WatchEventSchema, {type: WatchEventType.UPSERT, resource: {case: kind, value} as WatchEvent['resource']})
+function watchEvent(type: WatchEventType, kind: Kind, value: Namespace | Backend): WatchEvent {
+  return create(WatchEventSchema, {type, resource: {case: kind, value} as WatchEvent['resource']})
+}
+
+/** A stored resource as callers see it: decoded, secrets redacted. */
+function shownFrom(kind: Kind, data: Uint8Array): Namespace | Backend {
+  return kind === 'namespace' ? redactNamespace(fromBinary(NamespaceSchema, data)) : redactBackend(fromBinary(BackendSchema, data))
 }
