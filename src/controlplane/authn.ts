@@ -4,7 +4,9 @@
  */
 import {PrismError} from '../errors.js'
 
-export type Role = 'viewer' | 'operator' | 'admin'
+/** Each role can do everything the roles before it can. */
+export const ROLES = ['viewer', 'operator', 'admin'] as const
+export type Role = (typeof ROLES)[number]
 
 export interface Principal {
   /** email, else subject */
@@ -30,11 +32,9 @@ export const anonymousAuthenticator: Authenticator = {
   authenticate: async () => ANONYMOUS,
 }
 
-const RANK: Record<Role, number> = {viewer: 1, operator: 2, admin: 3}
-
 /** Throws PERMISSION_DENIED unless one of the principal's roles is at least `needed`. */
 export function requireRole(principal: Principal, needed: Role, action: string): void {
-  if (principal.roles.some((r) => RANK[r] >= RANK[needed])) return
+  if (principal.roles.some((r) => ROLES.indexOf(r) >= ROLES.indexOf(needed))) return
   const has = principal.roles.length > 0 ? `has ${principal.roles.join(', ')}` : 'has no role'
   throw new PrismError(`${action} needs the ${needed} role; ${principal.name} ${has}`, {
     code: 'PERMISSION_DENIED',

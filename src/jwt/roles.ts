@@ -3,13 +3,11 @@
  * reuse the groups its identity provider already has.
  */
 import {usageError} from '../errors.js'
-import type {Role} from '../controlplane/authn.js'
+import {ROLES, type Role} from '../controlplane/authn.js'
 
 export type RoleMap = Record<string, Role>
 
 export const DEFAULT_ROLE_MAP: RoleMap = {admins: 'admin', 'platform-team': 'operator', viewers: 'viewer'}
-
-const ROLES: readonly Role[] = ['viewer', 'operator', 'admin']
 
 /** Parses `admins=admin,platform-team=operator,viewers=viewer`. */
 export function parseRoleMap(text: string): RoleMap {
