@@ -3,7 +3,7 @@
  * then drain in-flight calls (bounded) and return.
  */
 import {PrismError, usageError} from '../errors.js'
-import type {Authenticator} from './authn.js'
+import {anonymousAuthenticator, type Authenticator} from './authn.js'
 import {defaultStoreUrl, openStore} from './store.js'
 
 export interface ServeOptions {
@@ -29,7 +29,6 @@ export interface ServeIO {
 async function authenticatorFor(options: ServeOptions, io: ServeIO): Promise<Authenticator> {
   if (options.auth === 'none') {
     io.warn('WARNING: --auth none: this control plane accepts ANY caller as admin, without a token. Use it only on a trusted machine.')
-    const {anonymousAuthenticator} = await import('./authn.js')
     return anonymousAuthenticator
   }
   if (!options.issuer) throw usageError('--auth oidc needs --issuer', 'e.g. --auth oidc --issuer http://localhost:5556/dex --audience prismctl')

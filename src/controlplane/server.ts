@@ -20,7 +20,6 @@ export interface ServerOptions {
   authenticator: Authenticator
   /** host:port; port 0 picks a free one. */
   listen: string
-  maxMessageBytes?: number
   /** Unexpected errors (already reduced to INTERNAL for the client). */
   log?: (line: string) => void
 }
@@ -28,7 +27,6 @@ export interface ServerOptions {
 export interface RunningServer {
   /** host:port actually bound. */
   address: string
-  port: number
   service: ControlPlaneService
   /** Stops accepting calls, ends watches, waits up to graceMs for in-flight calls, then forces; closes the store. */
   shutdown(graceMs?: number): Promise<void>
@@ -45,10 +43,10 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   const grpcModule = await import('@grpc/grpc-js')
   routeGrpcLogs(grpcModule)
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`))
-  const service = new ControlPlaneService({store: options.store})
+  const service = new ControlPlaneService(options.store)
   await service.followReplicas()
   const server = new grpcModule.Server({
-    'grpc.max_receive_message_length': options.maxMessageBytes ?? MAX_MESSAGE_BYTES,
+    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': 64 * 1024 * 1024,
   })
   let stopping = false
@@ -187,7 +185,6 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
 
   return {
     address: `${host}:${port}`,
-    port,
     service,
     async shutdown(graceMs = 10_000) {
       if (stopping) return

@@ -91,8 +91,8 @@ function decodeToken(token: string, valid: RegExp): string | undefined {
 
 const ID_TOKEN = /^[1-9][0-9]{0,17}$/
 
-function nextMeta(previous: ResourceMeta | undefined, principal: Principal, now: Date): ResourceMeta {
-  const at = timestampFromDate(now)
+function nextMeta(previous: ResourceMeta | undefined, principal: Principal): ResourceMeta {
+  const at = timestampFromDate(new Date())
   return create(ResourceMetaSchema, {
     version: (previous?.version ?? 0n) + 1n,
     createdAt: previous?.createdAt ?? at,
@@ -106,20 +106,11 @@ function nextMeta(previous: ResourceMeta | undefined, principal: Principal, now:
 const sameNamespaceSpec = (a: Namespace, b: Namespace) => equals(NamespaceSchema, {...a, status: undefined}, {...b, status: undefined})
 const sameBackendSpec = (a: Backend, b: Backend) => equals(BackendSchema, {...a, status: undefined}, {...b, status: undefined})
 
-export interface ServiceOptions {
-  store: Store
-  now?: () => Date
-}
-
 export class ControlPlaneService {
   /** 'change' (WatchEvent with redacted resources) after every commit; 'close' when the server stops. */
   readonly events = new EventEmitter()
-  private readonly store: Store
-  private readonly now: () => Date
 
-  constructor(options: ServiceOptions) {
-    this.store = options.store
-    this.now = options.now ?? (() => new Date())
+  constructor(private readonly store: Store) {
     this.events.setMaxListeners(0)
   }
 
@@ -245,7 +236,7 @@ export class ControlPlaneService {
         if (violations.length) throw invalid(`Namespace ${name || '(unnamed)'}`, violations)
 
         next.status = create(NamespaceStatusSchema, {
-          meta: nextMeta(stored?.status?.meta, principal, this.now()),
+          meta: nextMeta(stored?.status?.meta, principal),
           partition: partitionOf(name),
           phase: NamespacePhase.PENDING,
           patterns: resolution.patterns,
@@ -316,7 +307,7 @@ export class ControlPlaneService {
         violations.push(...validateBackend(next).map((v) => ({field: v.path, description: v.message})))
         if (violations.length) throw invalid(`Backend ${name || '(unnamed)'}`, violations)
 
-        next.status = create(BackendStatusSchema, {meta: nextMeta(stored?.status?.meta, principal, this.now())})
+        next.status = create(BackendStatusSchema, {meta: nextMeta(stored?.status?.meta, principal)})
         const result = stored ? ApplyResult.CONFIGURED : ApplyResult.CREATED
         if (dryRun) return {backend: redactBackend(next), result}
 
@@ -398,7 +389,7 @@ export class ControlPlaneService {
   }
 
   private auditRecord(principal: Principal, action: string, kind: Kind, name: string, outcome: string, message: string): AuditRecord {
-    return {time: this.now(), principal: principal.name, action, resourceKind: KIND_LABEL[kind], resourceName: name.slice(0, 200), outcome, message: message.slice(0, 4000)}
+    return {time: new Date(), principal: principal.name, action, resourceKind: KIND_LABEL[kind], resourceName: name.slice(0, 200), outcome, message: message.slice(0, 4000)}
   }
 
   /** Backends as one write sees them: each looked up once, however many slots name it or its type. */

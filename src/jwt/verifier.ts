@@ -10,7 +10,7 @@ import {PrismError} from '../errors.js'
 import {DEFAULT_ROLE_MAP, type RoleMap, rolesForGroups} from './roles.js'
 
 /** Asymmetric algorithms only: `none` and HMAC (where a public key could be abused as the secret) are refused. */
-export const ALLOWED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA', 'Ed25519']
+const ALLOWED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA', 'Ed25519']
 
 export interface JwtAuthenticatorOptions {
   issuer: string
@@ -38,7 +38,7 @@ function unauthenticated(reason: string, hint?: string): PrismError {
 }
 
 /** Extracts the token from `Bearer <token>`; anything else is a precise error. */
-export function bearerToken(authorization: string | undefined): string {
+function bearerToken(authorization: string | undefined): string {
   if (!authorization) throw unauthenticated('no bearer token was sent', 'Log in with: prismctl login (or set PRISM_TOKEN)')
   const match = /^bearer\s+(\S+)\s*$/i.exec(authorization)
   if (!match) throw unauthenticated('the authorization header is not "Bearer <token>"')
@@ -110,7 +110,7 @@ function stringArray(value: unknown): string[] {
   return typeof value === 'string' ? [value] : []
 }
 
-export function principalFromClaims(payload: JWTPayload, roleMap: RoleMap): Principal {
+function principalFromClaims(payload: JWTPayload, roleMap: RoleMap): Principal {
   const groups = stringArray(payload.groups)
   const email = typeof payload.email === 'string' && payload.email ? payload.email : undefined
   const subject = payload.sub ?? ''

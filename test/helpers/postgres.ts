@@ -49,7 +49,7 @@ function lookupUser(name: string): {uid: number; gid: number} {
 
 let counter = 0
 
-async function databaseFactory(url: string): Promise<(prefix?: string) => Promise<string>> {
+async function databaseFactory(url: string): Promise<() => Promise<string>> {
   const pg = (await import('pg')).default
   return async () => {
     const name = `prism_test_${process.pid}_${Date.now().toString(36)}_${counter++}`
