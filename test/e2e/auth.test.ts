@@ -3,8 +3,7 @@
  * Flow logic runs in-process; the CLI is spawned where the CLI itself is under test (device login, Ctrl-C,
  * password from stdin, --debug output, two processes refreshing at once, token file permissions).
  */
-import {chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {Readable} from 'node:stream'
 import {fileURLToPath} from 'node:url'
@@ -21,7 +20,7 @@ import {readTokens, type StoredTokens, tokenPath, writeTokens} from '../../src/a
 import {resolveContext} from '../../src/config/contexts.js'
 import {createJwtAuthenticator} from '../../src/jwt/verifier.js'
 import {startAdminServer, type AdminServer} from '../helpers/admin-server.js'
-import {runCli, type CliResult, type RunOptions} from '../helpers/cli.js'
+import {runCli, tempDir, type CliResult, type RunOptions} from '../helpers/cli.js'
 import {CI_CLIENT, CLIENT_ID, startTestProvider, type TestProvider, USERS} from '../helpers/oidc-provider.js'
 
 /** The built CLI with this test's environment (PRISM_CONFIG_DIR and any variables the test sets). */
@@ -34,7 +33,7 @@ let dir: string
 let env: NodeJS.ProcessEnv
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'prism-auth-'))
+  dir = tempDir('prism-auth-')
   env = {PRISM_CONFIG_DIR: dir}
 })
 
@@ -42,6 +41,11 @@ afterEach(() => rmSync(dir, {recursive: true, force: true}))
 
 const ctxFor = (issuer: string, clientId = CLIENT_ID) => resolveContext({issuer, clientId}, env)
 const quiet = () => undefined
+
+/** In-process password login of a test user, stored for the default context of `userEnv`'s config dir. */
+function passwordLogin(issuer: string, user: string, userEnv: NodeJS.ProcessEnv = env) {
+  return login({context: resolveContext({issuer, clientId: CLIENT_ID}, userEnv), env: userEnv, username: USERS[user]!.email, passwordStdin: true, stdin: Readable.from([`${USERS[user]!.password}\n`]), tell: quiet})
+}
 
 function codeFrom(stderrText: string): string | undefined {
   return /enter the code: (\S+)/.exec(stderrText)?.[1]
@@ -187,10 +191,6 @@ describe('password, client credentials, PRISM_TOKEN, refresh, logout', () => {
     await op.close()
     await short.close()
   })
-
-  async function passwordLogin(issuer: string, user: string) {
-    return login({context: ctxFor(issuer), env, username: USERS[user]!.email, passwordStdin: true, stdin: Readable.from([`${USERS[user]!.password}\n`]), tell: quiet})
-  }
 
   it('password grant through the CLI with --password-stdin; --debug shows no secret', async () => {
     const result = await cli(['login', '--issuer', op.issuer, '--username', 'bob@example.test', '--password-stdin', '--debug'], env, {stdin: 'bob-pw\n'})
@@ -363,13 +363,12 @@ describe('JWT verifier with real provider tokens', () => {
   it('accepts tokens from the provider, and after key rotation accepts the new kid once fetched', async () => {
     const op = await startTestProvider()
     try {
-      const pw = (user: string) => login({context: ctxFor(op.issuer), env, username: user, passwordStdin: true, stdin: Readable.from([USERS[user]!.password]), tell: quiet})
       const verifier = createJwtAuthenticator({issuer: op.issuer, audience: CLIENT_ID, jwksCooldownMs: 0})
-      await pw('bob')
+      await passwordLogin(op.issuer, 'bob')
       const first = readTokens('default', env)!.bearer
       await expect(verifier.authenticate(`Bearer ${first}`)).resolves.toMatchObject({name: 'bob@example.test', roles: ['operator']})
       const kid = await op.rotateKeys()
-      await pw('alice')
+      await passwordLogin(op.issuer, 'alice')
       const second = readTokens('default', env)!.bearer
       expect(decodeProtectedHeader(second).kid).toBe(kid)
       await expect(verifier.authenticate(`Bearer ${second}`)).resolves.toMatchObject({name: 'alice@example.test', roles: ['admin']})
@@ -392,14 +391,13 @@ describe('permission matrix through the CLI against admin serve --issuer', () =>
 
   beforeAll(async () => {
     op = await startTestProvider()
-    serverDir = mkdtempSync(join(tmpdir(), 'prism-authz-'))
+    serverDir = tempDir('prism-authz-')
     server = await startAdminServer({args: ['--issuer', op.issuer, '--audience', CLIENT_ID]})
     endpoint = server.endpoint
     for (const user of ['alice', 'bob', 'carol', 'dave', 'nobody']) {
-      dirs[user] = mkdtempSync(join(tmpdir(), `prism-authz-${user}-`))
+      dirs[user] = tempDir(`prism-authz-${user}-`)
       if (user === 'nobody') continue
-      const userEnv = {PRISM_CONFIG_DIR: dirs[user]}
-      await login({context: resolveContext({issuer: op.issuer}, userEnv), env: userEnv, username: user, passwordStdin: true, stdin: Readable.from([USERS[user]!.password]), tell: quiet})
+      await passwordLogin(op.issuer, user, {PRISM_CONFIG_DIR: dirs[user]})
     }
     // Fixtures, created by the admin: a backend for the namespaces to bind, and things to delete.
     const asAlice = (args: string[]) => cli(args, {PRISM_CONFIG_DIR: dirs.alice, PRISM_ADMIN_ENDPOINT: endpoint})
