@@ -39,4 +39,10 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ]
 
+/** The migrations not yet applied, in order, given the versions schema_migrations lists. */
+export function pendingMigrations(applied: readonly {version: number | string}[]): Migration[] {
+  const done = new Set(applied.map((r) => Number(r.version)))
+  return MIGRATIONS.filter((m) => !done.has(m.version))
+}
+
 export const CREATE_MIGRATIONS_TABLE = 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)'

@@ -10,8 +10,8 @@ import type * as Pg from 'pg'
 
 import {PrismError} from '../errors.js'
 import {redact} from '../ui/debug.js'
-import {CREATE_MIGRATIONS_TABLE, MIGRATIONS} from './migrations.js'
-import {toAuditRow} from './store.js'
+import {CREATE_MIGRATIONS_TABLE, pendingMigrations} from './migrations.js'
+import {TABLE, toAuditRow, toStoredRow} from './store.js'
 import type {AuditQuery, AuditRecord, AuditRow, CommitResult, Guards, Kind, ListQuery, RemoteChange, Store, StoredRow, Write} from './store.js'
 
 // Any constant works; it only has to be the same for every replica.
@@ -44,9 +44,7 @@ async function migrate(pool: Pg.Pool): Promise<void> {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK])
     try {
       await client.query(CREATE_MIGRATIONS_TABLE)
-      const applied = new Set((await client.query<{version: number}>('SELECT version FROM schema_migrations')).rows.map((r) => Number(r.version)))
-      for (const m of MIGRATIONS) {
-        if (applied.has(m.version)) continue
+      for (const m of pendingMigrations((await client.query<{version: number}>('SELECT version FROM schema_migrations')).rows)) {
         await client.query('BEGIN')
         try {
           await client.query(m.postgres)
@@ -65,15 +63,11 @@ async function migrate(pool: Pg.Pool): Promise<void> {
   }
 }
 
-const TABLE: Record<Kind, string> = {namespace: 'namespaces', backend: 'backends'}
-
 interface RawRow {
   name: string
   version: string
   data: Buffer
 }
-
-const toRow = (r: RawRow): StoredRow => ({name: r.name, version: Number(r.version), data: r.data})
 
 /** Connection-level failures are the client's to retry (UNAVAILABLE); anything else stays an internal error. */
 function mapError(err: unknown, location: string): unknown {
@@ -105,7 +99,7 @@ class PostgresStore implements Store {
 
   async get(kind: Kind, name: string): Promise<StoredRow | undefined> {
     const result = await this.pool.query<RawRow>({name: `get-${kind}`, text: `SELECT name, version, data FROM ${TABLE[kind]} WHERE name = $1`, values: [name]})
-    return result.rows[0] && toRow(result.rows[0])
+    return result.rows[0] && toStoredRow(result.rows[0])
   }
 
   async list(kind: Kind, query: ListQuery): Promise<StoredRow[]> {
@@ -117,12 +111,11 @@ class PostgresStore implements Store {
     if (kind === 'backend' && query.backendType) where.push(`type = ${param(query.backendType)}`)
     if (query.labels && Object.keys(query.labels).length) where.push(`labels @> ${param(JSON.stringify(query.labels))}::jsonb`)
     const text = `SELECT name, version, data FROM ${TABLE[kind]}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY name COLLATE "C" LIMIT ${param(query.limit)}`
-    return (await this.pool.query<RawRow>(text, values)).rows.map(toRow)
+    return (await this.pool.query<RawRow>(text, values)).rows.map(toStoredRow)
   }
 
   async namespacesBinding(backend: string): Promise<string[]> {
-    const result = await this.pool.query<{namespace: string}>('SELECT namespace FROM namespace_bindings WHERE backend = $1 ORDER BY namespace COLLATE "C"', [backend])
-    return result.rows.map((r) => r.namespace)
+    return bindingNamespaces(this.pool, backend)
   }
 
   async commit(write: Write, guards: Guards, audit: AuditRecord): Promise<CommitResult> {
@@ -152,8 +145,8 @@ class PostgresStore implements Store {
       if (missing.length) return {ok: false, missingBackends: missing}
     }
     if (guards.unbound) {
-      const boundBy = await client.query<{namespace: string}>('SELECT namespace FROM namespace_bindings WHERE backend = $1 ORDER BY namespace COLLATE "C"', [write.name])
-      if (boundBy.rows.length) return {ok: false, boundBy: boundBy.rows.map((r) => r.namespace)}
+      const boundBy = await bindingNamespaces(client, write.name)
+      if (boundBy.length) return {ok: false, boundBy}
     }
     const row = write.row
     if (row === null) {
@@ -225,6 +218,11 @@ class PostgresStore implements Store {
     await this.listener?.end().catch(() => {})
     await this.pool.end()
   }
+}
+
+async function bindingNamespaces(queryable: Pg.Pool | Pg.PoolClient, backend: string): Promise<string[]> {
+  const result = await queryable.query<{namespace: string}>('SELECT namespace FROM namespace_bindings WHERE backend = $1 ORDER BY namespace COLLATE "C"', [backend])
+  return result.rows.map((r) => r.namespace)
 }
 
 async function insertAudit(queryable: Pg.Pool | Pg.PoolClient, audit: AuditRecord): Promise<number> {

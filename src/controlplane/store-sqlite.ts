@@ -10,8 +10,8 @@
 import type BetterSqlite3 from 'better-sqlite3'
 
 import {PrismError} from '../errors.js'
-import {CREATE_MIGRATIONS_TABLE, MIGRATIONS} from './migrations.js'
-import {toAuditRow} from './store.js'
+import {CREATE_MIGRATIONS_TABLE, pendingMigrations} from './migrations.js'
+import {TABLE, toAuditRow, toStoredRow} from './store.js'
 import type {AuditQuery, AuditRecord, AuditRow, CommitResult, Guards, Kind, ListQuery, Store, StoredRow, Write} from './store.js'
 
 type Database = BetterSqlite3.Database
@@ -57,17 +57,13 @@ export async function openSqliteStore(path: string): Promise<Store> {
 function migrate(db: Database): void {
   db.exec(CREATE_MIGRATIONS_TABLE)
   const run = db.transaction(() => {
-    const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as {version: number}[]).map((r) => r.version))
-    for (const m of MIGRATIONS) {
-      if (applied.has(m.version)) continue
+    for (const m of pendingMigrations(db.prepare('SELECT version FROM schema_migrations').all() as {version: number}[])) {
       db.exec(m.sqlite)
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString())
     }
   })
   run.immediate()
 }
-
-const TABLE: Record<Kind, string> = {namespace: 'namespaces', backend: 'backends'}
 
 interface Pending {
   work: () => unknown
@@ -150,7 +146,7 @@ class SqliteStore implements Store {
 
   async get(kind: Kind, name: string): Promise<StoredRow | undefined> {
     const raw = this.sql(`SELECT name, version, data FROM ${TABLE[kind]} WHERE name = ?`).get(name) as RawRow | undefined
-    return raw && toRow(raw)
+    return raw && toStoredRow(raw)
   }
 
   async list(kind: Kind, query: ListQuery): Promise<StoredRow[]> {
@@ -165,10 +161,14 @@ class SqliteStore implements Store {
     }
     params.push(query.limit)
     const text = `SELECT name, version, data FROM ${TABLE[kind]}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY name LIMIT ?`
-    return (this.sql(text).all(...params) as RawRow[]).map(toRow)
+    return (this.sql(text).all(...params) as RawRow[]).map(toStoredRow)
   }
 
   async namespacesBinding(backend: string): Promise<string[]> {
+    return this.bindingNamespaces(backend)
+  }
+
+  private bindingNamespaces(backend: string): string[] {
     return (this.sql('SELECT namespace FROM namespace_bindings WHERE backend = ? ORDER BY namespace').all(backend) as {namespace: string}[]).map((r) => r.namespace)
   }
 
@@ -187,7 +187,7 @@ class SqliteStore implements Store {
       if (missing.length) return {ok: false, missingBackends: missing}
     }
     if (guards.unbound) {
-      const boundBy = (this.sql('SELECT namespace FROM namespace_bindings WHERE backend = ? ORDER BY namespace').all(write.name) as {namespace: string}[]).map((r) => r.namespace)
+      const boundBy = this.bindingNamespaces(write.name)
       if (boundBy.length) return {ok: false, boundBy}
     }
     const row = write.row
@@ -233,8 +233,4 @@ class SqliteStore implements Store {
     if (this.queue.length) this.flush()
     this.db.close()
   }
-}
-
-function toRow(raw: RawRow): StoredRow {
-  return {name: raw.name, version: Number(raw.version), data: raw.data}
 }

@@ -146,6 +146,14 @@ export async function openStore(url: string): Promise<Store> {
   })
 }
 
+/** The table each kind lives in (same schema on both engines). */
+export const TABLE: Readonly<Record<Kind, string>> = {namespace: 'namespaces', backend: 'backends'}
+
+/** A resource row as either driver returns it (PostgreSQL gives BIGINT as a string). */
+export function toStoredRow(r: {name: string; version: number | string; data: Uint8Array}): StoredRow {
+  return {name: r.name, version: Number(r.version), data: r.data}
+}
+
 export function toAuditRow(r: Record<string, unknown>): AuditRow {
   return {
     id: Number(r.id),
