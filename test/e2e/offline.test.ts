@@ -163,11 +163,9 @@ describe('convert', () => {
     expect(out.output.patterns[0].requires[0]).toEqual({slot: 'kv-store', backendType: 'memstore'})
   })
 
-  it('refuses to write binary to a terminal (exit 2, hint --out)', () => {
-    // util-linux `script` gives the child a pseudo-terminal as stdout.
-    const cmd = `${process.execPath} ${BIN} convert -f templates/examples/kv-memstore.yaml --to binpb`
-    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], {cwd: ROOT, env: childEnv(), encoding: 'utf8'})
-    expect(r.status).toBe(2)
+  it('refuses to write binary to a terminal (exit 2, hint --out)', async () => {
+    const r = await runCliOnTty(['convert', '-f', 'templates/examples/kv-memstore.yaml', '--to', 'binpb'])
+    expect(r.code).toBe(2)
     expect(r.stdout).toContain('binary output is not written to a terminal')
     expect(r.stdout).toContain('Add --out FILE, or redirect stdout to a file.')
   })
@@ -208,11 +206,10 @@ describe('usage errors and colours', () => {
   })
 
   it('colours errors on a terminal unless NO_COLOR or --no-color', async () => {
-    const never = {when: /(?!)/, send: ''}
     const args = ['validate', '-f', 'no-such.yaml']
-    const coloured = await runCliOnTty(args, {env: {NO_COLOR: undefined}, reply: never})
+    const coloured = await runCliOnTty(args, {env: {NO_COLOR: undefined}})
     expect(coloured.stdout).toContain('\u001B[31mError:\u001B[39m cannot read no-such.yaml')
-    for (const run of [runCliOnTty(args, {env: {NO_COLOR: '1'}, reply: never}), runCliOnTty([...args, '--no-color'], {env: {NO_COLOR: undefined}, reply: never})]) {
+    for (const run of [runCliOnTty(args, {env: {NO_COLOR: '1'}}), runCliOnTty([...args, '--no-color'], {env: {NO_COLOR: undefined}})]) {
       const r = await run
       expect(r.code).toBe(1)
       expect(r.stdout).toContain('Error: cannot read no-such.yaml')

@@ -84,8 +84,8 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRes
 }
 
 export interface TtyOptions extends Pick<RunOptions, 'configDir' | 'env' | 'timeoutMs'> {
-  /** Sent once, as typed keys, when stdout first matches `when` (e.g. a prompt). */
-  reply: {when: RegExp; send: string}
+  /** Sent once, as typed keys, when stdout first matches `when` (e.g. a prompt); nothing is typed without it. */
+  reply?: {when: RegExp; send: string}
 }
 
 const shellQuote = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`
@@ -94,13 +94,13 @@ const shellQuote = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`
  * Runs the CLI on a pseudo-terminal (util-linux `script`), for what only happens on a TTY, such as confirmation
  * prompts. The reply is typed only once the prompt is on screen, so the run does not depend on timing.
  */
-export function runCliOnTty(args: string[], options: TtyOptions): Promise<CliResult> {
+export function runCliOnTty(args: string[], options: TtyOptions = {}): Promise<CliResult> {
   const command = [process.execPath, BIN, ...args].map(shellQuote).join(' ')
   const child = spawn('script', ['-qec', command, '/dev/null'], {cwd: ROOT, env: childEnv(options), stdio: ['pipe', 'pipe', 'pipe']})
   let replied = false
   return collect(child, options.timeoutMs, {
     stdout: (stdout) => {
-      if (replied || !options.reply.when.test(stdout)) return
+      if (replied || !options.reply?.when.test(stdout)) return
       replied = true
       child.stdin.write(options.reply.send)
     },
