@@ -18,7 +18,8 @@ import {didYouMean, quote} from './suggest.js'
 
 export type Kind = 'Namespace' | 'Backend'
 export const KINDS: readonly Kind[] = ['Namespace', 'Backend']
-export type Resource = Namespace | Backend
+/** The message of a kind; plain `Resource` is either. */
+export type Resource<K extends Kind = Kind> = K extends 'Namespace' ? Namespace : Backend
 
 export interface Problem {
   file: string

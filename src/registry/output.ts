@@ -6,13 +6,11 @@ import {timestampDate} from '@bufbuild/protobuf/wkt'
 import type {Timestamp} from '@bufbuild/protobuf/wkt'
 
 import {BackendType, NamespacePhase, type Backend, type Namespace, type ResourceMeta} from '../gen/prism/admin/v1/resources_pb.js'
-import {toJsonObject, toYaml, type Kind} from '../model/documents.js'
+import {toJsonObject, toYaml, type Kind, type Resource} from '../model/documents.js'
 import {renderTable} from '../ui/table.js'
 
 export const OUTPUT_FORMATS = ['table', 'json', 'yaml', 'name'] as const
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number]
-
-export type Resource<K extends Kind> = K extends 'Namespace' ? Namespace : Backend
 
 /** kubectl's AGE column: the largest unit only, e.g. 45s, 12m, 3h, 9d, 2y. */
 export function age(created: Timestamp | undefined, now: Date = new Date()): string {

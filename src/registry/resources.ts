@@ -6,12 +6,11 @@ import type {AdminClient} from '../api/admin-client.js'
 import {resourceSubject} from '../api/grpc-errors.js'
 import {PrismError, usageError} from '../errors.js'
 import {BackendType, type Backend} from '../gen/prism/admin/v1/resources_pb.js'
-import type {Kind} from '../model/documents.js'
+import type {Kind, Resource} from '../model/documents.js'
 import {validateBackend} from '../model/validate.js'
 import {applyLabels, backendFromFlags, hasBackendChanges, parseBackendType, updateBackendFromFlags, type BackendFlagValues} from './backend-flags.js'
 import {confirmDestructive} from './confirm.js'
 import {withAdmin, type ConnectionOptions} from './connection.js'
-import type {Resource} from './output.js'
 import {writeFiles, writeOutcome, type DryRun, type Outcome} from './write.js'
 
 const PAGE_SIZE = 100
