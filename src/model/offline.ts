@@ -27,9 +27,11 @@ export async function checkFiles(paths: string[], opts: {kind?: Kind; stdin?: No
     hint: VALIDATE_HINT,
     stdin: opts.stdin,
   })
+  const perFile = new Map<string, number>()
+  for (const d of docs) perFile.set(d.file, (perFile.get(d.file) ?? 0) + 1)
   return {
     valid: true,
-    files: sources.map((s) => ({file: s.file, documents: docs.filter((d) => d.file === s.file).length})),
+    files: sources.map((s) => ({file: s.file, documents: perFile.get(s.file) ?? 0})),
     documents: docs.map((d) => ({file: d.file, index: d.index, kind: d.kind, name: d.message.name})),
     problems: [],
   }
