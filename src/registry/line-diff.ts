@@ -46,11 +46,14 @@ function range(start: number, count: number): string {
   return count === 1 ? `${start}` : `${start},${count}`
 }
 
+/** Unchanged lines shown around each change, as diff -u does. */
+const CONTEXT = 3
+
 /**
  * `diff -u` style output with `---`/`+++` headers and @@ hunks; empty string when the texts are equal.
  * An empty `before` (a new object) shows everything as added.
  */
-export function unifiedDiff(before: string, after: string, labels: {from: string; to: string}, context = 3): string {
+export function unifiedDiff(before: string, after: string, labels: {from: string; to: string}): string {
   const ops = diffLines(splitLines(before), splitLines(after))
   if (ops.every((o) => o.op === ' ')) return ''
   const out = [`--- ${labels.from}`, `+++ ${labels.to}`]
@@ -59,9 +62,9 @@ export function unifiedDiff(before: string, after: string, labels: {from: string
   let k = 0
   while (k < changed.length) {
     let end = k
-    while (end + 1 < changed.length && changed[end + 1]! - changed[end]! <= 2 * context + 1) end++
-    const from = Math.max(0, changed[k]! - context)
-    const to = Math.min(ops.length - 1, changed[end]! + context)
+    while (end + 1 < changed.length && changed[end + 1]! - changed[end]! <= 2 * CONTEXT + 1) end++
+    const from = Math.max(0, changed[k]! - CONTEXT)
+    const to = Math.min(ops.length - 1, changed[end]! + CONTEXT)
     let oldStart = 1
     let newStart = 1
     for (let p = 0; p < from; p++) {
