@@ -122,14 +122,14 @@ function checkBindings(out: Violation[], base: string, direction: 'requires' | '
   })
 }
 
-/** The field of each per-type config a backend cannot work without. */
-const REQUIRED_CONFIG: Record<string, {field: string; check: (c: never) => boolean; hint: string}> = {
-  redis: {field: 'address', check: (c: {address: string}) => !!c.address, hint: 'host:port'},
-  nats: {field: 'url', check: (c: {url: string}) => !!c.url, hint: 'e.g. nats://nats:4222'},
-  kafka: {field: 'brokers', check: (c: {brokers: string[]}) => c.brokers.length > 0, hint: 'a list of host:port'},
-  postgres: {field: 'host', check: (c: {host: string}) => !!c.host, hint: 'a host name'},
-  sqlite: {field: 'path', check: (c: {path: string}) => !!c.path, hint: 'a database file path'},
-  s3: {field: 'bucket', check: (c: {bucket: string}) => !!c.bucket, hint: 'a bucket name'},
+/** The field of each per-type config a backend cannot work without (a string, or a list that must not be empty). */
+const REQUIRED_CONFIG: Record<string, {field: string; hint: string}> = {
+  redis: {field: 'address', hint: 'host:port'},
+  nats: {field: 'url', hint: 'e.g. nats://nats:4222'},
+  kafka: {field: 'brokers', hint: 'a list of host:port'},
+  postgres: {field: 'host', hint: 'a host name'},
+  sqlite: {field: 'path', hint: 'a database file path'},
+  s3: {field: 'bucket', hint: 'a bucket name'},
 }
 
 export function validateBackend(b: Backend): Violation[] {
@@ -144,7 +144,8 @@ export function validateBackend(b: Backend): Violation[] {
     if (type !== 'memstore') out.push({path: type, message: `a ${type} backend needs a "${type}:" config block`})
   } else {
     const required = REQUIRED_CONFIG[type]
-    if (required && !required.check(b.config.value as never)) out.push({path: `${type}.${required.field}`, message: `${type}.${required.field} is required (${required.hint})`})
+    const value = required && (b.config.value as unknown as Record<string, string | string[]>)[required.field]
+    if (required && !value?.length) out.push({path: `${type}.${required.field}`, message: `${type}.${required.field} is required (${required.hint})`})
     if (b.config.case === 'postgres' && b.config.value.port > 65535) out.push({path: 'postgres.port', message: `postgres.port must be from 1 to 65535, got ${b.config.value.port}`})
   }
   checkCredentials(out, 'credentials', b.credentials, false)
