@@ -37,7 +37,11 @@ export default class Convert extends BaseCommand<typeof Convert> {
       this.note(`wrote ${result.documents.length} document${result.documents.length === 1 ? '' : 's'} to ${out}`)
       return {...summary, out}
     }
-    if (!this.jsonEnabled()) process.stdout.write(result.data)
+    if (!this.jsonEnabled()) {
+      process.stdout.write(result.data)
+      return summary
+    }
+    // The --json envelope carries the output itself: JSON as an object, binary as base64.
     const output = typeof result.data === 'string' ? (to === 'json' ? JSON.parse(result.data) : result.data) : Buffer.from(result.data).toString('base64')
     return {...summary, output}
   }
