@@ -43,9 +43,20 @@ export function grpcCodeName(code: number): string {
 
 /**
  * Trailers must fit the client's metadata limit (grpc-js accepts 8 KiB by default, more is a protocol error that
- * the client sees as a failed call), so the violations carried are capped and the rest summarised.
+ * the client sees as a failed call, or never sees: the call then hangs until its deadline), so the message is cut
+ * and the violations carried (field and precondition alike) share one budget, the rest summarised.
  */
 const DETAILS_BUDGET = 5000
+const MESSAGE_BUDGET = 1000
+
+/** The entries that fit what is left of the budget (sized by their strings), then one entry summarising the rest. */
+function withinBudget<V extends object>(entries: V[], budget: {left: number}, more: (count: number) => V): V[] {
+  for (const [i, entry] of entries.entries()) {
+    for (const [key, value] of Object.entries(entry)) if (key !== '$typeName' && typeof value === 'string') budget.left -= value.length + 4
+    if (budget.left < 0) return [...entries.slice(0, i), more(entries.length - i)]
+  }
+  return entries
+}
 
 export const STATUS_DETAILS_KEY = 'grpc-status-details-bin'
 export const HINT_KEY = 'prism-hint'
@@ -62,29 +73,30 @@ export function statusMapper(grpcModule: typeof grpc, onInternal: (err: unknown)
     }
     const code = GRPC_CODES[err.code]!
     const metadata = new grpcModule.Metadata()
-    const status = create(StatusSchema, {code, message: err.message})
+    const message = err.message.length > MESSAGE_BUDGET ? `${err.message.slice(0, MESSAGE_BUDGET)}…` : err.message
+    const status = create(StatusSchema, {code, message})
+    const budget = {left: DETAILS_BUDGET}
     if (err.violations.length > 0) {
-      const badRequest = create(BadRequestSchema)
-      let bytes = 0
-      for (const [i, v] of err.violations.entries()) {
-        bytes += v.field.length + v.description.length + 8
-        if (bytes > DETAILS_BUDGET) {
-          badRequest.fieldViolations.push(create(BadRequest_FieldViolationSchema, {field: '', description: `…and ${err.violations.length - i} more problems; fix these first`}))
-          break
-        }
-        badRequest.fieldViolations.push(create(BadRequest_FieldViolationSchema, {field: v.field, description: v.description}))
-      }
-      status.details.push(anyPack(BadRequestSchema, badRequest))
+      const fieldViolations = withinBudget(
+        err.violations.map((v) => create(BadRequest_FieldViolationSchema, {field: v.field, description: v.description})),
+        budget,
+        (n) => create(BadRequest_FieldViolationSchema, {field: '', description: `…and ${n} more problems; fix these first`}),
+      )
+      status.details.push(anyPack(BadRequestSchema, create(BadRequestSchema, {fieldViolations})))
     }
     if (err.code === 'FAILED_PRECONDITION' && err.details.length > 0) {
-      const violations = err.details.map((line) => {
-        const at = line.indexOf(': ')
-        return create(PreconditionFailure_ViolationSchema, {type: err.code, subject: at > 0 ? line.slice(0, at) : line, description: at > 0 ? line.slice(at + 2) : err.message})
-      })
+      const violations = withinBudget(
+        err.details.map((line) => {
+          const at = line.indexOf(': ')
+          return create(PreconditionFailure_ViolationSchema, {type: err.code, subject: at > 0 ? line.slice(0, at) : line, description: at > 0 ? line.slice(at + 2) : message})
+        }),
+        budget,
+        (n) => create(PreconditionFailure_ViolationSchema, {type: err.code, subject: '', description: `…and ${n} more`}),
+      )
       status.details.push(anyPack(PreconditionFailureSchema, create(PreconditionFailureSchema, {violations})))
     }
     metadata.set(STATUS_DETAILS_KEY, Buffer.from(toBinary(StatusSchema, status)))
     if (err.hint) metadata.set(HINT_KEY, encodeURIComponent(err.hint))
-    return {code, details: err.message, metadata}
+    return {code, details: message, metadata}
   }
 }

@@ -417,8 +417,13 @@ export class ControlPlaneService {
   }
 }
 
+/** How many binding namespaces a message names; the details list them all. */
+const NAMED_IN_MESSAGE = 10
+
 function bound(name: string, namespaces: string[]): PrismError {
-  return new PrismError(`Backend ${name} is bound by namespace${namespaces.length === 1 ? '' : 's'} ${namespaces.join(', ')}; nothing was deleted`, {
+  const more = namespaces.length - NAMED_IN_MESSAGE
+  const named = more > 0 ? `${namespaces.slice(0, NAMED_IN_MESSAGE).join(', ')} and ${more} more` : namespaces.join(', ')
+  return new PrismError(`Backend ${name} is bound by namespace${namespaces.length === 1 ? '' : 's'} ${named}; nothing was deleted`, {
     code: 'FAILED_PRECONDITION',
     details: namespaces.map((n) => `namespace/${n}: binds backend ${name}`),
     hint: 'Rebind or delete those namespaces first, or delete with --force (they keep pointing at a backend that is gone).',
