@@ -3,7 +3,7 @@
  * call is checked here against the issuer's signing keys (JWKS), issuer, audience, expiry and an algorithm
  * allow-list. Server code: never imports CLI modules.
  */
-import type {JWTPayload, JWTVerifyGetKey} from 'jose'
+import type {JWTPayload} from 'jose'
 
 import type {Authenticator, Principal} from '../controlplane/authn.js'
 import {PrismError} from '../errors.js'
@@ -122,20 +122,33 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
   const clockTolerance = options.clockToleranceSec ?? 30
   const now = options.now ?? Date.now
   const verdicts = new Map<string, {principal: Principal; until: number}>()
-  let keySet: Promise<JWTVerifyGetKey> | undefined
+  let verifier: Promise<(token: string, at: number) => Promise<JWTPayload>> | undefined
 
   // Built on first use: the JWKS URL may need discovery, and jose is a heavy import.
-  const getKeySet = (): Promise<JWTVerifyGetKey> => {
-    keySet ??= (async () => {
-      const {createRemoteJWKSet} = await import('jose')
-      const url = options.jwksUrl ?? (await discoverJwksUri(options.issuer))
-      return createRemoteJWKSet(new URL(url), {cooldownDuration: options.jwksCooldownMs ?? 30_000, timeoutDuration: 10_000})
-    })()
-    // A failed discovery must not stick: the issuer may come up later.
-    keySet.catch(() => {
-      keySet = undefined
-    })
-    return keySet
+  const getVerifier = () => {
+    if (!verifier) {
+      verifier = (async () => {
+        const {createRemoteJWKSet, jwtVerify} = await import('jose')
+        const url = options.jwksUrl ?? (await discoverJwksUri(options.issuer))
+        const keys = createRemoteJWKSet(new URL(url), {cooldownDuration: options.jwksCooldownMs ?? 30_000, timeoutDuration: 10_000})
+        return async (token: string, at: number) => {
+          const {payload} = await jwtVerify(token, keys, {
+            issuer: options.issuer,
+            audience: options.audience,
+            algorithms: ALLOWED_ALGORITHMS,
+            clockTolerance,
+            currentDate: new Date(at),
+            requiredClaims: ['exp', 'sub'],
+          })
+          return payload
+        }
+      })()
+      // A failed discovery must not stick: the issuer may come up later.
+      verifier.catch(() => {
+        verifier = undefined
+      })
+    }
+    return verifier
   }
 
   return {
@@ -147,15 +160,7 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
       if (known && at < known.until) return known.principal
       verdicts.delete(token)
       try {
-        const {jwtVerify} = await import('jose')
-        const {payload} = await jwtVerify(token, await getKeySet(), {
-          issuer: options.issuer,
-          audience: options.audience,
-          algorithms: ALLOWED_ALGORITHMS,
-          clockTolerance,
-          currentDate: new Date(at),
-          requiredClaims: ['exp', 'sub'],
-        })
+        const payload = await (await getVerifier())(token, at)
         const principal = principalFromClaims(payload, roleMap)
         // Map order is insertion order: the first key is the oldest verdict.
         if (verdicts.size >= VERDICT_CACHE_SIZE) verdicts.delete(verdicts.keys().next().value!)
