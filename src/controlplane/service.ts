@@ -82,6 +82,12 @@ function pageSize(requested: number): number {
 
 const encodeToken = (value: string) => Buffer.from(value, 'utf8').toString('base64url')
 
+/** The page out of `limit + 1` rows, and the token for the next one when there was that extra row. */
+function paginate<R>(rows: R[], limit: number, key: (row: R) => string): {page: R[]; nextPageToken: string} {
+  const page = rows.slice(0, limit)
+  return {page, nextPageToken: rows.length > limit ? encodeToken(key(page[page.length - 1]!)) : ''}
+}
+
 function decodeToken(token: string, valid: RegExp): string | undefined {
   if (!token) return undefined
   const value = Buffer.from(token, 'base64url').toString('utf8')
@@ -150,28 +156,22 @@ export class ControlPlaneService {
   async listNamespaces(req: ListNamespacesRequest): Promise<{namespaces: Namespace[]; nextPageToken: string}> {
     const limit = pageSize(req.pageSize)
     const rows = await this.store.list('namespace', {limit: limit + 1, after: decodeToken(req.pageToken, NAME_PATTERN), team: req.team || undefined, labels: req.labels})
-    const page = rows.slice(0, limit)
-    return {
-      namespaces: page.map((r) => redactNamespace(fromBinary(NamespaceSchema, r.data))),
-      nextPageToken: rows.length > limit ? encodeToken(page[page.length - 1]!.name) : '',
-    }
+    const {page, nextPageToken} = paginate(rows, limit, (r) => r.name)
+    return {namespaces: page.map((r) => redactNamespace(fromBinary(NamespaceSchema, r.data))), nextPageToken}
   }
 
   async listBackends(req: ListBackendsRequest): Promise<{backends: Backend[]; nextPageToken: string}> {
     const limit = pageSize(req.pageSize)
     const rows = await this.store.list('backend', {limit: limit + 1, after: decodeToken(req.pageToken, NAME_PATTERN), backendType: req.type || undefined})
-    const page = rows.slice(0, limit)
-    return {
-      backends: page.map((r) => redactBackend(fromBinary(BackendSchema, r.data))),
-      nextPageToken: rows.length > limit ? encodeToken(page[page.length - 1]!.name) : '',
-    }
+    const {page, nextPageToken} = paginate(rows, limit, (r) => r.name)
+    return {backends: page.map((r) => redactBackend(fromBinary(BackendSchema, r.data))), nextPageToken}
   }
 
   async listAuditEvents(req: ListAuditEventsRequest): Promise<{events: AuditEvent[]; nextPageToken: string}> {
     const limit = pageSize(req.pageSize)
     const before = decodeToken(req.pageToken, ID_TOKEN)
     const rows = await this.store.listAudit({limit: limit + 1, before: before === undefined ? undefined : Number(before), resourceName: req.resourceName || undefined})
-    const page = rows.slice(0, limit)
+    const {page, nextPageToken} = paginate(rows, limit, (r) => String(r.id))
     return {
       events: page.map((r) =>
         create(AuditEventSchema, {
@@ -185,7 +185,7 @@ export class ControlPlaneService {
           message: r.message,
         }),
       ),
-      nextPageToken: rows.length > limit ? encodeToken(String(page[page.length - 1]!.id)) : '',
+      nextPageToken,
     }
   }
 
