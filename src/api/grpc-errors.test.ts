@@ -13,7 +13,7 @@ function failure(code: keyof typeof GRPC_CODES, details: string, trailers: Recor
 }
 
 const endpoint = '127.0.0.1:1234'
-const ns = {endpoint, kind: 'namespace' as const, name: 'team-alpha'}
+const ns = {endpoint, kind: 'Namespace' as const, name: 'team-alpha'}
 
 describe('toPrismError', () => {
   it('says the control plane cannot be reached, and how to point prismctl at one', () => {
@@ -38,7 +38,7 @@ describe('toPrismError', () => {
     const err = toPrismError(failure('NOT_FOUND', 'no such namespace'), ns)
     expect(err.message).toBe('namespace "team-alpha" not found')
     expect(err.hint).toContain('prismctl namespace list')
-    expect(toPrismError(failure('NOT_FOUND', 'x'), {endpoint, kind: 'backend', name: 'redis-dev'}).hint).toContain('prismctl backend list')
+    expect(toPrismError(failure('NOT_FOUND', 'x'), {endpoint, kind: 'Backend', name: 'redis-dev'}).hint).toContain('prismctl backend list')
   })
 
   it('points at apply for an existing resource, and at get for a conflict', () => {

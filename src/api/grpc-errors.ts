@@ -27,7 +27,7 @@ export interface CallSubject {
   endpoint: string
   /** Context name, for `prismctl login --context …` hints. */
   context?: string
-  kind?: 'namespace' | 'backend'
+  kind?: Kind
   name?: string
   /** Per-call deadline, for the DEADLINE_EXCEEDED message. */
   timeoutMs?: number
@@ -76,13 +76,8 @@ function connectionProblem(message: string): string {
   return cause || message
 }
 
-/** The subject of a call about one resource, in the lower case that messages and command hints use. */
-export function resourceSubject(kind: Kind, name: string): Pick<CallSubject, 'kind' | 'name'> {
-  return {kind: kind === 'Namespace' ? 'namespace' : 'backend', name}
-}
-
 function what(subject: CallSubject): string | undefined {
-  return subject.kind && subject.name ? `${subject.kind} "${subject.name}"` : undefined
+  return subject.kind && subject.name ? `${subject.kind.toLowerCase()} "${subject.name}"` : undefined
 }
 
 function contextFlag(subject: CallSubject): string {
@@ -104,7 +99,9 @@ export function toPrismError(err: unknown, subject: CallSubject): PrismError {
   const message = serverMessage(failure)
   const {violations, preconditions, serverHint} = readDetails(failure)
   const target = what(subject)
-  const listCommand = `prismctl ${subject.kind ?? 'namespace'} list`
+  // Messages and command hints spell the kind in lower case: `prismctl backend list`.
+  const noun = subject.kind?.toLowerCase() ?? 'namespace'
+  const listCommand = `prismctl ${noun} list`
   const base = {code, cause: err, violations, details: [...violations.map((v) => `${v.field}: ${v.description}`), ...preconditions]}
 
   switch (code) {
@@ -128,12 +125,12 @@ export function toPrismError(err: unknown, subject: CallSubject): PrismError {
     case 'ALREADY_EXISTS':
       return new PrismError(target ? `${target} already exists` : message, {
         ...base,
-        hint: subject.kind === 'backend' ? 'Change it with "prismctl backend update", or use "prismctl apply -f FILE".' : 'Use "prismctl namespace apply -f FILE" to update it.',
+        hint: subject.kind === 'Backend' ? 'Change it with "prismctl backend update", or use "prismctl apply -f FILE".' : 'Use "prismctl namespace apply -f FILE" to update it.',
       })
     case 'ABORTED':
       return new PrismError(target ? `conflict on ${target}: ${message}` : `conflict: ${message}`, {
         ...base,
-        hint: `Re-read it with "prismctl ${subject.kind ?? 'namespace'} get ${subject.name ?? 'NAME'} -o yaml", re-apply your change on top, and retry${subject.name ? ' with its current version' : ''}.`,
+        hint: `Re-read it with "prismctl ${noun} get ${subject.name ?? 'NAME'} -o yaml", re-apply your change on top, and retry${subject.name ? ' with its current version' : ''}.`,
       })
     case 'INVALID_ARGUMENT':
       return new PrismError(target ? `the control plane rejected ${target}: ${message}` : `the control plane rejected the request: ${message}`, {

@@ -3,7 +3,6 @@
  * behind those commands. Each opens one connection, makes its calls, and returns plain data for rendering.
  */
 import type {AdminClient} from '../api/admin-client.js'
-import {resourceSubject} from '../api/grpc-errors.js'
 import {PrismError, usageError} from '../errors.js'
 import {BackendType, type Backend} from '../gen/prism/admin/v1/resources_pb.js'
 import type {Kind, Resource} from '../model/documents.js'
@@ -17,7 +16,7 @@ const PAGE_SIZE = 100
 
 /** One get on an open connection. */
 export async function fetchResource<K extends Kind>(admin: AdminClient, kind: K, name: string): Promise<Resource<K>> {
-  const subject = resourceSubject(kind, name)
+  const subject = {kind, name}
   return (kind === 'Namespace' ? await admin.call('getNamespace', {name}, subject) : await admin.call('getBackend', {name}, subject)) as Resource<K>
 }
 
@@ -75,10 +74,10 @@ export async function deleteResource<K extends Kind>(kind: K, name: string, opti
   const expectedVersion = BigInt(options.expectedVersion ?? 0)
   return withAdmin(connection, async (admin) => {
     if (kind === 'Namespace') {
-      const res = await admin.call('deleteNamespace', {name, dryRun, expectedVersion}, resourceSubject(kind, name))
+      const res = await admin.call('deleteNamespace', {name, dryRun, expectedVersion}, {kind, name})
       return (res.namespace ?? {name}) as Resource<K>
     }
-    const res = await admin.call('deleteBackend', {name, dryRun, force: options.force ?? false, expectedVersion}, resourceSubject(kind, name))
+    const res = await admin.call('deleteBackend', {name, dryRun, force: options.force ?? false, expectedVersion}, {kind, name})
     return (res.backend ?? {name}) as Resource<K>
   })
 }
@@ -139,7 +138,7 @@ export async function updateBackend(options: BackendWriteOptions): Promise<Outco
   if (!name) throw usageError('backend update needs a NAME (with the flags to change) or -f FILE')
   if (!hasBackendChanges(options.flags)) throw usageError(`nothing to change for backend "${name}"`, 'Pass the flags to change, e.g. --address, --interfaces, --label k=v; or -f FILE.')
   return withAdmin(options.connection, async (admin) => {
-    const current = await admin.call('getBackend', {name}, resourceSubject('Backend', name))
+    const current = await admin.call('getBackend', {name}, {kind: 'Backend', name})
     const backend = updateBackendFromFlags(current, options.flags)
     checkBackend(backend)
     const expectedVersion = options.expectedVersion ?? Number(current.status?.meta?.version ?? 0)

@@ -4,7 +4,6 @@
  * stop the others (as kubectl does): each outcome is reported, and the command fails at the end if any failed.
  */
 import type {AdminClient} from '../api/admin-client.js'
-import {resourceSubject} from '../api/grpc-errors.js'
 import {PrismError, usageError} from '../errors.js'
 import {ApplyResult} from '../gen/prism/admin/v1/control_plane_pb.js'
 import type {Backend, Namespace} from '../gen/prism/admin/v1/resources_pb.js'
@@ -69,7 +68,7 @@ export async function writeResource(
 ): Promise<{action: Action; stored?: Namespace | Backend}> {
   const dryRun = options.dryRun === 'server'
   const expectedVersion = BigInt(options.expectedVersion ?? 0)
-  const subject = resourceSubject(kind, resource.name)
+  const subject = {kind, name: resource.name}
   if (kind === 'Namespace') {
     const namespace = resource as Namespace
     if (options.mode === 'create') {
