@@ -11,7 +11,7 @@ import type * as Pg from 'pg'
 import {PrismError} from '../errors.js'
 import {redact} from '../ui/debug.js'
 import {CREATE_MIGRATIONS_TABLE, pendingMigrations} from './migrations.js'
-import {TABLE, toAuditRow, toStoredRow} from './store.js'
+import {rowValues, TABLE, toAuditRow, toStoredRow} from './store.js'
 import type {AuditQuery, AuditRecord, AuditRow, CommitResult, Guards, Kind, ListQuery, RemoteChange, Store, StoredRow, Write} from './store.js'
 
 // Any constant works; it only has to be the same for every replica.
@@ -61,6 +61,15 @@ async function migrate(pool: Pg.Pool): Promise<void> {
   } finally {
     client.release()
   }
+}
+
+const INSERT: Record<Kind, string> = {
+  namespace: 'INSERT INTO namespaces (name, team, version, labels, data) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING',
+  backend: 'INSERT INTO backends (name, type, version, labels, data) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING',
+}
+const UPDATE: Record<Kind, string> = {
+  namespace: 'UPDATE namespaces SET team = $2, version = $3, labels = $4, data = $5 WHERE name = $1',
+  backend: 'UPDATE backends SET type = $2, version = $3, labels = $4, data = $5 WHERE name = $1',
 }
 
 interface RawRow {
@@ -153,18 +162,13 @@ class PostgresStore implements Store {
       await client.query(`DELETE FROM ${table} WHERE name = $1`, [write.name])
     } else if (write.expectedVersion === 0) {
       // A concurrent create of the same name took no row lock; ON CONFLICT waits for it and then inserts nothing.
-      const inserted =
-        write.kind === 'namespace'
-          ? await client.query({name: 'insert-namespace', text: 'INSERT INTO namespaces (name, team, version, labels, data) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING', values: [row.name, row.team ?? '', row.version, JSON.stringify(row.labels), row.data]})
-          : await client.query({name: 'insert-backend', text: 'INSERT INTO backends (name, type, version, labels, data) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING', values: [row.name, row.backendType ?? 0, row.version, JSON.stringify(row.labels), row.data]})
+      const inserted = await client.query({name: `insert-${write.kind}`, text: INSERT[write.kind], values: rowValues(write.kind, row)})
       if (inserted.rowCount === 0) {
         const now = await client.query<{version: string}>(`SELECT version FROM ${table} WHERE name = $1`, [write.name])
         return {ok: false, conflict: {actualVersion: Number(now.rows[0]?.version ?? 0)}}
       }
-    } else if (write.kind === 'namespace') {
-      await client.query({name: 'update-namespace', text: 'UPDATE namespaces SET team = $2, version = $3, labels = $4, data = $5 WHERE name = $1', values: [row.name, row.team ?? '', row.version, JSON.stringify(row.labels), row.data]})
     } else {
-      await client.query({name: 'update-backend', text: 'UPDATE backends SET type = $2, version = $3, labels = $4, data = $5 WHERE name = $1', values: [row.name, row.backendType ?? 0, row.version, JSON.stringify(row.labels), row.data]})
+      await client.query({name: `update-${write.kind}`, text: UPDATE[write.kind], values: rowValues(write.kind, row)})
     }
     if (write.kind === 'namespace') {
       await client.query({name: 'unbind', text: 'DELETE FROM namespace_bindings WHERE namespace = $1', values: [write.name]})

@@ -11,7 +11,7 @@ import type BetterSqlite3 from 'better-sqlite3'
 
 import {PrismError} from '../errors.js'
 import {CREATE_MIGRATIONS_TABLE, pendingMigrations} from './migrations.js'
-import {TABLE, toAuditRow, toStoredRow} from './store.js'
+import {rowValues, TABLE, toAuditRow, toStoredRow} from './store.js'
 import type {AuditQuery, AuditRecord, AuditRow, CommitResult, Guards, Kind, ListQuery, Store, StoredRow, Write} from './store.js'
 
 type Database = BetterSqlite3.Database
@@ -63,6 +63,11 @@ function migrate(db: Database): void {
     }
   })
   run.immediate()
+}
+
+const UPSERT: Record<Kind, string> = {
+  namespace: 'INSERT INTO namespaces (name, team, version, labels, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET team = excluded.team, version = excluded.version, labels = excluded.labels, data = excluded.data',
+  backend: 'INSERT INTO backends (name, type, version, labels, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET type = excluded.type, version = excluded.version, labels = excluded.labels, data = excluded.data',
 }
 
 interface Pending {
@@ -193,12 +198,8 @@ class SqliteStore implements Store {
     const row = write.row
     if (row === null) {
       this.sql(`DELETE FROM ${table} WHERE name = ?`).run(write.name)
-    } else if (write.kind === 'namespace') {
-      this.sql('INSERT INTO namespaces (name, team, version, labels, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET team = excluded.team, version = excluded.version, labels = excluded.labels, data = excluded.data')
-        .run(row.name, row.team ?? '', row.version, JSON.stringify(row.labels), row.data)
     } else {
-      this.sql('INSERT INTO backends (name, type, version, labels, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET type = excluded.type, version = excluded.version, labels = excluded.labels, data = excluded.data')
-        .run(row.name, row.backendType ?? 0, row.version, JSON.stringify(row.labels), row.data)
+      this.sql(UPSERT[write.kind]).run(...rowValues(write.kind, row))
     }
     if (write.kind === 'namespace') {
       this.sql('DELETE FROM namespace_bindings WHERE namespace = ?').run(write.name)

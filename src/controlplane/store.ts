@@ -149,6 +149,11 @@ export async function openStore(url: string): Promise<Store> {
 /** The table each kind lives in (same schema on both engines). */
 export const TABLE: Readonly<Record<Kind, string>> = {namespace: 'namespaces', backend: 'backends'}
 
+/** A row's values in the column order both engines write: name, team (namespaces) or type (backends), version, labels, data. */
+export function rowValues(kind: Kind, row: Row): unknown[] {
+  return [row.name, kind === 'namespace' ? (row.team ?? '') : (row.backendType ?? 0), row.version, JSON.stringify(row.labels), row.data]
+}
+
 /** A resource row as either driver returns it (PostgreSQL gives BIGINT as a string). */
 export function toStoredRow(r: {name: string; version: number | string; data: Uint8Array}): StoredRow {
   return {name: r.name, version: Number(r.version), data: r.data}
