@@ -249,7 +249,7 @@ export class ControlPlaneService {
         const shown = redactNamespace(next)
         const outcome = await this.store.commit(
           {kind: 'namespace', name, expectedVersion: storedVersion, row: {name, version, data, team: next.team, labels: next.labels, binds: resolution.binds}},
-          {backendsExist: resolution.binds},
+          {},
           this.auditRecord(principal, action, 'namespace', name, 'OK', `${stored ? 'updated to' : 'created at'} version ${version}`),
         )
         if (outcome.ok) {

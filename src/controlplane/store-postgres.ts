@@ -147,10 +147,11 @@ class PostgresStore implements Store {
     const locked = await client.query<{version: string}>({name: `lock-${write.kind}`, text: `SELECT version FROM ${table} WHERE name = $1 FOR UPDATE`, values: [write.name]})
     const actualVersion = locked.rows[0] ? Number(locked.rows[0].version) : 0
     if (actualVersion !== write.expectedVersion) return {ok: false, conflict: {actualVersion}}
-    if (guards.backendsExist?.length) {
-      const found = await client.query<{name: string}>('SELECT name FROM backends WHERE name = ANY($1) FOR SHARE', [guards.backendsExist])
+    const binds = write.row?.binds ?? []
+    if (binds.length) {
+      const found = await client.query<{name: string}>('SELECT name FROM backends WHERE name = ANY($1) FOR SHARE', [binds])
       const present = new Set(found.rows.map((r) => r.name))
-      const missing = guards.backendsExist.filter((name) => !present.has(name))
+      const missing = binds.filter((name) => !present.has(name))
       if (missing.length) return {ok: false, missingBackends: missing}
     }
     if (guards.unbound) {
@@ -172,8 +173,7 @@ class PostgresStore implements Store {
     }
     if (write.kind === 'namespace') {
       await client.query({name: 'unbind', text: 'DELETE FROM namespace_bindings WHERE namespace = $1', values: [write.name]})
-      const binds = [...new Set(row?.binds ?? [])]
-      if (binds.length) await client.query('INSERT INTO namespace_bindings (backend, namespace) SELECT unnest($1::text[]), $2', [binds, write.name])
+      if (binds.length) await client.query('INSERT INTO namespace_bindings (backend, namespace) SELECT unnest($1::text[]), $2', [[...new Set(binds)], write.name])
     }
     // Delivered to the other replicas only if, and when, this transaction commits.
     await client.query({name: 'notify', text: 'SELECT pg_notify($1, $2)', values: [CHANGES_CHANNEL, JSON.stringify({o: this.origin, k: write.kind, n: write.name, d: row === null})]})

@@ -186,9 +186,10 @@ class SqliteStore implements Store {
     const current = this.sql(`SELECT version FROM ${table} WHERE name = ?`).get(write.name) as {version: number} | undefined
     const actualVersion = current?.version ?? 0
     if (actualVersion !== write.expectedVersion) return {ok: false, conflict: {actualVersion}}
-    if (guards.backendsExist?.length) {
+    const binds = write.row?.binds ?? []
+    if (binds.length) {
       const exists = this.sql('SELECT 1 FROM backends WHERE name = ?')
-      const missing = guards.backendsExist.filter((name) => !exists.get(name))
+      const missing = binds.filter((name) => !exists.get(name))
       if (missing.length) return {ok: false, missingBackends: missing}
     }
     if (guards.unbound) {
@@ -204,7 +205,7 @@ class SqliteStore implements Store {
     if (write.kind === 'namespace') {
       this.sql('DELETE FROM namespace_bindings WHERE namespace = ?').run(write.name)
       const insert = this.sql('INSERT OR IGNORE INTO namespace_bindings (backend, namespace) VALUES (?, ?)')
-      for (const backend of row?.binds ?? []) insert.run(backend, write.name)
+      for (const backend of binds) insert.run(backend, write.name)
     }
     return {ok: true, auditId: this.insertAudit(audit)}
   }

@@ -122,14 +122,14 @@ describe.each(engines)('store conformance: $name', (engine) => {
     expect((await store.list('backend', {limit: 10, backendType: 1})).map((r) => r.name)).toEqual(['redis-a', 'redis-b'])
   })
 
-  it('guards: bound backends must exist, and a bound backend cannot be deleted', async () => {
+  it('guards: the backends a namespace binds must exist, and a bound backend cannot be deleted', async () => {
     const store = await fresh()
     await store.commit({kind: 'backend', name: 'redis-a', expectedVersion: 0, row: backend('redis-a', 1)}, {}, audit('redis-a', 'RegisterBackend'))
-    expect(await store.commit({kind: 'namespace', name: 'orders', expectedVersion: 0, row: ns('orders', 1, {binds: ['redis-a', 'gone-b']})}, {backendsExist: ['redis-a', 'gone-b']}, audit('orders')))
+    expect(await store.commit({kind: 'namespace', name: 'orders', expectedVersion: 0, row: ns('orders', 1, {binds: ['redis-a', 'gone-b']})}, {}, audit('orders')))
       .toEqual({ok: false, missingBackends: ['gone-b']})
     expect(await store.get('namespace', 'orders')).toBeUndefined()
-    await store.commit({kind: 'namespace', name: 'orders', expectedVersion: 0, row: ns('orders', 1, {binds: ['redis-a']})}, {backendsExist: ['redis-a']}, audit('orders'))
-    await store.commit({kind: 'namespace', name: 'carts', expectedVersion: 0, row: ns('carts', 1, {binds: ['redis-a']})}, {backendsExist: ['redis-a']}, audit('carts'))
+    await store.commit({kind: 'namespace', name: 'orders', expectedVersion: 0, row: ns('orders', 1, {binds: ['redis-a']})}, {}, audit('orders'))
+    await store.commit({kind: 'namespace', name: 'carts', expectedVersion: 0, row: ns('carts', 1, {binds: ['redis-a']})}, {}, audit('carts'))
     expect(await store.namespacesBinding('redis-a')).toEqual(['carts', 'orders'])
     expect(await store.commit({kind: 'backend', name: 'redis-a', expectedVersion: 1, row: null}, {unbound: true}, audit('redis-a', 'DeleteBackend'))).toEqual({ok: false, boundBy: ['carts', 'orders']})
 

@@ -2,7 +2,7 @@
  * The control plane's persistence: one interface, two engines (SQLite embedded, PostgreSQL shared by replicas).
  * Resources are stored as protobuf binary plus the columns queries need (name, version, team, type, labels, the
  * backends a namespace binds). Every write is one transaction that checks its preconditions (compare-and-set on
- * the version, referenced backends exist, a deleted backend is unbound) and appends its audit event, so a crash
+ * the version, the backends a namespace binds exist, a deleted backend is unbound) and appends its audit event, so a crash
  * leaves either the whole change or none of it.
  */
 import {closeSync, mkdirSync, openSync} from 'node:fs'
@@ -29,7 +29,7 @@ export interface Row extends StoredRow {
   labels: Record<string, string>
   /** Backends only: the BackendType number. */
   backendType?: number
-  /** Namespaces only: names of the backends it binds. */
+  /** Namespaces only: names of the backends it binds; the write fails unless they all exist (checked and locked inside the transaction). */
   binds?: string[]
 }
 
@@ -52,8 +52,6 @@ export interface Write {
 }
 
 export interface Guards {
-  /** The write fails unless all of these backends exist (checked and locked inside the transaction). */
-  backendsExist?: string[]
   /** Deleting a backend: the write fails while namespaces bind it. */
   unbound?: boolean
 }
