@@ -38,8 +38,8 @@ export class PrismError extends Error {
   }
 }
 
-export function usageError(message: string, hint?: string): PrismError {
-  return new PrismError(message, {hint, exitCode: 2, code: 'USAGE'})
+export function usageError(message: string, hint?: string, details?: string[]): PrismError {
+  return new PrismError(message, {hint, exitCode: 2, code: 'USAGE', details})
 }
 
 export function isPrismError(err: unknown): err is PrismError {

@@ -4,7 +4,7 @@
  */
 import {Command, Flags, Interfaces} from '@oclif/core'
 
-import {isPrismError, PrismError} from '../errors.js'
+import {isPrismError, PrismError, usageError} from '../errors.js'
 import {applyOutputFlags, reportError} from './output.js'
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -84,5 +84,5 @@ function usageErrorFrom(message: string, hint: string): PrismError {
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line !== '' && line !== 'The following error occurred:' && !line.startsWith('See more help'))
-  return new PrismError(lines[0] ?? message, {exitCode: 2, code: 'USAGE', hint, details: lines.slice(1)})
+  return usageError(lines[0] ?? message, hint, lines.slice(1))
 }
