@@ -43,7 +43,7 @@ const MAX_PAGE_SIZE = 1000
 /** Writes without expected_version retry this often when another writer got in between. */
 const MAX_ATTEMPTS = 5
 
-type WriteMode = 'create' | 'update' | 'apply'
+type WriteMode = 'create' | 'update' | 'apply' | 'delete'
 
 const KIND_LABEL: Record<Kind, 'Namespace' | 'Backend'> = {namespace: 'Namespace', backend: 'Backend'}
 
@@ -73,6 +73,17 @@ function alreadyExists(kind: Kind, name: string): PrismError {
     code: 'ALREADY_EXISTS',
     hint: kind === 'namespace' ? 'Use prismctl namespace apply to update it.' : 'Use prismctl backend update (or apply) to change it.',
   })
+}
+
+/**
+ * A compare-and-set write lost to another writer (the store holds `actual`, 0 when gone): the error that is final
+ * for this mode, or undefined to re-read and try again (writes without expected_version, up to MAX_ATTEMPTS).
+ */
+function lostRace(kind: Kind, name: string, mode: WriteMode, expected: number, read: number, actual: number, attempt: number): PrismError | undefined {
+  if (mode === 'create') return alreadyExists(kind, name)
+  if ((mode === 'update' || mode === 'delete') && actual === 0) return notFound(kind, name)
+  if (expected || attempt >= MAX_ATTEMPTS) return conflict(kind, name, expected || read, actual)
+  return undefined
 }
 
 function pageSize(requested: number): number {
@@ -257,8 +268,8 @@ export class ControlPlaneService {
           return {namespace: shown, result}
         }
         if ('conflict' in outcome) {
-          if (mode === 'create' && storedVersion === 0) throw alreadyExists('namespace', name)
-          if (expected || attempt >= MAX_ATTEMPTS) throw conflict('namespace', name, expected || storedVersion, outcome.conflict.actualVersion)
+          const err = lostRace('namespace', name, mode, expected, storedVersion, outcome.conflict.actualVersion, attempt)
+          if (err) throw err
         } else if (attempt >= MAX_ATTEMPTS) {
           throw new PrismError(`Namespace ${name} could not be written: its backends kept changing`, {code: 'ABORTED', hint: 'Submit it again.'})
         }
@@ -324,9 +335,8 @@ export class ControlPlaneService {
           return {backend: shown, result}
         }
         if ('conflict' in outcome) {
-          if (mode === 'create' && storedVersion === 0) throw alreadyExists('backend', name)
-          if (mode === 'update' && outcome.conflict.actualVersion === 0) throw notFound('backend', name)
-          if (expected || attempt >= MAX_ATTEMPTS) throw conflict('backend', name, expected || storedVersion, outcome.conflict.actualVersion)
+          const err = lostRace('backend', name, mode, expected, storedVersion, outcome.conflict.actualVersion, attempt)
+          if (err) throw err
         }
       }
     })
@@ -360,9 +370,9 @@ export class ControlPlaneService {
           return shown
         }
         if ('boundBy' in outcome) throw bound(name, outcome.boundBy)
-        if ('conflict' in outcome && (expected || attempt >= MAX_ATTEMPTS)) {
-          if (outcome.conflict.actualVersion === 0) throw notFound(kind, name)
-          throw conflict(kind, name, expected || row.version, outcome.conflict.actualVersion)
+        if ('conflict' in outcome) {
+          const err = lostRace(kind, name, 'delete', expected, row.version, outcome.conflict.actualVersion, attempt)
+          if (err) throw err
         }
       }
     })
