@@ -228,11 +228,7 @@ export class ControlPlaneService {
     return this.audited(principal, action, 'namespace', name, dryRun, async () => {
       if (!input) throw invalid('the request', [{field: 'namespace', description: 'is required'}])
       for (let attempt = 1; ; attempt++) {
-        const storedRow = NAME_PATTERN.test(name) ? await this.store.get('namespace', name) : undefined
-        const stored = storedRow && fromBinary(NamespaceSchema, storedRow.data)
-        const storedVersion = storedRow?.version ?? 0
-        if (mode === 'create' && stored) throw alreadyExists('namespace', name)
-        if (expected && storedVersion !== expected) throw conflict('namespace', name, expected, storedVersion)
+        const {stored, storedVersion} = await this.readForWrite(NamespaceSchema, 'namespace', name, mode, expected)
 
         // The one copy of the input this attempt works on (secrets are restored into it): spec, then the next version.
         const next = clone(NamespaceSchema, input)
@@ -301,12 +297,7 @@ export class ControlPlaneService {
     return this.audited(principal, action, 'backend', name, dryRun, async () => {
       if (!input) throw invalid('the request', [{field: 'backend', description: 'is required'}])
       for (let attempt = 1; ; attempt++) {
-        const storedRow = NAME_PATTERN.test(name) ? await this.store.get('backend', name) : undefined
-        const stored = storedRow && fromBinary(BackendSchema, storedRow.data)
-        const storedVersion = storedRow?.version ?? 0
-        if (mode === 'create' && stored) throw alreadyExists('backend', name)
-        if (mode === 'update' && !stored && NAME_PATTERN.test(name)) throw notFound('backend', name)
-        if (expected && storedVersion !== expected) throw conflict('backend', name, expected, storedVersion)
+        const {stored, storedVersion} = await this.readForWrite(BackendSchema, 'backend', name, mode, expected)
 
         // As for namespaces: one copy of the input, serialized before it is redacted in place.
         const next = clone(BackendSchema, input)
@@ -379,6 +370,17 @@ export class ControlPlaneService {
   }
 
   // --- plumbing ----------------------------------------------------------------------------------------------
+
+  /** The stored resource a write replaces (decoded; none for a malformed name, which validation reports), after the checks its mode makes first. */
+  private async readForWrite<S extends typeof NamespaceSchema | typeof BackendSchema>(schema: S, kind: Kind, name: string, mode: WriteMode, expected: number) {
+    const row = NAME_PATTERN.test(name) ? await this.store.get(kind, name) : undefined
+    const stored = row && fromBinary(schema, row.data)
+    const storedVersion = row?.version ?? 0
+    if (mode === 'create' && stored) throw alreadyExists(kind, name)
+    if (mode === 'update' && !stored && NAME_PATTERN.test(name)) throw notFound(kind, name)
+    if (expected && storedVersion !== expected) throw conflict(kind, name, expected, storedVersion)
+    return {stored, storedVersion}
+  }
 
   /** Records a write refused before it reached the service (e.g. PERMISSION_DENIED). */
   async auditRefusal(principal: Principal, action: string, kind: Kind, name: string, err: PrismError): Promise<void> {
