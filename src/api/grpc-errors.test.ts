@@ -53,12 +53,26 @@ describe('toPrismError', () => {
     const status = create(StatusSchema, {
       code: GRPC_CODES.INVALID_ARGUMENT,
       message: 'namespace is invalid',
-      details: [anyPack(BadRequestSchema, create(BadRequestSchema, {fieldViolations: [{field: 'patterns[0].requires[0].backend', description: 'backend "nope" is not registered'}]}))],
+      details: [
+        anyPack(
+          BadRequestSchema,
+          create(BadRequestSchema, {
+            fieldViolations: [
+              {field: 'patterns[0].requires[0].backend', description: 'backend "nope" is not registered'},
+              // The server's summary of what did not fit in the trailer has no field.
+              {field: '', description: '…and 3 more'},
+            ],
+          }),
+        ),
+      ],
     })
     const err = toPrismError(failure('INVALID_ARGUMENT', 'namespace is invalid', {[STATUS_DETAILS_KEY]: Buffer.from(toBinary(StatusSchema, status))}), ns)
     expect(err.code).toBe('INVALID_ARGUMENT')
-    expect(err.violations).toEqual([{field: 'patterns[0].requires[0].backend', description: 'backend "nope" is not registered'}])
-    expect(err.details).toEqual(['patterns[0].requires[0].backend: backend "nope" is not registered'])
+    expect(err.violations).toEqual([
+      {field: 'patterns[0].requires[0].backend', description: 'backend "nope" is not registered'},
+      {field: '', description: '…and 3 more'},
+    ])
+    expect(err.details).toEqual(['patterns[0].requires[0].backend: backend "nope" is not registered', '…and 3 more'])
   })
 
   it('shows the server message for permission problems, with its hint, and sends unauthenticated users to login', () => {

@@ -57,7 +57,7 @@ function readDetails(failure: GrpcFailure): StatusDetails {
       if (anyIs(any, BadRequestSchema)) {
         for (const v of anyUnpack(any, BadRequestSchema)!.fieldViolations) result.violations.push({field: v.field, description: v.description})
       } else if (anyIs(any, PreconditionFailureSchema)) {
-        for (const v of anyUnpack(any, PreconditionFailureSchema)!.violations) result.preconditions.push(`${v.subject}: ${v.description}`)
+        for (const v of anyUnpack(any, PreconditionFailureSchema)!.violations) result.preconditions.push(labelled(v.subject, v.description))
       }
     }
   } catch {
@@ -74,6 +74,11 @@ function serverMessage(failure: GrpcFailure): string {
 function connectionProblem(message: string): string {
   const cause = /Last error: (?:Error: )?(.*?)(?:\. Resolution note:.*)?$/s.exec(message)?.[1]
   return cause || message
+}
+
+/** `field: problem`; the server's summary entries ("…and N more") have no field. */
+function labelled(label: string, text: string): string {
+  return label ? `${label}: ${text}` : text
 }
 
 function what(subject: CallSubject): string | undefined {
@@ -102,7 +107,7 @@ export function toPrismError(err: unknown, subject: CallSubject): PrismError {
   // Messages and command hints spell the kind in lower case: `prismctl backend list`.
   const noun = subject.kind?.toLowerCase() ?? 'namespace'
   const listCommand = `prismctl ${noun} list`
-  const base = {code, cause: err, violations, details: [...violations.map((v) => `${v.field}: ${v.description}`), ...preconditions]}
+  const base = {code, cause: err, violations, details: [...violations.map((v) => labelled(v.field, v.description)), ...preconditions]}
 
   switch (code) {
     case 'UNAVAILABLE':
