@@ -128,6 +128,13 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
       await authorize(call, 'admin', 'ListAuditEvents')
       return service.listAuditEvents(req)
     },
+    // Placeholder until the lease store lands (same session): the proxy issue replaces these.
+    renewProxyLease: async () => {
+      throw new PrismError('proxy leases are not implemented yet', {code: 'UNIMPLEMENTED'})
+    },
+    releaseProxyLease: async () => {
+      throw new PrismError('proxy leases are not implemented yet', {code: 'UNIMPLEMENTED'})
+    },
     echo: async (req, call) => {
       await authorize(call, 'viewer', 'Echo')
       return {message: req.message}
