@@ -17,6 +17,8 @@ export default {
     backend: {description: 'Validate and manage backends in the global registry'},
     context: {description: 'Manage named contexts (endpoints, issuer) in config.yaml'},
     admin: {description: 'Run the Prism control plane'},
+    proxy: {description: 'Run the Prism data proxy, and ask one how it is doing'},
+    kv: {description: 'Keys and values through the proxy (a namespace with a keyvalue pattern)'},
     auth: {description: 'Tokens for scripts'},
   },
 }

@@ -23,8 +23,10 @@ export interface GrpcFailure {
 
 /** What the call was about, so messages can name it. */
 export interface CallSubject {
-  /** host:port of the control plane. */
+  /** host:port of the server. */
   endpoint: string
+  /** Which server was called; the control plane when absent. */
+  peer?: Peer
   /** Context name, for `prismctl login --context …` hints. */
   context?: string
   kind?: Kind
@@ -89,12 +91,21 @@ function contextFlag(subject: CallSubject): string {
   return subject.context && subject.context !== 'default' ? ` --context ${subject.context}` : ''
 }
 
+export type Peer = 'control plane' | 'proxy'
+
+/** How to start each server and where prismctl looks for it, for the hints. */
+const PEER_HINTS: Record<Peer, {start: string; where: string}> = {
+  'control plane': {start: 'prismctl admin serve', where: '--admin-endpoint, PRISM_ADMIN_ENDPOINT'},
+  proxy: {start: 'prismctl proxy serve', where: '--proxy-endpoint, PRISM_PROXY_ENDPOINT'},
+}
+
 /** Maps a rejected call to a PrismError; anything that is already a PrismError passes through. */
 export function toPrismError(err: unknown, subject: CallSubject): PrismError {
   if (err instanceof PrismError) return err
   const failure = (err ?? {}) as GrpcFailure
+  const peer = subject.peer ?? 'control plane'
   if (typeof failure.code !== 'number') {
-    return new PrismError(`call to the control plane at ${subject.endpoint} failed: ${(err as Error)?.message ?? String(err)}`, {
+    return new PrismError(`call to the ${peer} at ${subject.endpoint} failed: ${(err as Error)?.message ?? String(err)}`, {
       hint: 'This is unexpected; run again with --debug for details.',
       code: 'INTERNAL',
       cause: err,
@@ -113,16 +124,16 @@ export function toPrismError(err: unknown, subject: CallSubject): PrismError {
     case 'UNAVAILABLE':
       // A hint trailer means the server answered: it is up, but something behind it (its store, the issuer) is not.
       if (serverHint) {
-        return new PrismError(`the control plane at ${subject.endpoint} is unavailable: ${message}`, {...base, hint: `${serverHint} (on the control plane's side; retry once it is fixed)`})
+        return new PrismError(`the ${peer} at ${subject.endpoint} is unavailable: ${message}`, {...base, hint: `${serverHint} (on the ${peer}'s side; retry once it is fixed)`})
       }
-      return new PrismError(`cannot reach the control plane at ${subject.endpoint}`, {
+      return new PrismError(`cannot reach the ${peer} at ${subject.endpoint}`, {
         ...base,
         details: [connectionProblem(message)],
-        hint: `Is it running? Start one with "prismctl admin serve", or point prismctl elsewhere with --admin-endpoint, PRISM_ADMIN_ENDPOINT or a context ("prismctl context current" shows which one is in effect).`,
+        hint: `Is it running? Start one with "${PEER_HINTS[peer].start}", or point prismctl elsewhere with ${PEER_HINTS[peer].where} or a context ("prismctl context current" shows which one is in effect).`,
       })
     case 'DEADLINE_EXCEEDED':
       return new PrismError(
-        `the control plane at ${subject.endpoint} did not answer within ${subject.timeoutMs ? `${subject.timeoutMs / 1000}s` : 'the deadline'}`,
+        `the ${peer} at ${subject.endpoint} did not answer within ${subject.timeoutMs ? `${subject.timeoutMs / 1000}s` : 'the deadline'}`,
         {...base, hint: 'Check that the server is healthy, or allow more time with --timeout.'},
       )
     case 'NOT_FOUND':
@@ -138,14 +149,14 @@ export function toPrismError(err: unknown, subject: CallSubject): PrismError {
         hint: `Re-read it with "prismctl ${noun} get ${subject.name ?? 'NAME'} -o yaml", re-apply your change on top, and retry${subject.name ? ' with its current version' : ''}.`,
       })
     case 'INVALID_ARGUMENT':
-      return new PrismError(target ? `the control plane rejected ${target}: ${message}` : `the control plane rejected the request: ${message}`, {
+      return new PrismError(target ? `the ${peer} rejected ${target}: ${message}` : `the ${peer} rejected the request: ${message}`, {
         ...base,
         hint: serverHint ?? 'Fix the fields listed above and retry.',
       })
     case 'FAILED_PRECONDITION':
       return new PrismError(message, {...base, hint: serverHint})
     case 'UNAUTHENTICATED':
-      return new PrismError(`not authenticated to the control plane at ${subject.endpoint}: ${message}`, {
+      return new PrismError(`not authenticated to the ${peer} at ${subject.endpoint}: ${message}`, {
         ...base,
         hint: `Log in with: prismctl login${contextFlag(subject)}`,
       })
@@ -157,21 +168,21 @@ export function toPrismError(err: unknown, subject: CallSubject): PrismError {
     case 'RESOURCE_EXHAUSTED':
       // grpc-js's message size limit, not load: retrying the same request cannot help.
       if (/message larger than max/i.test(message)) {
-        return new PrismError(`the request is too large for the control plane at ${subject.endpoint}: ${message}`, {
+        return new PrismError(`the request is too large for the ${peer} at ${subject.endpoint}: ${message}`, {
           ...base,
           hint: 'Make the resource smaller: a shorter description, fewer labels or patterns (the sizes above are in bytes).',
         })
       }
-      return new PrismError(`the control plane at ${subject.endpoint} is overloaded: ${message}`, {...base, hint: serverHint ?? 'Wait a moment and retry.'})
+      return new PrismError(`the ${peer} at ${subject.endpoint} is overloaded: ${message}`, {...base, hint: serverHint ?? 'Wait a moment and retry.'})
     case 'UNIMPLEMENTED':
-      return new PrismError(`the control plane at ${subject.endpoint} does not support this call: ${message}`, {
+      return new PrismError(`the ${peer} at ${subject.endpoint} does not support this call: ${message}`, {
         ...base,
-        hint: 'The server is probably older than prismctl; upgrade it, or use a matching prismctl version.',
+        hint: serverHint ?? 'The server is probably older than prismctl; upgrade it, or use a matching prismctl version.',
       })
     default:
-      return new PrismError(`the control plane failed (${code}): ${message}`, {
+      return new PrismError(`the ${peer} failed (${code}): ${message}`, {
         ...base,
-        hint: serverHint ?? "Check the control plane's log; run again with --debug for details.",
+        hint: serverHint ?? `Check the ${peer}'s log; run again with --debug for details.`,
       })
   }
 }

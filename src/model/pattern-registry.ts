@@ -115,7 +115,8 @@ export const DEFAULT_INTERFACES: Readonly<Record<BackendType, readonly string[]>
   [BackendType.POSTGRES]: ['keyvalue_basic', 'keyvalue_transactional', 'queue_basic'],
   [BackendType.SQLITE]: ['keyvalue_basic', 'keyvalue_transactional'],
   [BackendType.S3]: ['object_store'],
-  [BackendType.MEMSTORE]: ['keyvalue_basic', 'keyvalue_ttl', 'keyvalue_scan'],
+  // The proxy's memstore also carries messages in process (pub/sub and a queue with groups and acks).
+  [BackendType.MEMSTORE]: ['keyvalue_basic', 'keyvalue_ttl', 'keyvalue_scan', 'pubsub_basic', 'queue_basic'],
 }
 
 export function findPattern(type: string): PatternSpec | undefined {

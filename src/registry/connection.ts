@@ -4,7 +4,7 @@
  */
 import {connectAdmin, type AdminClient} from '../api/admin-client.js'
 import {resolveContext} from '../config/contexts.js'
-import {usageError} from '../errors.js'
+import {parseDuration} from '../config/duration.js'
 
 export interface ConnectionOptions {
   context?: string
@@ -13,15 +13,9 @@ export interface ConnectionOptions {
   timeout?: string
 }
 
-const UNITS: Record<string, number> = {ms: 1, s: 1000, m: 60_000}
-
 /** Parses `--timeout`; undefined when not given. */
 export function parseTimeout(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim())
-  const ms = match ? Number(match[1]) * UNITS[match[2] ?? 's']! : Number.NaN
-  if (!(ms > 0)) throw usageError(`--timeout expects a duration such as 10s, 500ms or 2m, got "${value}"`)
-  return Math.round(ms)
+  return value === undefined ? undefined : parseDuration(value, '--timeout')
 }
 
 /** Opens a client for the call(s) in `fn` and always closes it, so the process can exit promptly. */

@@ -1,0 +1,48 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../cli/base-command.js'
+import {serveProxy} from '../../proxy/serve.js'
+import {usageError} from '../../errors.js'
+
+export default class ProxyServe extends BaseCommand<typeof ProxyServe> {
+  static override summary = 'Run the Prism data proxy (gRPC) until SIGTERM/SIGINT'
+  static override description =
+    'Follows the control plane (Watch) and serves prism.patterns.v1 KeyValuePattern, ProducerPattern and ConsumerPattern, prism.proxy.v1.ProxyInfo and grpc.health.v1 on --listen; Prometheus metrics, /healthz and /readyz on --metrics-listen. It authenticates to the control plane like any client (PRISM_TOKEN, or the login of --context) and needs the proxy role there.'
+  static override examples = [
+    '<%= config.bin %> proxy serve --auth none --admin-endpoint 127.0.0.1:8981',
+    '<%= config.bin %> proxy serve --issuer http://localhost:5556/dex --audience prismctl --admin-endpoint admin:8981 --listen 0.0.0.0:50090',
+  ]
+  static override flags = {
+    'admin-endpoint': Flags.string({description: 'Control plane HOST:PORT (default: PRISM_ADMIN_ENDPOINT, the context, then 127.0.0.1:8981)'}),
+    listen: Flags.string({description: 'HOST:PORT for gRPC (port 0 picks a free one)', default: '127.0.0.1:50090'}),
+    'metrics-listen': Flags.string({description: 'HOST:PORT for /metrics, /healthz and /readyz', default: '127.0.0.1:50091'}),
+    auth: Flags.string({description: 'How callers are authenticated: oidc (verify ID tokens; implied by --issuer) or none (anyone)', options: ['none', 'oidc']}),
+    issuer: Flags.string({description: 'OIDC issuer the callers’ tokens must come from'}),
+    audience: Flags.string({description: 'Audience the tokens must carry', default: 'prismctl'}),
+    'jwks-url': Flags.string({description: "Where to fetch the issuer's signing keys, when the proxy reaches them elsewhere than the issuer says"}),
+    'proxy-id': Flags.string({description: 'This proxy’s id in leases and metrics (default: hostname plus a random suffix)'}),
+    'drain-timeout': Flags.integer({description: 'Seconds to let in-flight calls finish on SIGTERM', default: 10, min: 0}),
+  }
+
+  async run() {
+    const f = this.flags
+    if (f.auth === 'none' && f.issuer) throw usageError('--auth none and --issuer contradict each other', 'Drop --issuer to run without auth, or drop --auth none.')
+    if (!f.auth && !f.issuer) throw usageError('say how callers authenticate: --issuer URL (OIDC) or --auth none', 'e.g. --issuer http://localhost:5556/dex --audience prismctl')
+    return serveProxy(
+      {
+        context: f.context,
+        adminEndpoint: f['admin-endpoint'],
+        listen: f.listen,
+        metricsListen: f['metrics-listen'],
+        auth: (f.auth ?? 'oidc') as 'none' | 'oidc',
+        issuer: f.issuer,
+        audience: f.audience,
+        jwksUrl: f['jwks-url'],
+        proxyId: f['proxy-id'],
+        version: this.config.version,
+        drainMs: f['drain-timeout'] * 1000,
+      },
+      {out: (line) => (this.jsonEnabled() ? process.stderr : process.stdout).write(`${line}\n`), warn: (line) => process.stderr.write(`${line}\n`)},
+    )
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Connections to backends, one per registered backend, shared by every namespace that binds it. A backend is
+ * connected when the routing table first binds it (so /readyz can tell whether it answers), replaced when its
+ * registration changes, and closed when nothing binds it any more or it is deleted.
+ */
+import type {Backend} from '../gen/prism/admin/v1/resources_pb.js'
+import {PrismError} from '../errors.js'
+import {driverFor} from './drivers/index.js'
+import type {BackendConnection} from './drivers/types.js'
+import {backendFingerprint, RoutingTable} from './routing.js'
+
+export type ConnectionState = 'connecting' | 'connected' | 'down'
+
+export interface BackendStatus {
+  name: string
+  type: number
+  state: ConnectionState
+  error?: string
+}
+
+interface Entry {
+  backend: Backend
+  fingerprint: string
+  connection: Promise<BackendConnection>
+  state: ConnectionState
+  error?: string
+}
+
+export class BackendPool {
+  private readonly entries = new Map<string, Entry>()
+  private table = RoutingTable.empty()
+
+  constructor(private readonly log: (line: string) => void) {}
+
+  /** Brings the connections in line with a new routing table. */
+  sync(table: RoutingTable): void {
+    this.table = table
+    const bound = table.boundBackends()
+    for (const [name, entry] of this.entries) {
+      const backend = table.backends.get(name)
+      if (!backend || !bound.has(name) || backendFingerprint(backend) !== entry.fingerprint) {
+        this.entries.delete(name)
+        this.log(`backend ${name}: ${backend && bound.has(name) ? 'registration changed, reconnecting' : 'no longer used, disconnecting'}`)
+        void entry.connection.then((c) => c.close()).catch(() => {})
+      }
+    }
+    for (const name of bound) {
+      const backend = table.backends.get(name)
+      if (backend && !this.entries.has(name)) this.open(backend)
+    }
+  }
+
+  /** The connection of a bound backend; UNAVAILABLE when its registration has not reached this proxy. */
+  async get(name: string): Promise<BackendConnection> {
+    const backend = this.table.backends.get(name)
+    // A connection whose set-up failed is dropped, and set up again by the next call that needs it.
+    const entry = this.entries.get(name) ?? (backend && this.table.boundBackends().has(name) ? this.open(backend) : undefined)
+    if (!entry) {
+      throw new PrismError(`backend ${name} is not known to this proxy`, {code: 'UNAVAILABLE', hint: 'Register it (prismctl backend register) or check the binding; the proxy learns backends from the control plane.'})
+    }
+    return entry.connection
+  }
+
+  /** Every connection's state, after asking each backend to answer (for /readyz and ProxyInfo). */
+  async check(): Promise<BackendStatus[]> {
+    return Promise.all(
+      [...this.entries.values()].map(async (entry) => {
+        try {
+          await (await entry.connection).ping()
+          entry.state = 'connected'
+          entry.error = undefined
+        } catch (err) {
+          entry.state = 'down'
+          entry.error = (err as Error).message
+        }
+        return {name: entry.backend.name, type: entry.backend.type, state: entry.state, error: entry.error}
+      }),
+    )
+  }
+
+  /** The last known states, without asking the backends. */
+  states(): BackendStatus[] {
+    return [...this.entries.values()].map((e) => ({name: e.backend.name, type: e.backend.type, state: e.state, error: e.error}))
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.entries.values()]
+    this.entries.clear()
+    await Promise.all(all.map((e) => e.connection.then((c) => c.close()).catch(() => {})))
+  }
+
+  private open(backend: Backend): Entry {
+    const entry: Entry = {backend, fingerprint: backendFingerprint(backend), state: 'connecting', connection: undefined as never}
+    entry.connection = driverFor(backend).then((connect) => connect(backend, {log: this.log}))
+    entry.connection.then(
+      () => {
+        if (entry.state === 'connecting') entry.state = 'connected'
+      },
+      (err: Error) => {
+        entry.state = 'down'
+        entry.error = err.message
+        this.log(`backend ${backend.name}: ${err.message}`)
+        // A connection that could not even be set up is retried on the next sync or call.
+        if (this.entries.get(backend.name) === entry) this.entries.delete(backend.name)
+      },
+    )
+    this.entries.set(backend.name, entry)
+    return entry
+  }
+}

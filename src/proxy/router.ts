@@ -1,0 +1,57 @@
+/**
+ * From a data call to what serves it: the namespace and pattern headers, the routing table, the caller's identity
+ * against the namespace's policy, and the connection to the backend behind the pattern's slot.
+ */
+import type * as grpc from '@grpc/grpc-js'
+
+import type {Authenticator, Principal} from '../controlplane/authn.js'
+import {PrismError} from '../errors.js'
+import {BackendType} from '../gen/prism/admin/v1/resources_pb.js'
+import {checkPolicy} from './auth.js'
+import type {BackendPool} from './backends.js'
+import type {BackendConnection} from './drivers/types.js'
+import type {Family, RoutingTable, Target} from './routing.js'
+
+export const NAMESPACE_HEADER = 'x-prism-namespace'
+export const PATTERN_HEADER = 'x-prism-pattern'
+
+export interface Routed {
+  target: Target
+  principal: Principal
+  connection: BackendConnection
+  /** e.g. "redis" */
+  backendType: string
+}
+
+export type Router = (call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, family: Family) => Promise<Routed>
+
+export interface RouterDeps {
+  table: () => RoutingTable
+  /** False until the first Watch reached SYNCED: an empty table then means "not known yet", not "no namespaces". */
+  synced: () => boolean
+  pool: BackendPool
+  authenticator: Authenticator
+}
+
+export function header(call: {metadata: grpc.Metadata}, name: string): string | undefined {
+  const value = call.metadata.get(name)[0]
+  return value === undefined ? undefined : value.toString()
+}
+
+export function createRouter(deps: RouterDeps): Router {
+  return async (call, family) => {
+    const namespace = header(call, NAMESPACE_HEADER)
+    if (!namespace) throw new PrismError(`no namespace: the ${NAMESPACE_HEADER} header is missing`, {code: 'INVALID_ARGUMENT', hint: 'Name the namespace (prismctl passes it for you: prismctl kv get NAMESPACE KEY).'})
+    if (!deps.synced()) {
+      throw new PrismError('the proxy has not synchronised with the control plane yet', {code: 'UNAVAILABLE', hint: 'Retry in a moment; prismctl proxy status shows the sync state.'})
+    }
+    // Authenticated before the lookup, so that a caller without a valid token learns nothing about what exists.
+    const principal = await deps.authenticator.authenticate(header(call, 'authorization'))
+    const table = deps.table()
+    const target = table.target(namespace, family, header(call, PATTERN_HEADER) || undefined)
+    checkPolicy(deps.authenticator, principal, target.route)
+    const connection = await deps.pool.get(target.backend)
+    const type = table.backends.get(target.backend)?.type ?? BackendType.UNSPECIFIED
+    return {target, principal, connection, backendType: (BackendType[type] ?? String(type)).toLowerCase()}
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The proxy's routing table: namespace → pattern → slot → backend, built from what the control plane's Watch says
+ * and replaced as a whole (never mutated) when it changes, so a call sees one consistent table from start to end.
+ */
+import {toBinary} from '@bufbuild/protobuf'
+
+import {PrismError} from '../errors.js'
+import {BackendSchema} from '../gen/prism/admin/v1/resources_pb.js'
+import type {AuthPolicy, Backend, Namespace} from '../gen/prism/admin/v1/resources_pb.js'
+
+/** The pattern APIs the proxy serves, and the pattern types (with their data slot) each one can call. */
+export type Family = 'keyvalue' | 'producer' | 'consumer'
+
+const FAMILY_SLOTS: Record<Family, Record<string, string>> = {
+  keyvalue: {keyvalue: 'kv-store'},
+  producer: {producer: 'message-sink', pubsub: 'message-bus', queue: 'message-queue'},
+  consumer: {consumer: 'message-source', pubsub: 'message-bus', queue: 'message-queue'},
+}
+
+export interface RoutedPattern {
+  name: string
+  type: string
+  sessionAware: boolean
+  settings: Record<string, string>
+  /** slot → backend name, as the control plane resolved it. */
+  slots: Record<string, string>
+}
+
+export interface Route {
+  namespace: string
+  auth?: AuthPolicy
+  patterns: RoutedPattern[]
+}
+
+/** What a call is served by: the namespace's route, the pattern, and the backend behind its data slot. */
+export interface Target {
+  route: Route
+  pattern: RoutedPattern
+  slot: string
+  backend: string
+}
+
+export class RoutingTable {
+  private constructor(
+    readonly routes: ReadonlyMap<string, Route>,
+    readonly backends: ReadonlyMap<string, Backend>,
+  ) {}
+
+  static empty(): RoutingTable {
+    return new RoutingTable(new Map(), new Map())
+  }
+
+  static from(namespaces: Iterable<Namespace>, backends: Iterable<Backend>): RoutingTable {
+    const routes = new Map<string, Route>()
+    for (const ns of namespaces) routes.set(ns.name, routeOf(ns))
+    return new RoutingTable(routes, new Map([...backends].map((b) => [b.name, b])))
+  }
+
+  /** Backend names at least one namespace binds. */
+  boundBackends(): Set<string> {
+    const names = new Set<string>()
+    for (const route of this.routes.values()) for (const p of route.patterns) for (const b of Object.values(p.slots)) names.add(b)
+    return names
+  }
+
+  /** The pattern of `family` that serves a call to `namespace`; `patternName` picks one when there are several. */
+  target(namespace: string, family: Family, patternName?: string): Target {
+    const route = this.routes.get(namespace)
+    if (!route) {
+      throw new PrismError(`namespace ${namespace} does not exist (this proxy does not serve it)`, {
+        code: 'NOT_FOUND',
+        hint: 'List the namespaces with: prismctl namespace list',
+      })
+    }
+    const slotOf = FAMILY_SLOTS[family]
+    const candidates = route.patterns.filter((p) => slotOf[p.type] !== undefined)
+    const has = route.patterns.length > 0 ? route.patterns.map((p) => `${p.name} (${p.type})`).join(', ') : 'none'
+    if (candidates.length === 0) {
+      throw new PrismError(`namespace ${namespace} has no ${familyLabel(family)} pattern; its patterns: ${has}`, {
+        code: 'FAILED_PRECONDITION',
+        hint: `Add a pattern of type ${Object.keys(slotOf).join(' or ')} to the namespace (prismctl namespace apply -f).`,
+      })
+    }
+    let pattern: RoutedPattern | undefined
+    if (patternName) {
+      pattern = candidates.find((p) => p.name === patternName)
+      if (!pattern) {
+        throw new PrismError(`namespace ${namespace} has no ${familyLabel(family)} pattern named ${patternName}; it has: ${candidates.map((p) => p.name).join(', ')}`, {
+          code: 'NOT_FOUND',
+          hint: 'Pass one of those with --pattern.',
+        })
+      }
+    } else if (candidates.length > 1) {
+      throw new PrismError(`namespace ${namespace} has ${candidates.length} ${familyLabel(family)} patterns (${candidates.map((p) => p.name).join(', ')}); say which`, {
+        code: 'FAILED_PRECONDITION',
+        hint: 'Pass --pattern NAME (the x-prism-pattern header).',
+      })
+    } else pattern = candidates[0]!
+    const slot = slotOf[pattern.type]!
+    const backend = pattern.slots[slot]
+    if (!backend) {
+      throw new PrismError(`pattern ${pattern.name} of namespace ${namespace} has no backend bound to its ${slot} slot`, {
+        code: 'FAILED_PRECONDITION',
+        hint: 'Bind the slot to a registered backend and apply the namespace again.',
+      })
+    }
+    return {route, pattern, slot, backend}
+  }
+}
+
+function familyLabel(family: Family): string {
+  return family === 'keyvalue' ? 'keyvalue' : family === 'producer' ? 'publishing (producer, pubsub or queue)' : 'consuming (consumer, pubsub or queue)'
+}
+
+function routeOf(ns: Namespace): Route {
+  const resolved = new Map((ns.status?.patterns ?? []).map((p) => [p.name, p]))
+  return {
+    namespace: ns.name,
+    auth: ns.auth,
+    patterns: ns.patterns.map((p) => {
+      const slots: Record<string, string> = {}
+      for (const b of resolved.get(p.name)?.bindings ?? []) if (b.backend) slots[b.slot] = b.backend
+      return {name: p.name, type: p.type, sessionAware: p.sessionAware, settings: {...p.settings}, slots}
+    }),
+  }
+}
+
+/** A backend's connection-relevant identity: when it changes, its connection is replaced. */
+export function backendFingerprint(backend: Backend): string {
+  return Buffer.from(toBinary(BackendSchema, {...backend, status: undefined, labels: {}, description: ''})).toString('base64')
+}

@@ -1,0 +1,72 @@
+/**
+ * `prismctl proxy serve`: the authenticator for callers, the control-plane client the proxy follows (it logs in
+ * like any client: PRISM_TOKEN, or the context's stored login, refreshed unattended), then run until SIGTERM/SIGINT.
+ */
+import {hostname} from 'node:os'
+import {randomBytes} from 'node:crypto'
+
+import {connectAdmin} from '../api/admin-client.js'
+import {resolveContext} from '../config/contexts.js'
+import {anonymousAuthenticator, type Authenticator} from '../controlplane/authn.js'
+import {usageError} from '../errors.js'
+
+export interface ProxyServeOptions {
+  context?: string
+  adminEndpoint?: string
+  listen: string
+  metricsListen: string
+  auth: 'none' | 'oidc'
+  issuer?: string
+  audience?: string
+  jwksUrl?: string
+  proxyId?: string
+  version: string
+  drainMs?: number
+}
+
+export interface ProxyServeIO {
+  out(line: string): void
+  warn(line: string): void
+}
+
+const PROXY_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+async function authenticatorFor(options: ProxyServeOptions, io: ProxyServeIO): Promise<Authenticator> {
+  if (options.auth === 'none') {
+    io.warn('WARNING: --auth none: this proxy serves ANY caller without a token and enforces no namespace auth policy. Use it only on a trusted machine.')
+    return anonymousAuthenticator
+  }
+  if (!options.issuer) throw usageError('--auth oidc needs --issuer', 'e.g. --issuer http://localhost:5556/dex --audience prismctl')
+  const {createJwtAuthenticator} = await import('../jwt/verifier.js')
+  return createJwtAuthenticator({issuer: options.issuer, audience: options.audience ?? 'prismctl', jwksUrl: options.jwksUrl})
+}
+
+export function defaultProxyId(): string {
+  return `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64)}-${randomBytes(3).toString('hex')}`
+}
+
+export async function serveProxy(options: ProxyServeOptions, io: ProxyServeIO): Promise<{address: string; metricsAddress: string; proxyId: string}> {
+  const proxyId = options.proxyId ?? defaultProxyId()
+  if (!PROXY_ID.test(proxyId)) throw usageError(`invalid --proxy-id "${proxyId}"`, 'Use letters, digits, ".", "_", ":" and "-" (at most 128).')
+  const authenticator = await authenticatorFor(options, io)
+  const ctx = resolveContext({context: options.context, adminEndpoint: options.adminEndpoint})
+  const admin = await connectAdmin(ctx)
+  const {createProxyServer} = await import('./server.js')
+  let proxy
+  try {
+    proxy = await createProxyServer({admin, authenticator, listen: options.listen, metricsListen: options.metricsListen, proxyId, version: options.version, log: io.warn})
+  } catch (err) {
+    admin.close()
+    throw err
+  }
+  io.out(`proxy listening on ${proxy.address}`)
+  io.warn(`proxy ${proxyId}: metrics on http://${proxy.metricsAddress}/metrics; following the control plane at ${ctx.adminEndpoint}`)
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'))
+    process.once('SIGINT', () => resolve('SIGINT'))
+  })
+  io.warn(`${signal}: draining`)
+  await proxy.shutdown(options.drainMs ?? 10_000)
+  io.warn('proxy stopped')
+  return {address: proxy.address, metricsAddress: proxy.metricsAddress, proxyId}
+}

@@ -1,0 +1,258 @@
+/**
+ * The data proxy: follows the control plane into a routing table, serves the pattern APIs over gRPC against the
+ * backends the table names, renews its lease so namespaces show ACTIVE, and exposes metrics and health.
+ * Stateless: every proxy can serve every namespace, so any number of them can run behind a gRPC load balancer.
+ */
+import type * as grpc from '@grpc/grpc-js'
+import {create} from '@bufbuild/protobuf'
+import {timestampFromDate} from '@bufbuild/protobuf/wkt'
+
+import type {AdminClient} from '../api/admin-client.js'
+import {statusMapper} from '../api/grpc-status.js'
+import {addService, routeGrpcLogs, type ServiceHandlers} from '../api/grpc-service.js'
+import type {Authenticator} from '../controlplane/authn.js'
+import {isPrismError, PrismError} from '../errors.js'
+import {Health, HealthCheckResponse_ServingStatus, HealthCheckResponseSchema} from '../gen/grpc/health/v1/health_pb.js'
+import {BackendType} from '../gen/prism/admin/v1/resources_pb.js'
+import {KeyValuePattern} from '../gen/prism/patterns/v1/keyvalue_pb.js'
+import {ConsumerPattern, ProducerPattern} from '../gen/prism/patterns/v1/messaging_pb.js'
+import {ProxyInfo, SyncState as SyncStateProto} from '../gen/prism/proxy/v1/proxy_pb.js'
+import {BackendPool} from './backends.js'
+import {ControlPlaneFollower, type SyncState} from './follower.js'
+import {keyValueHandlers} from './keyvalue-service.js'
+import {LIMITS} from './limits.js'
+import {consumerHandlers, producerHandlers, type OpenStreams} from './messaging-service.js'
+import {createMetrics, serveMetrics, splitListen, type ProxyMetrics} from './metrics.js'
+import {createRouter, header, NAMESPACE_HEADER} from './router.js'
+import {RoutingTable} from './routing.js'
+
+export interface ProxyOptions {
+  admin: AdminClient
+  authenticator: Authenticator
+  /** host:port for gRPC; port 0 picks a free one. */
+  listen: string
+  metricsListen: string
+  proxyId: string
+  version: string
+  log: (line: string) => void
+  /** Lease lifetime; renewed every third of it. */
+  leaseTtlSeconds?: number
+}
+
+export interface RunningProxy {
+  address: string
+  metricsAddress: string
+  /** Ends streams, releases the lease, waits up to graceMs for calls in flight, closes backend connections. */
+  shutdown(graceMs?: number): Promise<void>
+}
+
+const SYNC_PROTO: Record<SyncState, SyncStateProto> = {connecting: SyncStateProto.CONNECTING, synced: SyncStateProto.SYNCED, disconnected: SyncStateProto.DISCONNECTED}
+
+export async function createProxyServer(options: ProxyOptions): Promise<RunningProxy> {
+  const grpcModule = await import('@grpc/grpc-js')
+  routeGrpcLogs(grpcModule)
+  const {log} = options
+  const startedAt = new Date()
+  const metrics = await createMetrics()
+  const pool = new BackendPool(log)
+  let table = RoutingTable.empty()
+  let everSynced = false
+  let stopping = false
+  const open: OpenStreams = new Set()
+
+  const lease = leaseKeeper(options, () => [...table.routes.keys()])
+  const follower = new ControlPlaneFollower({
+    admin: options.admin,
+    proxyId: options.proxyId,
+    log,
+    onTable(next) {
+      table = next
+      everSynced = true
+      pool.sync(next)
+      metrics.setNamespaces(next.routes.size)
+      lease.renewSoon()
+    },
+    onState(state) {
+      metrics.setSync(state)
+      log(`control plane: ${state}`)
+    },
+  })
+  metrics.setSync('connecting')
+
+  const router = createRouter({table: () => table, synced: () => everSynced, pool, authenticator: options.authenticator})
+  const toStatus = statusMapper(grpcModule, (err) => log(`internal error: ${(err as Error)?.stack ?? String(err)}`))
+  const server = new grpcModule.Server({
+    'grpc.max_receive_message_length': LIMITS.messageBytes,
+    'grpc.max_send_message_length': 64 * 1024 * 1024,
+  })
+  const instrument = instrumenter(metrics, () => table)
+  addService(server, KeyValuePattern, instrument('keyvalue', keyValueHandlers(router)), toStatus)
+  addService(server, ProducerPattern, instrument('producer', producerHandlers(router)), toStatus)
+  addService(server, ConsumerPattern, instrument('consumer', consumerHandlers(grpcModule, router, open)), toStatus)
+  addService(
+    server,
+    ProxyInfo,
+    instrument('info', {
+      getInfo: async (_req, call) => {
+        await options.authenticator.authenticate(header(call, 'authorization'))
+        return {
+          proxyId: options.proxyId,
+          version: options.version,
+          startedAt: timestampFromDate(startedAt),
+          uptimeSeconds: BigInt(Math.floor((Date.now() - startedAt.getTime()) / 1000)),
+          adminEndpoint: options.admin.endpoint,
+          syncState: SYNC_PROTO[follower.state],
+          lastSyncedAt: follower.lastSyncedAt ? timestampFromDate(follower.lastSyncedAt) : undefined,
+          namespaces: [...table.routes.values()].map((r) => ({name: r.namespace, patterns: r.patterns.map((p) => `${p.name} (${p.type})`)})),
+          backends: (await pool.check()).map((b) => ({name: b.name, type: (BackendType[b.type] ?? String(b.type)).toLowerCase(), state: b.state, error: b.error ?? ''})),
+          authEnabled: options.authenticator.enabled,
+        }
+      },
+      noop: async (_req, call) => {
+        await options.authenticator.authenticate(header(call, 'authorization'))
+        return {}
+      },
+    }),
+    toStatus,
+  )
+  const servingStatus = (service: string) => {
+    if (service && ![KeyValuePattern, ProducerPattern, ConsumerPattern, ProxyInfo].some((s) => s.typeName === service)) {
+      throw new PrismError(`unknown service ${service}`, {code: 'NOT_FOUND'})
+    }
+    return everSynced && !stopping ? HealthCheckResponse_ServingStatus.SERVING : HealthCheckResponse_ServingStatus.NOT_SERVING
+  }
+  const health: ServiceHandlers<(typeof Health)['method']> = {
+    check: async (req) => ({status: servingStatus(req.service)}),
+    // The current status, then the stream stays open until the client leaves (or the proxy stops).
+    watch: async (req, call) => {
+      call.write(create(HealthCheckResponseSchema, {status: servingStatus(req.service)}))
+      await new Promise<void>((resolve) => {
+        const closer = {close: async () => resolve()}
+        open.add(closer)
+        call.once('cancelled', () => {
+          open.delete(closer)
+          resolve()
+        })
+      })
+    },
+  }
+  addService(server, Health, health, toStatus)
+
+  splitListen(options.listen, '--listen')
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(options.listen, grpcModule.ServerCredentials.createInsecure(), (err, bound) => {
+      if (err) reject(new PrismError(`cannot listen on ${options.listen}: ${err.message}`, {code: 'UNAVAILABLE', hint: 'Pick a free port with --listen HOST:PORT (port 0 picks one).'}))
+      else resolve(bound)
+    })
+  })
+  let metricsServer
+  try {
+    metricsServer = await serveMetrics(options.metricsListen, metrics, async () => {
+      const reasons: string[] = []
+      if (!everSynced) reasons.push(`not yet synchronised with the control plane at ${options.admin.endpoint}`)
+      const backends = await pool.check()
+      metrics.setBackends(backends)
+      for (const b of backends) if (b.state !== 'connected') reasons.push(`backend ${b.name}: ${b.error ?? b.state}`)
+      return {ready: reasons.length === 0, reasons}
+    })
+  } catch (err) {
+    server.forceShutdown()
+    await follower.stop()
+    throw err
+  }
+  const host = options.listen.slice(0, options.listen.lastIndexOf(':'))
+
+  return {
+    address: `${host}:${port}`,
+    metricsAddress: metricsServer.address,
+    async shutdown(graceMs = 10_000) {
+      if (stopping) return
+      stopping = true
+      await Promise.all([...open].map((s) => s.close()))
+      await lease.release()
+      await follower.stop()
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown()
+          resolve()
+        }, graceMs)
+        server.tryShutdown(() => {
+          clearTimeout(timer)
+          resolve()
+        })
+      })
+      metricsServer.server.close()
+      await pool.close()
+      options.admin.close()
+    },
+  }
+}
+
+type Handler = (request: unknown, call: {metadata: grpc.Metadata}) => Promise<unknown>
+
+/** Wraps every handler of a service so that each call is counted and timed, by namespace, API, method and code. */
+function instrumenter(metrics: ProxyMetrics, table: () => RoutingTable) {
+  return <H extends object>(api: string, handlers: H): H => {
+    const wrapped: Record<string, Handler> = {}
+    for (const [method, handler] of Object.entries(handlers) as [string, Handler][]) {
+      wrapped[method] = async (request, call) => {
+        const started = process.hrtime.bigint()
+        const named = header(call, NAMESPACE_HEADER) ?? ''
+        // Only namespaces that exist become label values: callers cannot blow up the metric's cardinality.
+        const namespace = table().routes.has(named) ? named : named ? '(unknown)' : ''
+        let code = 'OK'
+        try {
+          return await handler(request, call)
+        } catch (err) {
+          code = isPrismError(err) ? err.code : 'INTERNAL'
+          throw err
+        } finally {
+          metrics.observe(namespace, api, method, code, Number(process.hrtime.bigint() - started) / 1e9)
+        }
+      }
+    }
+    return wrapped as H
+  }
+}
+
+/**
+ * Renews this proxy's lease every third of its lifetime (and soon after the table changes), so the control plane
+ * shows the namespaces it serves as ACTIVE; releases it on shutdown so they turn PENDING without waiting.
+ */
+function leaseKeeper(options: ProxyOptions, namespaces: () => string[]) {
+  const ttl = options.leaseTtlSeconds ?? 15
+  let timer: NodeJS.Timeout | undefined
+  let synced = false
+  let lastError = ''
+  let stopped = false
+  const renew = async () => {
+    if (stopped) return
+    try {
+      await options.admin.call('renewProxyLease', {proxyId: options.proxyId, namespaces: namespaces(), ttlSeconds: ttl, endpoint: '', version: options.version})
+      if (lastError) options.log('lease renewed')
+      lastError = ''
+    } catch (err) {
+      const message = (err as Error).message
+      if (message !== lastError) options.log(`cannot renew the proxy lease: ${message}`)
+      lastError = message
+    }
+  }
+  const schedule = (ms: number) => {
+    if (stopped) return
+    clearTimeout(timer)
+    timer = setTimeout(() => void renew().then(() => schedule((ttl * 1000) / 3)), ms)
+    timer.unref()
+  }
+  return {
+    renewSoon() {
+      synced = true
+      schedule(50)
+    },
+    async release() {
+      stopped = true
+      clearTimeout(timer)
+      if (!synced) return
+      await options.admin.call('releaseProxyLease', {proxyId: options.proxyId}).catch((err: Error) => options.log(`cannot release the proxy lease: ${err.message}`))
+    },
+  }
+}
