@@ -176,7 +176,8 @@ export function addService<T extends GenServiceMethods>(
       implementation[method.localName] = (call: grpc.ServerWritableStream<unknown, unknown>) => {
         handler(call.request, call).then(
           () => call.end(),
-          (err) => call.destroy(Object.assign(new Error('stream failed'), toStatus(err))),
+          // An 'error' event is how grpc-js ends a stream with a status; destroy() would end it without one.
+          (err) => call.emit('error', Object.assign(new Error('stream failed'), toStatus(err))),
         )
       }
     }

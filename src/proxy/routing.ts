@@ -86,7 +86,7 @@ export class RoutingTable {
       pattern = candidates.find((p) => p.name === patternName)
       if (!pattern) {
         throw new PrismError(`namespace ${namespace} has no ${familyLabel(family)} pattern named ${patternName}; it has: ${candidates.map((p) => p.name).join(', ')}`, {
-          code: 'NOT_FOUND',
+          code: 'INVALID_ARGUMENT',
           hint: 'Pass one of those with --pattern.',
         })
       }

@@ -11,8 +11,12 @@ import type {BackendConnection, Connect, DeliveredMessage, KeyValueDriver, Messa
 
 /** max_keys 0 means this many. */
 const DEFAULT_MAX_KEYS = 100_000
-/** Messages kept per topic for `earliest` and for groups; the oldest go first. */
+/** Bytes of keys and values one backend holds: it lives in the proxy's memory. */
+const MAX_KV_BYTES = 512 * 1024 * 1024
+/** Messages (and their bytes) kept per topic for `earliest` and for groups; the oldest go first. */
 const TOPIC_LOG_SIZE = 10_000
+const TOPIC_LOG_BYTES = 64 * 1024 * 1024
+const MAX_TOPICS = 1000
 
 interface Item {
   value: Uint8Array
@@ -23,6 +27,7 @@ interface Item {
 class MemoryKeyValue implements KeyValueDriver {
   readonly support = {expiration: true, scan: 'native', batch: 'pipeline', transactions: false} as const
   private readonly items = new Map<string, Item>()
+  private bytes = 0
 
   constructor(
     private readonly backendName: string,
@@ -32,7 +37,7 @@ class MemoryKeyValue implements KeyValueDriver {
   private live(key: string): Item | undefined {
     const item = this.items.get(key)
     if (item?.expiresAt !== undefined && item.expiresAt <= Date.now()) {
-      this.items.delete(key)
+      this.remove(key)
       return undefined
     }
     return item
@@ -52,12 +57,29 @@ class MemoryKeyValue implements KeyValueDriver {
         })
       }
     }
+    const size = Buffer.byteLength(key) + value.length
+    const previous = this.items.get(key)
+    const freed = previous ? Buffer.byteLength(key) + previous.value.length : 0
+    if (this.bytes - freed + size > MAX_KV_BYTES) {
+      throw new PrismError(`backend ${this.backendName} is full: it holds ${MAX_KV_BYTES / 1024 / 1024} MiB, the most a memstore keeps`, {
+        code: 'RESOURCE_EXHAUSTED',
+        hint: 'Delete keys, or use a Redis or PostgreSQL backend for more data.',
+      })
+    }
+    this.bytes += size - freed
     this.items.set(key, {value: Uint8Array.from(value), expiresAt: ttlSeconds === undefined ? undefined : Date.now() + ttlSeconds * 1000})
+  }
+
+  private remove(key: string): void {
+    const item = this.items.get(key)
+    if (!item) return
+    this.bytes -= Buffer.byteLength(key) + item.value.length
+    this.items.delete(key)
   }
 
   async delete(key: string) {
     const existed = this.live(key) !== undefined
-    this.items.delete(key)
+    this.remove(key)
     return existed
   }
 
@@ -92,7 +114,7 @@ class MemoryKeyValue implements KeyValueDriver {
 
   private pruneExpired(): void {
     const now = Date.now()
-    for (const [key, item] of this.items) if (item.expiresAt !== undefined && item.expiresAt <= now) this.items.delete(key)
+    for (const [key, item] of this.items) if (item.expiresAt !== undefined && item.expiresAt <= now) this.remove(key)
   }
 }
 
@@ -100,13 +122,23 @@ interface LoggedMessage extends DeliveredMessage {
   seq: number
 }
 
+/** A message a group handed to a member and awaits an ack for; without a member (it left), it is up for grabs. */
+interface InFlight {
+  message: LoggedMessage
+  member?: Member
+  redeliverAt: number
+}
+
 /** A consumer group on one topic: its position, what it delivered and awaits an ack for, and its live members. */
 interface Group {
   next: number
-  inFlight: Map<number, {message: LoggedMessage; redeliverAt: number}>
+  inFlight: Map<number, InFlight>
   members: Set<Member>
   ackWaitMs: number
 }
+
+/** Unacknowledged messages one member may hold, so that the others get a share of a backlog. */
+const PREFETCH = 64
 
 /** One subscriber's queue and how to wake it. */
 interface Member {
@@ -117,6 +149,7 @@ interface Member {
 
 class Topic {
   readonly log: LoggedMessage[] = []
+  logBytes = 0
   /** Sequence number of the next message. */
   seq = 1
   readonly groups = new Map<string, Group>()
@@ -128,15 +161,19 @@ class MemoryMessaging implements MessagingDriver {
   private readonly topics = new Map<string, Topic>()
   private readonly timer: NodeJS.Timeout
 
-  constructor() {
-    // Redelivery of unacknowledged messages whose ack wait lapsed.
+  constructor(private readonly backendName: string) {
     this.timer = setInterval(() => this.redeliver(), 250)
     this.timer.unref()
   }
 
   private topic(name: string): Topic {
     let topic = this.topics.get(name)
-    if (!topic) this.topics.set(name, (topic = new Topic()))
+    if (!topic) {
+      if (this.topics.size >= MAX_TOPICS) {
+        throw new PrismError(`backend ${this.backendName} has its maximum of ${MAX_TOPICS} topics`, {code: 'RESOURCE_EXHAUSTED', hint: 'Use fewer topic names, or a NATS or Kafka backend.'})
+      }
+      this.topics.set(name, (topic = new Topic()))
+    }
     return topic
   }
 
@@ -144,9 +181,10 @@ class MemoryMessaging implements MessagingDriver {
     const topic = this.topic(message.topic)
     const logged: LoggedMessage = {...message, payload: Uint8Array.from(message.payload), metadata: {...message.metadata}, seq: topic.seq++, messageId: randomUUID(), timestamp: new Date()}
     topic.log.push(logged)
-    if (topic.log.length > TOPIC_LOG_SIZE) topic.log.shift()
+    topic.logBytes += logged.payload.length
+    while (topic.log.length > TOPIC_LOG_SIZE || topic.logBytes > TOPIC_LOG_BYTES) topic.logBytes -= topic.log.shift()!.payload.length
     for (const member of topic.ephemeral) deliver(member, logged)
-    for (const group of topic.groups.values()) this.dispatch(message.topic, group)
+    for (const group of topic.groups.values()) this.dispatch(topic, group)
     return logged.messageId
   }
 
@@ -167,51 +205,72 @@ class MemoryMessaging implements MessagingDriver {
       group.ackWaitMs = options.ackWaitSeconds * 1000
       group.members.add(member)
       const g = group
-      leave = () => g.members.delete(member)
-      this.dispatch(topicName, group)
+      leave = () => {
+        if (!g.members.delete(member)) return
+        // What it held and did not acknowledge goes to the others now, not after the ack wait.
+        for (const entry of g.inFlight.values()) if (entry.member === member) entry.member = undefined
+        this.dispatch(topic, g)
+      }
+      this.dispatch(topic, group)
     }
-    return memberSubscription(member, leave)
+    return memberSubscription(member, () => leave())
   }
 
   async ack(topicName: string, groupName: string, ackTokens: string[]): Promise<number> {
-    const group = this.topics.get(topicName)?.groups.get(groupName)
-    if (!group) return 0
+    const topic = this.topics.get(topicName)
+    const group = topic?.groups.get(groupName)
+    if (!topic || !group) return 0
     let acked = 0
     for (const token of ackTokens) if (group.inFlight.delete(Number(token))) acked++
+    this.dispatch(topic, group)
     return acked
   }
 
-  /** Hands the group's next messages to its members, round robin, one at a time per member queue. */
-  private dispatch(topicName: string, group: Group): void {
-    const topic = this.topic(topicName)
-    const members = [...group.members].filter((m) => !m.closed)
-    if (members.length === 0) return
-    let i = 0
+  /**
+   * Hands out what the group owes its members, least loaded member first and at most PREFETCH each: first the
+   * messages whose ack wait lapsed or whose member left, then the ones it has not delivered yet.
+   */
+  private dispatch(topic: Topic, group: Group): void {
+    const now = Date.now()
+    const load = new Map<Member, number>()
+    for (const m of group.members) if (!m.closed) load.set(m, 0)
+    if (load.size === 0) return
+    const held = (e: InFlight) => e.member !== undefined && load.has(e.member) && e.redeliverAt > now
+    for (const e of group.inFlight.values()) if (held(e)) load.set(e.member!, load.get(e.member!)! + 1)
+    const pick = (): Member | undefined => {
+      let best: Member | undefined
+      for (const [m, n] of load) if (n < PREFETCH && (best === undefined || n < load.get(best)!)) best = m
+      return best
+    }
+    const hand = (entry: InFlight, member: Member) => {
+      entry.member = member
+      entry.redeliverAt = now + group.ackWaitMs
+      load.set(member, load.get(member)! + 1)
+      deliver(member, {...entry.message, metadata: {...entry.message.metadata}, ackToken: String(entry.message.seq)})
+    }
+    for (const entry of group.inFlight.values()) {
+      if (held(entry)) continue
+      const member = pick()
+      if (!member) return
+      hand(entry, member)
+    }
     const first = topic.log[0]?.seq ?? topic.seq
     if (group.next < first) group.next = first
     while (group.next < topic.seq) {
+      const member = pick()
+      if (!member) return
       const message = topic.log[group.next - first]
       group.next++
       if (!message) continue
-      group.inFlight.set(message.seq, {message, redeliverAt: Date.now() + group.ackWaitMs})
-      deliver(members[i++ % members.length]!, {...message, ackToken: String(message.seq), metadata: {...message.metadata}})
+      const entry: InFlight = {message, redeliverAt: 0}
+      group.inFlight.set(message.seq, entry)
+      hand(entry, member)
     }
   }
 
+  /** Redelivery of unacknowledged messages whose ack wait lapsed. */
   private redeliver(): void {
-    const now = Date.now()
-    for (const topic of this.topics.values()) {
-      for (const group of topic.groups.values()) {
-        const members = [...group.members].filter((m) => !m.closed)
-        if (members.length === 0) continue
-        let i = 0
-        for (const entry of group.inFlight.values()) {
-          if (entry.redeliverAt > now) continue
-          entry.redeliverAt = now + group.ackWaitMs
-          deliver(members[i++ % members.length]!, {...entry.message, ackToken: String(entry.message.seq)})
-        }
-      }
-    }
+    for (const topic of this.topics.values()) for (const group of topic.groups.values()) if (group.inFlight.size > 0) this.dispatch(topic, group)
   }
 
   close(): void {
@@ -262,7 +321,7 @@ function memberSubscription(member: Member, leave: () => void): Subscription {
 
 export const connect: Connect = async (backend: Backend): Promise<BackendConnection> => {
   const config = backend.config.case === 'memstore' ? backend.config.value : undefined
-  const messaging = new MemoryMessaging()
+  const messaging = new MemoryMessaging(backend.name)
   return {
     keyValue: new MemoryKeyValue(backend.name, config?.maxKeys || DEFAULT_MAX_KEYS),
     messaging,
