@@ -176,7 +176,9 @@ export function addService<T extends GenServiceMethods>(
       implementation[method.localName] = (call: grpc.ServerWritableStream<unknown, unknown>) => {
         handler(call.request, call).then(
           () => call.end(),
-          (err) => call.destroy(Object.assign(new Error('stream failed'), toStatus(err))),
+          // grpc-js sends a stream's status from its 'error' event (after what was written drains); destroy() would
+          // drop the status and leave the client waiting forever.
+          (err) => call.emit('error', Object.assign(new Error('stream failed'), toStatus(err))),
         )
       }
     }
