@@ -23,6 +23,8 @@ export const USERS: Record<string, TestUser> = {
   bob: {id: 'bob', email: 'bob@example.test', name: 'Bob Platform', password: 'bob-pw', groups: ['platform-team']},
   carol: {id: 'carol', email: 'carol@example.test', name: 'Carol Viewer', password: 'carol-pw', groups: ['viewers']},
   dave: {id: 'dave', email: 'dave@example.test', name: 'Dave Nogroup', password: 'dave-pw', groups: []},
+  // A proxy's identity (the proxy role): Watch with secrets in clear, leases.
+  paul: {id: 'paul', email: 'paul@example.test', name: 'Paul Proxy', password: 'paul-pw', groups: ['proxies']},
 }
 
 export const CLIENT_ID = 'prismctl'
