@@ -1,4 +1,4 @@
-import {create} from '@bufbuild/protobuf'
+import {clone, create} from '@bufbuild/protobuf'
 import {timestampFromDate} from '@bufbuild/protobuf/wkt'
 import {describe, expect, it} from 'vitest'
 
@@ -39,7 +39,8 @@ describe('renderResources', () => {
       'NAME         TEAM    PATTERNS         PHASE     SERVED BY   PARTITION   VERSION   AGE',
       'team-alpha   alpha   sessions,cache   PENDING   <none>      42          3         3h',
     ])
-    const served = create(NamespaceSchema, {...namespace, status: {...namespace.status, phase: NamespacePhase.ACTIVE, servingProxies: ['proxy-a', 'proxy-b', 'proxy-c', 'proxy-d', 'proxy-e']}})
+    const served = clone(NamespaceSchema, namespace)
+    Object.assign(served.status!, {phase: NamespacePhase.ACTIVE, servingProxies: ['proxy-a', 'proxy-b', 'proxy-c', 'proxy-d', 'proxy-e']})
     expect(renderResources('Namespace', [served], 'table', {now}).split('\n')[1]).toBe('team-alpha   alpha   sessions,cache   ACTIVE   proxy-a,proxy-b,proxy-c +2 more   42          3         3h')
     expect(renderResources('Backend', [backend], 'table', {now}).split('\n')).toEqual([
       'NAME        TYPE    ADDRESS        INTERFACES                    VERSION   AGE',
