@@ -42,6 +42,8 @@ import type {AuditRecord, Kind, RemoteChange, Store} from './store.js'
 
 const DEFAULT_PAGE_SIZE = 100
 const MAX_PAGE_SIZE = 1000
+/** Rows a Watch snapshot reads at a time: a reader that is slow to take them holds one page (at most a few MiB). */
+const SNAPSHOT_PAGE = 100
 /** Writes without expected_version retry this often when another writer got in between. */
 const MAX_ATTEMPTS = 5
 
@@ -230,9 +232,9 @@ export class ControlPlaneService {
     for (const kind of ['backend', 'namespace'] as const) {
       let after: string | undefined
       for (;;) {
-        const rows = await this.store.list(kind, {limit: 500, after})
+        const rows = await this.store.list(kind, {limit: SNAPSHOT_PAGE, after})
         for (const r of rows) yield new Change(WatchEventType.UPSERT, kind, r.name, r.data)
-        if (rows.length < 500) break
+        if (rows.length < SNAPSHOT_PAGE) break
         after = rows[rows.length - 1]!.name
       }
     }

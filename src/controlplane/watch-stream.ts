@@ -34,7 +34,7 @@ export interface WatchOptions {
   log: (line: string) => void
 }
 
-const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`
+const mib = (bytes: number) => `${+(bytes / 1024 / 1024).toFixed(1)} MiB`
 
 /** Resolves when the watch ends normally (client gone, server stopping); rejects with the status to end it with. */
 export async function streamWatch(service: ControlPlaneService, call: grpc.ServerWritableStream<unknown, unknown>, options: WatchOptions): Promise<void> {
@@ -97,9 +97,15 @@ class WatchSender {
     const bytes = this.heldBytes + event.bytes
     const events = this.heldEvents + 1
     if (bytes > this.limits.maxBufferedBytes || events > this.limits.maxBufferedEvents) {
-      const reason = `${events} events, ${mib(bytes)} waiting; at most ${this.limits.maxBufferedEvents} events or ${mib(this.limits.maxBufferedBytes)} per watcher`
-      this.fail(new PrismError(`watch fell behind (${reason}); reconnect to resynchronise`, {code: 'RESOURCE_EXHAUSTED', hint: 'Read the stream faster, or watch again: a new watch starts with a full snapshot.'}))
-      return reason
+      const {maxBufferedBytes, maxBufferedEvents} = this.limits
+      const held = `holding ${this.heldBytes} bytes in ${this.heldEvents} events, bound ${maxBufferedBytes} bytes or ${maxBufferedEvents} events`
+      this.fail(
+        new PrismError(`watch fell behind (more than ${mib(maxBufferedBytes)} or ${maxBufferedEvents} events waiting for it); reconnect to resynchronise`, {
+          code: 'RESOURCE_EXHAUSTED',
+          hint: 'Read the stream faster, or watch again: a new watch starts with a full snapshot.',
+        }),
+      )
+      return held
     }
     this.hold(event)
     if (this.deferred) this.deferred.push(event)
