@@ -240,6 +240,19 @@ function formFields(html: string, formId?: string): {action?: string; fields: Re
   return {action, fields}
 }
 
+/** A test user's ID token (the bearer prismctl sends), through the password grant over HTTP. */
+export async function idTokenFor(issuer: string, user: keyof typeof USERS): Promise<string> {
+  const {email, password} = USERS[user]!
+  const response = await fetch(`${issuer}/token`, {
+    method: 'POST',
+    headers: {'content-type': 'application/x-www-form-urlencoded'},
+    body: new URLSearchParams({grant_type: 'password', client_id: CLIENT_ID, username: email, password, scope: 'openid email profile groups'}),
+  })
+  const body = (await response.json()) as {id_token?: string; error?: string}
+  if (!body.id_token) throw new Error(`password grant for ${user} failed: HTTP ${response.status} ${body.error ?? ''}`)
+  return body.id_token
+}
+
 export async function startTestProvider(options: TestProviderOptions = {}): Promise<TestProvider> {
   const polls: Poll[] = []
   let keys = [await newKey()]
