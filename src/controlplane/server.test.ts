@@ -318,6 +318,9 @@ describe('control plane RBAC', () => {
     try {
       expect((await failure(anonymous.listNamespaces({}))).code).toBe('UNAUTHENTICATED')
       expect((await failure(anonymous.echo({}))).code).toBe('UNAUTHENTICATED')
+      // a refused stream ends with its status too (it used to leave the client waiting)
+      expect((await failure(anonymous.watch({})[Symbol.asyncIterator]().next())).code).toBe('UNAUTHENTICATED')
+      expect((await failure(nobody.watch({})[Symbol.asyncIterator]().next())).code).toBe('PERMISSION_DENIED')
       expect((await failure(nobody.getNamespace({name: 'orders'}))).code).toBe('PERMISSION_DENIED')
 
       expect((await viewer.listNamespaces({})).namespaces).toEqual([])

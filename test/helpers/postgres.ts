@@ -1,7 +1,7 @@
 /**
  * A throwaway PostgreSQL server for tests: initdb into a temp dir, `pg_ctl start` on a free 127.0.0.1 port with the
  * unix socket inside the temp dir, trust auth, stopped and deleted afterwards. PRISM_TEST_POSTGRES_URL points at an
- * existing server instead. PostgreSQL refuses to run as root, so as root the binaries run as the `postgres` OS user.
+ * existing server instead (which the outage tests cannot take down). PostgreSQL refuses to run as root, so as root the binaries run as the `postgres` OS user.
  * Without binaries this throws: the Postgres cases must fail loudly, never skip.
  */
 import {execFileSync, spawnSync} from 'node:child_process'
