@@ -1,6 +1,7 @@
 /**
  * Watch under stress, over real gRPC on 127.0.0.1: watchers that never read (raw grpc-js clients that pause their
- * stream) while many large changes are made, and a PostgreSQL outage under two replicas sharing the database.
+ * stream) while many large changes are made, a PostgreSQL outage under two replicas sharing the database, and a
+ * replica's change feed cut while the database stays up and the other replica keeps writing.
  */
 import {readFileSync} from 'node:fs'
 
@@ -197,4 +198,49 @@ describe('a PostgreSQL outage under two replicas', () => {
       await pg.stop()
     }
   }, 90_000)
+})
+
+describe('a change feed lost while the database stays up', () => {
+  it('ends the watch; the next one starts from a snapshot with what was committed meanwhile, deletes included', async () => {
+    const pg = await startPostgres()
+    const url = await pg.createDatabase()
+    const [a, b] = await Promise.all([startServer(url), startServer(url)])
+    const clientA = clientFor(a)
+    const clientB = clientFor(b)
+    const admin = new (await import('pg')).default.Client({connectionString: url})
+    await admin.connect()
+    try {
+      await clientB.registerBackend({backend: redis('redis-gone')})
+      const watch = await synced(clientA)
+      // Cut every replica's LISTEN connection (another replica's writes keep working through its pool).
+      const cut = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN prism_changes'`)
+      expect(cut.rowCount).toBe(2)
+      await clientB.deleteBackend({name: 'redis-gone'})
+      await clientB.registerBackend({backend: redis('redis-new')})
+      const err = (await watch.next().catch((e: unknown) => e)) as grpc.ServiceError
+      expect(err.code).toBe(grpc.status.UNAVAILABLE)
+
+      // Watch again (refused while the feed reconnects, so retry for a bounded time).
+      const deadline = Date.now() + 15_000
+      let snapshot: string[] | undefined
+      while (!snapshot && Date.now() < deadline) {
+        const names: string[] = []
+        try {
+          const iterator = clientA.watch({proxyId: 'resync-test'})[Symbol.asyncIterator]()
+          for (let r = await iterator.next(); !r.done && r.value.type !== WatchEventType.SYNCED; r = await iterator.next()) names.push(r.value.resource.value!.name)
+          snapshot = names
+        } catch (e) {
+          expect((e as grpc.ServiceError).code).toBe(grpc.status.UNAVAILABLE)
+          await new Promise((resolve) => setTimeout(resolve, 100))
+        }
+      }
+      expect(snapshot).toEqual(['redis-new'])
+    } finally {
+      await admin.end()
+      clientA.close()
+      clientB.close()
+      await Promise.all([a.shutdown(1000), b.shutdown(1000)])
+      await pg.stop()
+    }
+  }, 60_000)
 })
