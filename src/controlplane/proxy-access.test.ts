@@ -129,8 +129,10 @@ describe.each(['sqlite', 'postgres'] as const)('proxies on %s', (engine) => {
   })
 
   it('a lease that is not renewed lapses', async () => {
-    await as('proxy').renewProxyLease({proxyId: 'proxy-short', namespaces: ['orders'], ttlSeconds: 1})
+    await as('proxy').renewProxyLease({proxyId: 'proxy-short', namespaces: ['orders'], ttlSeconds: 60})
     expect((await as('viewer').getNamespace({name: 'orders'})).status?.phase).toBe(NamespacePhase.ACTIVE)
+    // the last renewal, with a short TTL; then the proxy goes quiet
+    await as('proxy').renewProxyLease({proxyId: 'proxy-short', namespaces: ['orders'], ttlSeconds: 1})
     const deadline = Date.now() + 5000
     let phase: NamespacePhase | undefined
     do {

@@ -126,8 +126,10 @@ describe('the proxy role', () => {
   it('a lease that lapses makes the namespace PENDING again', async () => {
     const proxy = clientAs('paul')
     try {
-      await proxy.renewProxyLease({proxyId: 'proxy-e2e-short', namespaces: ['served-ns'], ttlSeconds: 1})
+      await proxy.renewProxyLease({proxyId: 'proxy-e2e-short', namespaces: ['served-ns'], ttlSeconds: 60})
       expect((await cli('carol', ['namespace', 'list'])).stdout).toMatch(/^served-ns\s+platform\s+cache\s+ACTIVE\s+proxy-e2e-short\s/m)
+      // The last renewal, with a short TTL; then the proxy goes quiet.
+      await proxy.renewProxyLease({proxyId: 'proxy-e2e-short', namespaces: ['served-ns'], ttlSeconds: 1})
       const deadline = Date.now() + 10_000
       let listed: CliResult
       do listed = await cli('carol', ['namespace', 'list'])
