@@ -176,7 +176,8 @@ export function addService<T extends GenServiceMethods>(
       implementation[method.localName] = (call: grpc.ServerWritableStream<unknown, unknown>) => {
         handler(call.request, call).then(
           () => call.end(),
-          // An 'error' event is how grpc-js ends a stream with a status; destroy() would end it without one.
+          // grpc-js sends a stream's status from its 'error' event (after what was written drains); destroy() would
+          // drop the status and leave the client waiting forever.
           (err) => call.emit('error', Object.assign(new Error('stream failed'), toStatus(err))),
         )
       }

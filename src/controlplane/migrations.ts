@@ -37,6 +37,23 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_events_resource ON audit_events (resource_name, id);
     `,
   },
+  {
+    version: 2,
+    name: 'proxy leases',
+    // A lease's namespaces are rows of their own, so "who serves these namespaces" is one indexed query.
+    sqlite: `
+      CREATE TABLE proxy_leases (proxy_id TEXT PRIMARY KEY, expires_ms INTEGER NOT NULL, endpoint TEXT NOT NULL, version TEXT NOT NULL);
+      CREATE INDEX proxy_leases_expiry ON proxy_leases (expires_ms);
+      CREATE TABLE proxy_lease_namespaces (namespace TEXT NOT NULL, proxy_id TEXT NOT NULL, PRIMARY KEY (namespace, proxy_id));
+      CREATE INDEX proxy_lease_namespaces_proxy ON proxy_lease_namespaces (proxy_id);
+    `,
+    postgres: `
+      CREATE TABLE proxy_leases (proxy_id TEXT PRIMARY KEY, expires_ms BIGINT NOT NULL, endpoint TEXT NOT NULL, version TEXT NOT NULL);
+      CREATE INDEX proxy_leases_expiry ON proxy_leases (expires_ms);
+      CREATE TABLE proxy_lease_namespaces (namespace TEXT NOT NULL, proxy_id TEXT NOT NULL REFERENCES proxy_leases (proxy_id) ON DELETE CASCADE, PRIMARY KEY (namespace, proxy_id));
+      CREATE INDEX proxy_lease_namespaces_proxy ON proxy_lease_namespaces (proxy_id);
+    `,
+  },
 ]
 
 /** The migrations not yet applied, in order, given the versions schema_migrations lists. */

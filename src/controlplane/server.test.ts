@@ -2,111 +2,24 @@
  * The control plane over real gRPC on 127.0.0.1, in-process, on both store engines (SQLite file, throwaway
  * PostgreSQL): behaviour of every RPC, validation, RBAC, secrets, audit, watch, health and limits.
  */
-import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 import {crc32} from 'node:zlib'
 
-import {fromBinary} from '@bufbuild/protobuf'
-import {anyUnpack} from '@bufbuild/protobuf/wkt'
 import * as grpc from '@grpc/grpc-js'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
-import {startPostgres, type TestPostgres} from '../../test/helpers/postgres.js'
-import {createServiceClient, type ServiceClient} from '../api/grpc-service.js'
-import {PrismError} from '../errors.js'
-import {BadRequestSchema, PreconditionFailureSchema} from '../gen/google/rpc/error_details_pb.js'
-import {StatusSchema} from '../gen/google/rpc/status_pb.js'
+import {clientFor, failure, kvNamespace, nats, redis, roleAuthenticator, startServer, storeUrls, type Client, type Engine} from '../../test/helpers/control-plane.js'
+import {createServiceClient} from '../api/grpc-service.js'
 import {Health, HealthCheckResponse_ServingStatus} from '../gen/grpc/health/v1/health_pb.js'
-import {ApplyResult, ControlPlane, WatchEventType} from '../gen/prism/admin/v1/control_plane_pb.js'
+import {ApplyResult, WatchEventType} from '../gen/prism/admin/v1/control_plane_pb.js'
 import type {WatchEvent} from '../gen/prism/admin/v1/control_plane_pb.js'
 import {BackendType, NamespacePhase} from '../gen/prism/admin/v1/resources_pb.js'
-import type {BackendSchema, NamespaceSchema} from '../gen/prism/admin/v1/resources_pb.js'
-import type {MessageInitShape} from '@bufbuild/protobuf'
-import type {Authenticator, Principal, Role} from './authn.js'
-import {anonymousAuthenticator} from './authn.js'
-import {createServer, type RunningServer} from './server.js'
-import {openStore} from './store.js'
+import type {Authenticator} from './authn.js'
+import type {RunningServer} from './server.js'
 
-type Client = ServiceClient<(typeof ControlPlane)['method']>
-type NamespaceInit = MessageInitShape<typeof NamespaceSchema>
-type BackendInit = MessageInitShape<typeof BackendSchema>
+const urls = storeUrls()
+afterAll(() => urls.cleanup())
 
-let dir: string
-let postgres: TestPostgres | undefined
-beforeAll(() => void (dir = mkdtempSync(join(tmpdir(), 'prism-cp-'))))
-afterAll(async () => {
-  rmSync(dir, {recursive: true, force: true})
-  await postgres?.stop()
-})
-
-/** A fresh store URL per server: a SQLite file, or a new database on a throwaway PostgreSQL server. */
-const engines = {
-  sqlite: async () => `sqlite://${join(dir, `${Math.random().toString(36).slice(2)}.db`)}`,
-  postgres: async () => (postgres ??= await startPostgres()).createDatabase(),
-}
-type Engine = keyof typeof engines
-
-/** Tokens are role names: "Bearer operator" is an operator. */
-const roleAuthenticator: Authenticator = {
-  enabled: true,
-  async authenticate(authorization) {
-    const role = /^Bearer (viewer|operator|admin|nobody)$/.exec(authorization ?? '')?.[1]
-    if (!role) throw new PrismError('unauthenticated: no valid bearer token', {code: 'UNAUTHENTICATED'})
-    const principal: Principal = {name: `${role}@example.com`, subject: role, email: `${role}@example.com`, groups: [role], roles: role === 'nobody' ? [] : [role as Role], issuer: 'https://issuer.test'}
-    return principal
-  },
-}
-
-async function start(engine: Engine, authenticator: Authenticator = anonymousAuthenticator): Promise<RunningServer> {
-  const store = await openStore(await engines[engine]())
-  return createServer({store, authenticator, listen: '127.0.0.1:0', log: () => {}})
-}
-
-function clientFor(server: RunningServer, token?: string): Client {
-  return createServiceClient(grpc, ControlPlane, {
-    endpoint: server.address,
-    credentials: grpc.credentials.createInsecure(),
-    metadata: (): Record<string, string> => (token ? {authorization: `Bearer ${token}`} : {}),
-  })
-}
-
-interface Failure {
-  code: string
-  message: string
-  violations: {field: string; description: string}[]
-  preconditions: string[]
-}
-
-async function failure(promise: Promise<unknown>): Promise<Failure> {
-  try {
-    await promise
-  } catch (err) {
-    const e = err as grpc.ServiceError
-    const raw = e.metadata?.get('grpc-status-details-bin')[0] as Buffer | undefined
-    const status = raw ? fromBinary(StatusSchema, raw) : undefined
-    const violations: Failure['violations'] = []
-    const preconditions: string[] = []
-    for (const any of status?.details ?? []) {
-      const bad = anyUnpack(any, BadRequestSchema)
-      if (bad) violations.push(...bad.fieldViolations.map((v) => ({field: v.field, description: v.description})))
-      const pre = anyUnpack(any, PreconditionFailureSchema)
-      if (pre) preconditions.push(...pre.violations.map((v) => v.subject))
-    }
-    return {code: grpc.status[e.code]!, message: e.details, violations, preconditions}
-  }
-  throw new Error('expected the call to fail')
-}
-
-const redis = (name: string, extra: Partial<BackendInit> = {}): BackendInit => ({name, type: BackendType.REDIS, config: {case: 'redis', value: {address: `${name}:6379`}}, ...extra}) as BackendInit
-const nats = (name: string): BackendInit => ({name, type: BackendType.NATS, config: {case: 'nats', value: {url: `nats://${name}:4222`}}})
-
-const kvNamespace = (name: string, extra: Partial<NamespaceInit> = {}): NamespaceInit => ({
-  name,
-  team: 'payments',
-  patterns: [{name: 'cache', type: 'keyvalue', requires: [{slot: 'kv-store', target: {case: 'backendType', value: BackendType.REDIS}}]}],
-  ...extra,
-}) as NamespaceInit
+const start = async (engine: Engine, authenticator?: Authenticator) => startServer(await urls.fresh(engine), authenticator)
 
 describe.each(['sqlite', 'postgres'] as const)('control plane server on %s', (engine) => {
   let server: RunningServer
@@ -336,7 +249,8 @@ describe.each(['sqlite', 'postgres'] as const)('control plane server on %s', (en
     await client.deleteNamespace({name: 'carts'})
     expect(await next()).toMatchObject({type: WatchEventType.DELETE, resource: {case: 'namespace', value: {name: 'carts'}}})
     expect(events.map((e) => e.resource.value?.name)).toEqual(['redis-a', 'orders', undefined, 'carts', 'carts'])
-    expect(events.some((e) => JSON.stringify(e, (_k, v) => (typeof v === 'bigint' ? String(v) : v)).includes('pw-watch'))).toBe(false)
+    // --auth none: the anonymous caller has the proxy role too, so a local proxy gets the credentials it connects with.
+    expect(events[0]!.resource.value?.$typeName === 'prism.admin.v1.Backend' && events[0]!.resource.value.credentials?.source.value).toMatchObject({password: 'pw-watch'})
     await server.shutdown(1000)
     expect((await iterator.next()).done).toBe(true)
   })
@@ -359,7 +273,7 @@ describe.each(['sqlite', 'postgres'] as const)('control plane server on %s', (en
 
   it('echoes and says who the caller is', async () => {
     expect((await client.echo({message: 'ping'})).message).toBe('ping')
-    expect(await client.whoAmI({})).toMatchObject({principal: 'anonymous', roles: ['admin'], authEnabled: false})
+    expect(await client.whoAmI({})).toMatchObject({principal: 'anonymous', roles: ['admin', 'proxy'], authEnabled: false})
   })
 
   it('refuses oversized requests and limits with clear errors', async () => {
@@ -404,6 +318,9 @@ describe('control plane RBAC', () => {
     try {
       expect((await failure(anonymous.listNamespaces({}))).code).toBe('UNAUTHENTICATED')
       expect((await failure(anonymous.echo({}))).code).toBe('UNAUTHENTICATED')
+      // a refused stream ends with its status too (it used to leave the client waiting)
+      expect((await failure(anonymous.watch({})[Symbol.asyncIterator]().next())).code).toBe('UNAUTHENTICATED')
+      expect((await failure(nobody.watch({})[Symbol.asyncIterator]().next())).code).toBe('PERMISSION_DENIED')
       expect((await failure(nobody.getNamespace({name: 'orders'}))).code).toBe('PERMISSION_DENIED')
 
       expect((await viewer.listNamespaces({})).namespaces).toEqual([])
@@ -436,11 +353,8 @@ describe('control plane RBAC', () => {
 
 describe('control plane replicas sharing PostgreSQL', () => {
   it("a watch on one replica sees writes made through another", async () => {
-    const url = await engines.postgres()
-    const [a, b] = await Promise.all([
-      openStore(url).then((store) => createServer({store, authenticator: anonymousAuthenticator, listen: '127.0.0.1:0', log: () => {}})),
-      openStore(url).then((store) => createServer({store, authenticator: anonymousAuthenticator, listen: '127.0.0.1:0', log: () => {}})),
-    ])
+    const url = await urls.fresh('postgres')
+    const [a, b] = await Promise.all([startServer(url), startServer(url)])
     const clientA = clientFor(a)
     const clientB = clientFor(b)
     try {
@@ -449,7 +363,8 @@ describe('control plane replicas sharing PostgreSQL', () => {
       await clientB.registerBackend({backend: redis('redis-a', {credentials: {source: {case: 'static', value: {password: 'replica-pw'}}}})})
       const upsert = (await stream.next()).value as WatchEvent
       expect(upsert).toMatchObject({type: WatchEventType.UPSERT, resource: {case: 'backend', value: {name: 'redis-a', status: {meta: {version: 1n}}}}})
-      expect(upsert.resource.value?.$typeName === 'prism.admin.v1.Backend' && upsert.resource.value.credentials?.source.value).toMatchObject({password: 'REDACTED'})
+      // a remote change reaches a proxy watcher (anonymous is one) with the stored credentials
+      expect(upsert.resource.value?.$typeName === 'prism.admin.v1.Backend' && upsert.resource.value.credentials?.source.value).toMatchObject({password: 'replica-pw'})
       await clientB.deleteBackend({name: 'redis-a'})
       expect((await stream.next()).value).toMatchObject({type: WatchEventType.DELETE, resource: {case: 'backend', value: {name: 'redis-a'}}})
       // its own writes reach its watchers once, not twice

@@ -8,20 +8,22 @@ import {create} from '@bufbuild/protobuf'
 import {statusMapper} from '../api/grpc-status.js'
 import {addService, routeGrpcLogs, type ServiceHandlers} from '../api/grpc-service.js'
 import {isPrismError, PrismError} from '../errors.js'
-import {ControlPlane, WatchEventSchema, WatchEventType} from '../gen/prism/admin/v1/control_plane_pb.js'
-import type {WatchEvent} from '../gen/prism/admin/v1/control_plane_pb.js'
+import {ControlPlane} from '../gen/prism/admin/v1/control_plane_pb.js'
 import {Health, HealthCheckResponse_ServingStatus, HealthCheckResponseSchema} from '../gen/grpc/health/v1/health_pb.js'
-import {requireRole, type Authenticator, type Principal, type Role} from './authn.js'
+import {hasRole, requireRole, type Authenticator, type Principal, type Role} from './authn.js'
 import {ControlPlaneService} from './service.js'
 import type {Kind, Store} from './store.js'
+import {DEFAULT_WATCH_LIMITS, streamWatch, type WatchLimits} from './watch-stream.js'
 
 export interface ServerOptions {
   store: Store
   authenticator: Authenticator
   /** host:port; port 0 picks a free one. */
   listen: string
-  /** Unexpected errors (already reduced to INTERNAL for the client). */
+  /** Unexpected errors (already reduced to INTERNAL for the client), dropped watchers, the store's change feed. */
   log?: (line: string) => void
+  /** What one watcher may hold before it is dropped; DEFAULT_WATCH_LIMITS by default. */
+  watchLimits?: Partial<WatchLimits>
 }
 
 export interface RunningServer {
@@ -44,6 +46,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   routeGrpcLogs(grpcModule)
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`))
   const service = new ControlPlaneService(options.store)
+  const watchLimits = {...DEFAULT_WATCH_LIMITS, ...options.watchLimits}
   await service.followReplicas()
   const server = new grpcModule.Server({
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
@@ -128,31 +131,42 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
       await authorize(call, 'admin', 'ListAuditEvents')
       return service.listAuditEvents(req)
     },
-    // Placeholder until the lease store lands (same session): the proxy issue replaces these.
-    renewProxyLease: async () => {
-      throw new PrismError('proxy leases are not implemented yet', {code: 'UNIMPLEMENTED'})
+    // Not resource mutations: not audited.
+    renewProxyLease: async (req, call) => {
+      await authorize(call, 'proxy', 'RenewProxyLease')
+      return service.renewProxyLease(req)
     },
-    releaseProxyLease: async () => {
-      throw new PrismError('proxy leases are not implemented yet', {code: 'UNIMPLEMENTED'})
+    releaseProxyLease: async (req, call) => {
+      await authorize(call, 'proxy', 'ReleaseProxyLease')
+      await service.releaseProxyLease(req.proxyId)
+      return {}
     },
     echo: async (req, call) => {
       await authorize(call, 'viewer', 'Echo')
       return {message: req.message}
     },
-    watch: async (_req, call) => {
-      await authorize(call, 'viewer', 'Watch')
-      await streamWatch(service, call, () => stopping)
+    watch: async (req, call) => {
+      const principal = await authorize(call, 'viewer', 'Watch')
+      if (stopping) return
+      const who = `${principal.name}${req.proxyId ? ` (proxy ${req.proxyId.slice(0, 128)})` : ''} at ${call.getPeer()}`
+      await streamWatch(service, call, {clear: hasRole(principal, 'proxy'), limits: watchLimits, who, log})
     },
   }
   addService(server, ControlPlane, handlers, toStatus)
 
-  const healthWatchers = new Set<() => void>()
+  // NOT_SERVING while stopping, and while a shared store's change feed is down (the store is unreachable).
+  const healthWatchers = new Set<{update(): void; stop(): void}>()
   const servingStatus = (name: string) =>
     name === '' || name === SERVICE_NAME
-      ? stopping
+      ? stopping || !service.changeFeedUp
         ? HealthCheckResponse_ServingStatus.NOT_SERVING
         : HealthCheckResponse_ServingStatus.SERVING
       : HealthCheckResponse_ServingStatus.SERVICE_UNKNOWN
+  service.events.on('resync', (reason: string) => log(`store change feed lost (${reason}): open watches end, NOT_SERVING until it is back`))
+  service.events.on('health', () => {
+    if (service.changeFeedUp) log('store change feed restored: SERVING')
+    for (const watcher of healthWatchers) watcher.update()
+  })
   addService(
     server,
     Health,
@@ -163,17 +177,24 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
         return {status}
       },
       watch: async (req, call) => {
-        call.write(create(HealthCheckResponseSchema, {status: servingStatus(req.service)}))
+        let sent = servingStatus(req.service)
+        call.write(create(HealthCheckResponseSchema, {status: sent}))
         await new Promise<void>((resolve) => {
+          const watcher = {
+            update() {
+              const status = servingStatus(req.service)
+              if (status !== sent) call.write(create(HealthCheckResponseSchema, {status: (sent = status)}))
+            },
+            stop() {
+              watcher.update()
+              done()
+            },
+          }
           const done = () => {
-            healthWatchers.delete(stop)
+            healthWatchers.delete(watcher)
             resolve()
           }
-          const stop = () => {
-            call.write(create(HealthCheckResponseSchema, {status: servingStatus(req.service)}))
-            done()
-          }
-          healthWatchers.add(stop)
+          healthWatchers.add(watcher)
           call.on('cancelled', done)
         })
       },
@@ -196,7 +217,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     async shutdown(graceMs = 10_000) {
       if (stopping) return
       stopping = true
-      for (const stop of [...healthWatchers]) stop()
+      for (const watcher of [...healthWatchers]) watcher.stop()
       service.events.emit('close')
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
@@ -210,37 +231,5 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
       })
       await options.store.close()
     },
-  }
-}
-
-/**
- * Watch: subscribe first (buffering), send the snapshot, SYNCED, then the buffered and live changes, so nothing
- * that happens during the snapshot is missed (a change may arrive twice; UPSERTs are idempotent).
- */
-async function streamWatch(service: ControlPlaneService, call: grpc.ServerWritableStream<unknown, unknown>, stopping: () => boolean): Promise<void> {
-  const buffered: WatchEvent[] = []
-  let synced = false
-  let finish: () => void = () => {}
-  const ended = new Promise<void>((resolve) => (finish = resolve))
-  const onChange = (event: WatchEvent) => {
-    if (synced) call.write(event)
-    else buffered.push(event)
-  }
-  service.events.on('change', onChange)
-  service.events.once('close', finish)
-  call.once('cancelled', finish)
-  try {
-    if (stopping()) return
-    for await (const event of service.snapshot()) {
-      if (call.cancelled) return
-      call.write(event)
-    }
-    call.write(create(WatchEventSchema, {type: WatchEventType.SYNCED}))
-    synced = true
-    for (const event of buffered.splice(0)) call.write(event)
-    await ended
-  } finally {
-    service.events.off('change', onChange)
-    service.events.off('close', finish)
   }
 }

@@ -12,11 +12,11 @@
 import {EventEmitter} from 'node:events'
 
 import {clone, create, equals, fromBinary, toBinary} from '@bufbuild/protobuf'
-import {timestampFromDate} from '@bufbuild/protobuf/wkt'
+import {timestampFromDate, type Timestamp} from '@bufbuild/protobuf/wkt'
 
 import {isPrismError, PrismError} from '../errors.js'
 import type {FieldViolation} from '../errors.js'
-import {ApplyResult, AuditEventSchema, WatchEventSchema, WatchEventType} from '../gen/prism/admin/v1/control_plane_pb.js'
+import {ApplyResult, AuditEventSchema, WatchEventType} from '../gen/prism/admin/v1/control_plane_pb.js'
 import type {
   ApplyBackendRequest,
   ApplyNamespaceRequest,
@@ -26,20 +26,24 @@ import type {
   ListAuditEventsRequest,
   ListBackendsRequest,
   ListNamespacesRequest,
+  RenewProxyLeaseRequest,
   UpdateBackendRequest,
-  WatchEvent,
 } from '../gen/prism/admin/v1/control_plane_pb.js'
 import {BackendSchema, BackendStatusSchema, BackendType, NamespacePhase, NamespaceSchema, NamespaceStatusSchema, ResourceMetaSchema} from '../gen/prism/admin/v1/resources_pb.js'
 import type {Backend, Namespace, ResourceMeta} from '../gen/prism/admin/v1/resources_pb.js'
 import {NAME_PATTERN, validateBackend, validateNamespace} from '../model/validate.js'
 import type {Principal} from './authn.js'
 import {partitionOf} from './crc32.js'
+import {leaseFrom, proxyIdViolations} from './leases.js'
 import {resolveNamespace, type BackendCatalog} from './resolve.js'
+import {Change} from './changes.js'
 import {redactBackend, redactNamespace, restoreBackendSecrets, restoreNamespaceSecrets} from './secrets.js'
 import type {AuditRecord, Kind, RemoteChange, Store} from './store.js'
 
 const DEFAULT_PAGE_SIZE = 100
 const MAX_PAGE_SIZE = 1000
+/** Rows a Watch snapshot reads at a time: a reader that is slow to take them holds one page (at most a few MiB). */
+const SNAPSHOT_PAGE = 100
 /** Writes without expected_version retry this often when another writer got in between. */
 const MAX_ATTEMPTS = 5
 
@@ -124,30 +128,53 @@ const sameNamespaceSpec = (a: Namespace, b: Namespace) => equals(NamespaceSchema
 const sameBackendSpec = (a: Backend, b: Backend) => equals(BackendSchema, {...a, status: undefined}, {...b, status: undefined})
 
 export class ControlPlaneService {
-  /** 'change' (WatchEvent with redacted resources) after every commit; 'close' when the server stops. */
+  /** 'change' (a Change) after every commit; 'resync' and 'health' (see followReplicas); 'close' when the server stops. */
   readonly events = new EventEmitter()
 
   constructor(private readonly store: Store) {
     this.events.setMaxListeners(0)
   }
 
-  /** Relays changes other replicas commit to a shared store into this replica's watch events. */
+  /** False while a shared store's change feed is down: a watch could miss changes, so none runs meanwhile. */
+  changeFeedUp = true
+
+  /**
+   * Relays changes other replicas commit to a shared store into this replica's watch events. When the feed drops,
+   * open watches end ('resync': they may have missed changes, deletes included) and new ones are refused until it
+   * is back; 'health' says the serving status may have changed.
+   */
   async followReplicas(): Promise<void> {
-    await this.store.followRemoteChanges?.((change) => {
-      void this.relay(change).catch(() => {})
+    await this.store.followRemoteChanges?.({
+      change: (change) => void this.relay(change).catch(() => {}),
+      lost: (reason) => {
+        this.changeFeedUp = false
+        this.events.emit('resync', reason)
+        this.events.emit('health')
+      },
+      restored: () => {
+        this.changeFeedUp = true
+        this.events.emit('health')
+      },
+    })
+  }
+
+  requireChangeFeed(): void {
+    if (this.changeFeedUp) return
+    throw new PrismError('the control plane cannot follow its store right now (its change feed is reconnecting)', {
+      code: 'UNAVAILABLE',
+      hint: 'Retry shortly: health reports SERVING again once the store is reachable.',
     })
   }
 
   private async relay(change: RemoteChange): Promise<void> {
     if (change.deleted) {
-      const value = change.kind === 'namespace' ? create(NamespaceSchema, {name: change.name}) : create(BackendSchema, {name: change.name})
-      this.events.emit('change', watchEvent(WatchEventType.DELETE, change.kind, value))
+      this.events.emit('change', new Change(WatchEventType.DELETE, change.kind, change.name))
       return
     }
     // The notification names the resource; its current state is what watchers need.
     const row = await this.store.get(change.kind, change.name)
     if (!row) return
-    this.events.emit('change', watchEvent(WatchEventType.UPSERT, change.kind, shownFrom(change.kind, row.data)))
+    this.events.emit('change', new Change(WatchEventType.UPSERT, change.kind, change.name, row.data))
   }
 
   // --- reads -------------------------------------------------------------------------------------------------
@@ -155,7 +182,7 @@ export class ControlPlaneService {
   async getNamespace(name: string): Promise<Namespace> {
     const row = await this.store.get('namespace', name)
     if (!row) throw notFound('namespace', name)
-    return redactNamespace(fromBinary(NamespaceSchema, row.data))
+    return (await this.withServingStatus([redactNamespace(fromBinary(NamespaceSchema, row.data))]))[0]!
   }
 
   async getBackend(name: string): Promise<Backend> {
@@ -168,7 +195,7 @@ export class ControlPlaneService {
     const limit = pageSize(req.pageSize)
     const rows = await this.store.list('namespace', {limit: limit + 1, after: decodeToken(req.pageToken, NAME_PATTERN), team: req.team || undefined, labels: req.labels})
     const {page, nextPageToken} = paginate(rows, limit, (r) => r.name)
-    return {namespaces: page.map((r) => redactNamespace(fromBinary(NamespaceSchema, r.data))), nextPageToken}
+    return {namespaces: await this.withServingStatus(page.map((r) => redactNamespace(fromBinary(NamespaceSchema, r.data)))), nextPageToken}
   }
 
   async listBackends(req: ListBackendsRequest): Promise<{backends: Backend[]; nextPageToken: string}> {
@@ -200,17 +227,44 @@ export class ControlPlaneService {
     }
   }
 
-  /** Every current resource as UPSERT events (redacted), backends first since namespaces refer to them: the start of a Watch. */
-  async *snapshot(): AsyncGenerator<WatchEvent> {
+  /** Every current resource as an UPSERT, backends first since namespaces refer to them: the start of a Watch. */
+  async *snapshot(): AsyncGenerator<Change> {
     for (const kind of ['backend', 'namespace'] as const) {
       let after: string | undefined
       for (;;) {
-        const rows = await this.store.list(kind, {limit: 500, after})
-        for (const r of rows) yield watchEvent(WatchEventType.UPSERT, kind, shownFrom(kind, r.data))
-        if (rows.length < 500) break
+        const rows = await this.store.list(kind, {limit: SNAPSHOT_PAGE, after})
+        for (const r of rows) yield new Change(WatchEventType.UPSERT, kind, r.name, r.data)
+        if (rows.length < SNAPSHOT_PAGE) break
         after = rows[rows.length - 1]!.name
       }
     }
+  }
+
+  // --- proxy leases ------------------------------------------------------------------------------------------
+
+  async renewProxyLease(req: RenewProxyLeaseRequest): Promise<{expiresAt: Timestamp; ttlSeconds: number}> {
+    const {lease, violations} = leaseFrom(req)
+    if (violations.length) throw invalid('the lease', violations)
+    const expires = await this.store.renewLease(lease)
+    return {expiresAt: timestampFromDate(expires), ttlSeconds: lease.ttlMs / 1000}
+  }
+
+  async releaseProxyLease(proxyId: string): Promise<void> {
+    const violations = proxyIdViolations(proxyId)
+    if (violations.length) throw invalid('the request', violations)
+    await this.store.releaseLease(proxyId)
+  }
+
+  /** Phase and serving proxies are not stored: they come from the live leases, in one query for all of `namespaces`. */
+  private async withServingStatus(namespaces: Namespace[]): Promise<Namespace[]> {
+    if (namespaces.length === 0) return namespaces
+    const serving = await this.store.servingProxies(namespaces.map((ns) => ns.name))
+    for (const ns of namespaces) {
+      if (!ns.status) continue
+      ns.status.servingProxies = serving.get(ns.name) ?? []
+      ns.status.phase = ns.status.servingProxies.length ? NamespacePhase.ACTIVE : NamespacePhase.PENDING
+    }
+    return namespaces
   }
 
   // --- namespace writes --------------------------------------------------------------------------------------
@@ -260,7 +314,7 @@ export class ControlPlaneService {
           this.auditRecord(principal, action, 'namespace', name, 'OK', `${stored ? 'updated to' : 'created at'} version ${version}`),
         )
         if (outcome.ok) {
-          this.events.emit('change', watchEvent(WatchEventType.UPSERT, 'namespace', shown))
+          this.events.emit('change', new Change(WatchEventType.UPSERT, 'namespace', name, data))
           return {namespace: shown, result}
         }
         if ('conflict' in outcome) {
@@ -322,7 +376,7 @@ export class ControlPlaneService {
           this.auditRecord(principal, action, 'backend', name, 'OK', `${stored ? 'updated to' : 'registered at'} version ${version}`),
         )
         if (outcome.ok) {
-          this.events.emit('change', watchEvent(WatchEventType.UPSERT, 'backend', shown))
+          this.events.emit('change', new Change(WatchEventType.UPSERT, 'backend', name, data))
           return {backend: shown, result}
         }
         if ('conflict' in outcome) {
@@ -357,7 +411,7 @@ export class ControlPlaneService {
           this.auditRecord(principal, action, kind, name, 'OK', `deleted version ${row.version}${note}`),
         )
         if (outcome.ok) {
-          this.events.emit('change', watchEvent(WatchEventType.DELETE, kind, shown))
+          this.events.emit('change', new Change(WatchEventType.DELETE, kind, name, row.data))
           return shown
         }
         if ('boundBy' in outcome) throw bound(name, outcome.boundBy)
@@ -440,10 +494,6 @@ function bound(name: string, namespaces: string[]): PrismError {
     details: namespaces.map((n) => `namespace/${n}: binds backend ${name}`),
     hint: 'Rebind or delete those namespaces first, or delete with --force (they keep pointing at a backend that is gone).',
   })
-}
-
-function watchEvent(type: WatchEventType, kind: Kind, value: Namespace | Backend): WatchEvent {
-  return create(WatchEventSchema, {type, resource: {case: kind, value} as WatchEvent['resource']})
 }
 
 /** A stored resource as callers see it: decoded, secrets redacted. */

@@ -11,17 +11,23 @@ import type * as Pg from 'pg'
 import {PrismError} from '../errors.js'
 import {redact} from '../ui/debug.js'
 import {CREATE_MIGRATIONS_TABLE, pendingMigrations} from './migrations.js'
-import {rowValues, TABLE, toAuditRow, toStoredRow} from './store.js'
-import type {AuditQuery, AuditRecord, AuditRow, CommitResult, Guards, Kind, ListQuery, RemoteChange, Store, StoredRow, Write} from './store.js'
+import {groupServing, rowValues, TABLE, toAuditRow, toStoredRow} from './store.js'
+import type {AuditQuery, AuditRecord, AuditRow, ChangeFeed, CommitResult, Guards, Kind, Lease, ListQuery, Store, StoredRow, Write} from './store.js'
 
 // Any constant works; it only has to be the same for every replica.
 const MIGRATION_LOCK = 0x70726973
 const CHANGES_CHANNEL = 'prism_changes'
+/** The database's clock in milliseconds: lease expiry means the same on every replica. */
+const NOW_MS = '(extract(epoch from clock_timestamp()) * 1000)::bigint'
+/** Reconnecting the change feed: the first retry after this, doubling up to FEED_RETRY_MAX_MS (with jitter). */
+const FEED_RETRY_MIN_MS = 100
+const FEED_RETRY_MAX_MS = 5000
 
 export async function openPostgresStore(url: string): Promise<Store> {
   const pg = (await import('pg')).default
   const pool = new pg.Pool({connectionString: url, max: 10})
-  const newClient = () => new pg.Client({connectionString: url})
+  // Keepalive notices a silently dead peer; the timeout keeps a reconnect attempt from hanging.
+  const newClient = () => new pg.Client({connectionString: url, keepAlive: true, connectionTimeoutMillis: 5000})
   // An idle client's connection error must not crash the server; the next query reports it.
   pool.on('error', () => {})
   const location = redact(url)
@@ -100,7 +106,7 @@ class PostgresStore implements Store {
     private readonly newClient: () => Pg.Client,
   ) {
     // Every public call maps connection failures to UNAVAILABLE, in one place rather than in each method.
-    for (const method of ['get', 'list', 'namespacesBinding', 'commit', 'appendAudit', 'listAudit'] as const) {
+    for (const method of ['get', 'list', 'namespacesBinding', 'commit', 'appendAudit', 'listAudit', 'renewLease', 'releaseLease', 'servingProxies'] as const) {
       const impl = this[method].bind(this) as (...args: unknown[]) => Promise<unknown>
       ;(this as Record<string, unknown>)[method] = (...args: unknown[]) => impl(...args).catch((err: unknown) => Promise.reject(mapError(err, location)))
     }
@@ -180,27 +186,98 @@ class PostgresStore implements Store {
     return {ok: true, auditId: await insertAudit(client, audit)}
   }
 
-  async followRemoteChanges(listener: (change: RemoteChange) => void): Promise<void> {
-    const connect = async (): Promise<void> => {
-      const client = this.newClient()
-      client.on('notification', (message) => {
-        if (!message.payload) return
-        const change = JSON.parse(message.payload) as {o: string; k: Kind; n: string; d: boolean}
-        if (change.o !== this.origin) listener({kind: change.k, name: change.n, deleted: change.d})
-      })
-      // A lost listening connection reconnects; changes committed meanwhile are not replayed (watchers resync when
-      // they reconnect to a replica).
-      client.on('error', () => {
-        if (this.listener === client) this.listener = undefined
-        client.end().catch(() => {})
-        if (!this.closed) setTimeout(() => void connect().catch(() => {}), 1000).unref()
-      })
+  async followRemoteChanges(feed: ChangeFeed): Promise<void> {
+    void this.keepListening(feed, (await this.listen(feed)).lost)
+  }
+
+  /** Connects and LISTENs; resolves once listening, with a promise of why the connection was lost, later. */
+  private async listen(feed: ChangeFeed): Promise<{lost: Promise<string>}> {
+    const client = this.newClient()
+    let lose!: (reason: string) => void
+    const lost = new Promise<string>((resolve) => (lose = resolve))
+    client.on('error', (err) => lose(err.message))
+    client.on('end', () => lose('connection closed'))
+    client.on('notification', (message) => {
+      if (!message.payload) return
+      const change = JSON.parse(message.payload) as {o: string; k: Kind; n: string; d: boolean}
+      if (change.o !== this.origin) feed.change({kind: change.k, name: change.n, deleted: change.d})
+    })
+    try {
       await client.connect()
       await client.query(`LISTEN ${CHANGES_CHANNEL}`)
-      if (this.closed) await client.end()
-      else this.listener = client
+    } catch (err) {
+      await client.end().catch(() => {})
+      throw err
     }
-    await connect()
+    this.listener = client
+    return {
+      lost: lost.then((reason) => {
+        if (this.listener === client) this.listener = undefined
+        void client.end().catch(() => {})
+        return reason
+      }),
+    }
+  }
+
+  /** For as long as the store is open: when the feed drops, say so, reconnect with backoff, say when it is back. */
+  private async keepListening(feed: ChangeFeed, lost: Promise<string>): Promise<void> {
+    for (;;) {
+      const reason = await lost
+      if (this.closed) return
+      feed.lost(reason)
+      for (let attempt = 0; ; attempt++) {
+        const delay = Math.min(FEED_RETRY_MAX_MS, FEED_RETRY_MIN_MS * 2 ** attempt) * (0.5 + Math.random() / 2)
+        await new Promise((resolve) => setTimeout(resolve, delay).unref())
+        if (this.closed) return
+        try {
+          lost = (await this.listen(feed)).lost
+          break
+        } catch {
+          // still unreachable: try again
+        }
+      }
+      if (this.closed) return void (await this.listener?.end().catch(() => {}))
+      feed.restored()
+    }
+  }
+
+  async renewLease(lease: Lease): Promise<Date> {
+    const client = await this.pool.connect()
+    try {
+      await client.query('BEGIN')
+      const result = await client.query<{expires_ms: string}>({
+        name: 'renew-lease',
+        text: `INSERT INTO proxy_leases (proxy_id, expires_ms, endpoint, version) VALUES ($1, ${NOW_MS} + $2, $3, $4)
+               ON CONFLICT (proxy_id) DO UPDATE SET expires_ms = excluded.expires_ms, endpoint = excluded.endpoint, version = excluded.version RETURNING expires_ms`,
+        values: [lease.proxyId, Math.round(lease.ttlMs), lease.endpoint, lease.version],
+      })
+      await client.query({name: 'lease-unlist', text: 'DELETE FROM proxy_lease_namespaces WHERE proxy_id = $1', values: [lease.proxyId]})
+      if (lease.namespaces.length) await client.query('INSERT INTO proxy_lease_namespaces (namespace, proxy_id) SELECT unnest($1::text[]), $2', [lease.namespaces, lease.proxyId])
+      await client.query('COMMIT')
+      // Best effort and outside the renewal: replicas pruning the same rows at once must not fail a renewal.
+      await client.query({name: 'prune-leases', text: `DELETE FROM proxy_leases WHERE expires_ms <= ${NOW_MS}`}).catch(() => {})
+      return new Date(Number(result.rows[0]!.expires_ms))
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {})
+      throw err
+    } finally {
+      client.release()
+    }
+  }
+
+  async releaseLease(proxyId: string): Promise<boolean> {
+    const result = await this.pool.query({name: 'release-lease', text: 'DELETE FROM proxy_leases WHERE proxy_id = $1', values: [proxyId]})
+    return (result.rowCount ?? 0) > 0
+  }
+
+  async servingProxies(namespaces: string[]): Promise<Map<string, string[]>> {
+    const result = await this.pool.query<{namespace: string; proxy_id: string}>({
+      name: 'serving-proxies',
+      text: `SELECT n.namespace, n.proxy_id FROM proxy_lease_namespaces n JOIN proxy_leases l ON l.proxy_id = n.proxy_id
+             WHERE l.expires_ms > ${NOW_MS} AND n.namespace = ANY($1) ORDER BY n.namespace COLLATE "C", n.proxy_id COLLATE "C"`,
+      values: [namespaces],
+    })
+    return groupServing(result.rows)
   }
 
   async appendAudit(audit: AuditRecord): Promise<number> {

@@ -11,8 +11,8 @@ import type BetterSqlite3 from 'better-sqlite3'
 
 import {PrismError} from '../errors.js'
 import {CREATE_MIGRATIONS_TABLE, pendingMigrations} from './migrations.js'
-import {rowValues, TABLE, toAuditRow, toStoredRow} from './store.js'
-import type {AuditQuery, AuditRecord, AuditRow, CommitResult, Guards, Kind, ListQuery, Store, StoredRow, Write} from './store.js'
+import {groupServing, rowValues, TABLE, toAuditRow, toStoredRow} from './store.js'
+import type {AuditQuery, AuditRecord, AuditRow, CommitResult, Guards, Kind, Lease, ListQuery, Store, StoredRow, Write} from './store.js'
 
 type Database = BetterSqlite3.Database
 type Statement = BetterSqlite3.Statement
@@ -228,6 +228,36 @@ class SqliteStore implements Store {
     params.push(query.limit)
     const text = `SELECT * FROM audit_events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`
     return (this.sql(text).all(...params) as Record<string, unknown>[]).map(toAuditRow)
+  }
+
+  renewLease(lease: Lease): Promise<Date> {
+    return this.enqueue(() => {
+      const now = Date.now()
+      // Expired leases go first (foreign keys are off: the namespace rows explicitly).
+      this.sql('DELETE FROM proxy_lease_namespaces WHERE proxy_id IN (SELECT proxy_id FROM proxy_leases WHERE expires_ms <= ?)').run(now)
+      this.sql('DELETE FROM proxy_leases WHERE expires_ms <= ?').run(now)
+      const expires = now + lease.ttlMs
+      this.sql('INSERT INTO proxy_leases (proxy_id, expires_ms, endpoint, version) VALUES (?, ?, ?, ?) ON CONFLICT (proxy_id) DO UPDATE SET expires_ms = excluded.expires_ms, endpoint = excluded.endpoint, version = excluded.version')
+        .run(lease.proxyId, expires, lease.endpoint, lease.version)
+      this.sql('DELETE FROM proxy_lease_namespaces WHERE proxy_id = ?').run(lease.proxyId)
+      const insert = this.sql('INSERT OR IGNORE INTO proxy_lease_namespaces (namespace, proxy_id) VALUES (?, ?)')
+      for (const namespace of lease.namespaces) insert.run(namespace, lease.proxyId)
+      return new Date(expires)
+    })
+  }
+
+  releaseLease(proxyId: string): Promise<boolean> {
+    return this.enqueue(() => {
+      this.sql('DELETE FROM proxy_lease_namespaces WHERE proxy_id = ?').run(proxyId)
+      return this.sql('DELETE FROM proxy_leases WHERE proxy_id = ?').run(proxyId).changes > 0
+    })
+  }
+
+  async servingProxies(namespaces: string[]): Promise<Map<string, string[]>> {
+    const rows = this.sql(
+      'SELECT n.namespace, n.proxy_id FROM proxy_lease_namespaces n JOIN proxy_leases l ON l.proxy_id = n.proxy_id WHERE l.expires_ms > ? AND n.namespace IN (SELECT value FROM json_each(?)) ORDER BY n.namespace, n.proxy_id',
+    ).all(Date.now(), JSON.stringify(namespaces)) as {namespace: string; proxy_id: string}[]
+    return groupServing(rows)
   }
 
   async close(): Promise<void> {

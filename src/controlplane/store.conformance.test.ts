@@ -165,6 +165,46 @@ describe.each(engines)('store conformance: $name', (engine) => {
     expect((await store.listAudit({limit: 100})).length).toBe(2)
   })
 
+  it('leases: who serves which namespace, replaced on renewal, gone on release or expiry', async () => {
+    const store = await fresh()
+    const lease = (proxyId: string, namespaces: string[], ttlMs = 60_000) => ({proxyId, namespaces, ttlMs, endpoint: `${proxyId}:50090`, version: '0.1.0'})
+    expect(await store.servingProxies(['orders'])).toEqual(new Map())
+    const before = Date.now()
+    const expires = await store.renewLease(lease('proxy-b', ['orders', 'carts']))
+    expect(expires.getTime()).toBeGreaterThanOrEqual(before + 59_000)
+    await store.renewLease(lease('proxy-a', ['orders']))
+    expect(await store.servingProxies(['orders', 'carts', 'unknown'])).toEqual(new Map([['carts', ['proxy-b']], ['orders', ['proxy-a', 'proxy-b']]]))
+    expect(await store.servingProxies([])).toEqual(new Map())
+
+    // a renewal replaces the namespaces the previous one named
+    await store.renewLease(lease('proxy-b', ['search']))
+    expect(await store.servingProxies(['orders', 'carts', 'search'])).toEqual(new Map([['orders', ['proxy-a']], ['search', ['proxy-b']]]))
+
+    expect(await store.releaseLease('proxy-a')).toBe(true)
+    expect(await store.releaseLease('proxy-a')).toBe(false)
+    expect(await store.servingProxies(['orders', 'search'])).toEqual(new Map([['search', ['proxy-b']]]))
+
+    // an expired lease serves nothing, and a later renewal prunes it (renewing it again brings it back)
+    await store.renewLease(lease('proxy-c', ['orders'], 50))
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    expect(await store.servingProxies(['orders'])).toEqual(new Map())
+    await store.renewLease(lease('proxy-d', ['carts']))
+    expect(await store.releaseLease('proxy-c')).toBe(false)
+    await store.renewLease(lease('proxy-c', ['orders']))
+    expect(await store.servingProxies(['orders'])).toEqual(new Map([['orders', ['proxy-c']]]))
+  })
+
+  it('leases: many namespaces in one lease, and one query for many namespaces', async () => {
+    const store = await fresh()
+    const names = Array.from({length: 10_000}, (_, i) => `ns-${String(i).padStart(5, '0')}`)
+    await store.renewLease({proxyId: 'proxy-a', namespaces: names, ttlMs: 60_000, endpoint: '', version: ''})
+    await store.renewLease({proxyId: 'proxy-b', namespaces: names.slice(0, 10), ttlMs: 60_000, endpoint: '', version: ''})
+    const serving = await store.servingProxies(names.slice(0, 1000))
+    expect(serving.size).toBe(1000)
+    expect(serving.get('ns-00009')).toEqual(['proxy-a', 'proxy-b'])
+    expect(serving.get('ns-00010')).toEqual(['proxy-a'])
+  })
+
   it('migrates once: reopening (or two replicas opening at once) keeps the data', async () => {
     const url = await engine.freshUrl()
     const [a, b] = await Promise.all([openStore(url), openStore(url)])

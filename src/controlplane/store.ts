@@ -91,6 +91,26 @@ export interface RemoteChange {
   deleted: boolean
 }
 
+/** What a proxy's lease says. */
+export interface Lease {
+  proxyId: string
+  /** Distinct names. */
+  namespaces: string[]
+  /** From now, by the store's clock (PostgreSQL's for every replica alike). */
+  ttlMs: number
+  endpoint: string
+  version: string
+}
+
+/** Where changes committed by other processes arrive, and what happens to the feed itself. */
+export interface ChangeFeed {
+  change(change: RemoteChange): void
+  /** The feed dropped: changes may be missed from now on, until restored(). */
+  lost(reason: string): void
+  /** Listening again (changes committed while the feed was down were not delivered). */
+  restored(): void
+}
+
 export interface Store {
   readonly engine: 'sqlite' | 'postgres'
   /** A description for logs, without credentials. */
@@ -105,11 +125,18 @@ export interface Store {
   /** Records a failed attempt (nothing else changes). */
   appendAudit(audit: AuditRecord): Promise<number>
   listAudit(query: AuditQuery): Promise<AuditRow[]>
+  /** Stores or replaces a proxy's lease and prunes expired ones; returns when it expires. */
+  renewLease(lease: Lease): Promise<Date>
+  /** False when there was no lease. */
+  releaseLease(proxyId: string): Promise<boolean>
+  /** Each of these namespaces that an unexpired lease names, with the ids of the proxies serving it, sorted. One query. */
+  servingProxies(namespaces: string[]): Promise<Map<string, string[]>>
   /**
    * Follows changes committed by OTHER processes sharing the store (PostgreSQL replicas, via LISTEN/NOTIFY), so each
-   * replica's watchers see every write. Resolves once listening. Absent for SQLite: one process owns the file.
+   * replica's watchers see every write. Resolves once listening; a dropped feed reconnects with backoff for as long
+   * as the store is open. Absent for SQLite: one process owns the file.
    */
-  followRemoteChanges?(listener: (change: RemoteChange) => void): Promise<void>
+  followRemoteChanges?(feed: ChangeFeed): Promise<void>
   close(): Promise<void>
 }
 
@@ -155,6 +182,17 @@ export function rowValues(kind: Kind, row: Row): unknown[] {
 /** A resource row as either driver returns it (PostgreSQL gives BIGINT as a string). */
 export function toStoredRow(r: {name: string; version: number | string; data: Uint8Array}): StoredRow {
   return {name: r.name, version: Number(r.version), data: r.data}
+}
+
+/** Namespace → sorted proxy ids, from (namespace, proxy_id) rows ordered by both. */
+export function groupServing(rows: {namespace: string; proxy_id: string}[]): Map<string, string[]> {
+  const serving = new Map<string, string[]>()
+  for (const r of rows) {
+    const ids = serving.get(r.namespace)
+    if (ids) ids.push(r.proxy_id)
+    else serving.set(r.namespace, [r.proxy_id])
+  }
+  return serving
 }
 
 export function toAuditRow(r: Record<string, unknown>): AuditRow {

@@ -4,7 +4,7 @@ import {DEFAULT_ROLE_MAP, parseRoleMap, rolesForGroups} from './roles.js'
 
 describe('role map', () => {
   it('parses GROUP=ROLE pairs', () => {
-    expect(parseRoleMap('admins=admin, platform-team=operator,viewers=viewer')).toEqual(DEFAULT_ROLE_MAP)
+    expect(parseRoleMap('admins=admin, platform-team=operator,viewers=viewer,proxies=proxy')).toEqual(DEFAULT_ROLE_MAP)
   })
 
   it('rejects unknown roles and malformed entries with a usage error', () => {
@@ -16,5 +16,6 @@ describe('role map', () => {
   it('grants the union of the groups roles, ignoring unmapped groups', () => {
     expect(rolesForGroups(['viewers', 'admins', 'devs'], DEFAULT_ROLE_MAP)).toEqual(['viewer', 'admin'])
     expect(rolesForGroups(['devs'], DEFAULT_ROLE_MAP)).toEqual([])
+    expect(rolesForGroups(['proxies', 'viewers'], DEFAULT_ROLE_MAP)).toEqual(['viewer', 'proxy'])
   })
 })

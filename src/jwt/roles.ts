@@ -7,7 +7,7 @@ import {ROLES, type Role} from '../controlplane/authn.js'
 
 export type RoleMap = Record<string, Role>
 
-export const DEFAULT_ROLE_MAP: RoleMap = {admins: 'admin', 'platform-team': 'operator', viewers: 'viewer'}
+export const DEFAULT_ROLE_MAP: RoleMap = {admins: 'admin', 'platform-team': 'operator', viewers: 'viewer', proxies: 'proxy'}
 
 /** Parses `admins=admin,platform-team=operator,viewers=viewer`. */
 export function parseRoleMap(text: string): RoleMap {
@@ -17,7 +17,7 @@ export function parseRoleMap(text: string): RoleMap {
     const group = entry.slice(0, eq).trim()
     const role = entry.slice(eq + 1).trim() as Role
     if (eq <= 0 || !group || !ROLES.includes(role)) {
-      throw usageError(`invalid role mapping "${entry}"`, `Use GROUP=ROLE pairs separated by commas, ROLE one of ${ROLES.join(', ')}; e.g. admins=admin,platform-team=operator`)
+      throw usageError(`invalid role mapping "${entry}"`, `Use GROUP=ROLE pairs separated by commas, ROLE one of ${ROLES.join(', ')}; e.g. admins=admin,platform-team=operator,proxies=proxy`)
     }
     map[group] = role
   }
@@ -25,7 +25,7 @@ export function parseRoleMap(text: string): RoleMap {
   return map
 }
 
-/** A user gets the union of the roles of all their groups, in rank order. */
+/** A user gets the union of the roles of all their groups, in the order of ROLES. */
 export function rolesForGroups(groups: readonly string[], map: RoleMap): Role[] {
   const granted = new Set(groups.map((g) => map[g]).filter((r): r is Role => r !== undefined))
   return ROLES.filter((r) => granted.has(r))

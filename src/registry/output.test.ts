@@ -1,4 +1,4 @@
-import {create} from '@bufbuild/protobuf'
+import {clone, create} from '@bufbuild/protobuf'
 import {timestampFromDate} from '@bufbuild/protobuf/wkt'
 import {describe, expect, it} from 'vitest'
 
@@ -36,9 +36,12 @@ describe('age', () => {
 describe('renderResources', () => {
   it('renders kubectl-like tables', () => {
     expect(renderResources('Namespace', [namespace], 'table', {now}).split('\n')).toEqual([
-      'NAME         TEAM    PATTERNS         PHASE     PARTITION   VERSION   AGE',
-      'team-alpha   alpha   sessions,cache   PENDING   42          3         3h',
+      'NAME         TEAM    PATTERNS         PHASE     SERVED BY   PARTITION   VERSION   AGE',
+      'team-alpha   alpha   sessions,cache   PENDING   <none>      42          3         3h',
     ])
+    const served = clone(NamespaceSchema, namespace)
+    Object.assign(served.status!, {phase: NamespacePhase.ACTIVE, servingProxies: ['proxy-a', 'proxy-b', 'proxy-c', 'proxy-d', 'proxy-e']})
+    expect(renderResources('Namespace', [served], 'table', {now}).split('\n')[1]).toBe('team-alpha   alpha   sessions,cache   ACTIVE   proxy-a,proxy-b,proxy-c +2 more   42          3         3h')
     expect(renderResources('Backend', [backend], 'table', {now}).split('\n')).toEqual([
       'NAME        TYPE    ADDRESS        INTERFACES                    VERSION   AGE',
       'redis-dev   redis   redis:6379/1   keyvalue_basic,keyvalue_ttl   1         30s',

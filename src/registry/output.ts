@@ -61,6 +61,16 @@ function phaseName(phase: NamespacePhase | undefined): string {
   return phase ? (NamespacePhase[phase] ?? String(phase)) : 'UNKNOWN'
 }
 
+/** How many serving proxies a table cell names before it counts the rest. */
+const NAMED_PROXIES = 3
+
+/** The SERVED BY cell: the proxies whose live leases name the namespace. */
+function servedBy(proxies: readonly string[]): string {
+  if (proxies.length === 0) return '<none>'
+  const more = proxies.length - NAMED_PROXIES
+  return more > 0 ? `${proxies.slice(0, NAMED_PROXIES).join(',')} +${more} more` : proxies.join(',')
+}
+
 function table<K extends Kind>(kind: K, items: Resource<K>[], now: Date): string {
   if (kind === 'Namespace') {
     const rows = (items as Namespace[]).map((ns) => [
@@ -68,11 +78,12 @@ function table<K extends Kind>(kind: K, items: Resource<K>[], now: Date): string
       ns.team,
       ns.patterns.map((p) => p.name).join(',') || '<none>',
       phaseName(ns.status?.phase),
+      servedBy(ns.status?.servingProxies ?? []),
       ns.status ? String(ns.status.partition) : '',
       version(ns.status?.meta),
       age(ns.status?.meta?.createdAt, now),
     ])
-    return renderTable(['NAME', 'TEAM', 'PATTERNS', 'PHASE', 'PARTITION', 'VERSION', 'AGE'], rows)
+    return renderTable(['NAME', 'TEAM', 'PATTERNS', 'PHASE', 'SERVED BY', 'PARTITION', 'VERSION', 'AGE'], rows)
   }
   const rows = (items as Backend[]).map((b) => [
     b.name,

@@ -394,18 +394,18 @@ describe('permission matrix through the CLI against admin serve --issuer', () =>
     serverDir = tempDir('prism-authz-')
     server = await startAdminServer({args: ['--issuer', op.issuer, '--audience', CLIENT_ID]})
     endpoint = server.endpoint
-    for (const user of ['alice', 'bob', 'carol', 'dave', 'nobody']) {
+    for (const user of ['alice', 'bob', 'carol', 'dave', 'paul', 'nobody']) {
       dirs[user] = tempDir(`prism-authz-${user}-`)
       if (user === 'nobody') continue
       await passwordLogin(op.issuer, user, {PRISM_CONFIG_DIR: dirs[user]})
     }
     // Fixtures, created by the admin: a backend for the namespaces to bind, and things to delete.
     const asAlice = (args: string[]) => cli(args, {PRISM_CONFIG_DIR: dirs.alice, PRISM_ADMIN_ENDPOINT: endpoint})
-    for (const args of [['backend', 'register', 'mem-base', '--type', 'memstore'], ...['bob', 'carol', 'dave', 'nobody', 'alice'].map((u) => ['backend', 'register', `doomed-${u}`, '--type', 'memstore'])]) {
+    for (const args of [['backend', 'register', 'mem-base', '--type', 'memstore'], ...['bob', 'carol', 'dave', 'paul', 'nobody', 'alice'].map((u) => ['backend', 'register', `doomed-${u}`, '--type', 'memstore'])]) {
       const r = await asAlice(args)
       expect(r.code, r.stderr).toBe(0)
     }
-    for (const u of ['existing', ...['bob', 'carol', 'dave', 'nobody', 'alice'].map((x) => `doomed-${x}`)]) {
+    for (const u of ['existing', ...['bob', 'carol', 'dave', 'paul', 'nobody', 'alice'].map((x) => `doomed-${x}`)]) {
       writeFileSync(join(serverDir, `${u}.yaml`), readFileSync(fileURLToPath(new URL('../../templates/examples/kv-memstore.yaml', import.meta.url)), 'utf8').replace('scratch-kv', u))
       const r = await asAlice(['namespace', 'apply', '-f', join(serverDir, `${u}.yaml`)])
       expect(r.code, r.stderr).toBe(0)
@@ -419,16 +419,16 @@ describe('permission matrix through the CLI against admin serve --issuer', () =>
   })
 
   type Outcome = 'ok' | 'denied' | 'unauthenticated'
-  const ROLE_OF: Record<string, string> = {alice: 'admin', bob: 'operator', carol: 'viewer', dave: 'no role', nobody: 'no token'}
-  // viewer: get/list/whoami; operator: + create/apply/update; admin: + delete.
+  const ROLE_OF: Record<string, string> = {alice: 'admin', bob: 'operator', carol: 'viewer', dave: 'no role', paul: 'proxy', nobody: 'no token'}
+  // viewer: get/list/whoami; operator: + create/apply/update; admin: + delete; proxy: what a viewer may (plus Watch and leases).
   const EXPECTED: Record<string, Record<string, Outcome>> = {
-    list: {alice: 'ok', bob: 'ok', carol: 'ok', dave: 'denied', nobody: 'unauthenticated'},
-    get: {alice: 'ok', bob: 'ok', carol: 'ok', dave: 'denied', nobody: 'unauthenticated'},
-    whoami: {alice: 'ok', bob: 'ok', carol: 'ok', dave: 'denied', nobody: 'unauthenticated'},
-    apply: {alice: 'ok', bob: 'ok', carol: 'denied', dave: 'denied', nobody: 'unauthenticated'},
-    register: {alice: 'ok', bob: 'ok', carol: 'denied', dave: 'denied', nobody: 'unauthenticated'},
-    'namespace delete': {alice: 'ok', bob: 'denied', carol: 'denied', dave: 'denied', nobody: 'unauthenticated'},
-    'backend delete': {alice: 'ok', bob: 'denied', carol: 'denied', dave: 'denied', nobody: 'unauthenticated'},
+    list: {alice: 'ok', bob: 'ok', carol: 'ok', dave: 'denied', paul: 'ok', nobody: 'unauthenticated'},
+    get: {alice: 'ok', bob: 'ok', carol: 'ok', dave: 'denied', paul: 'ok', nobody: 'unauthenticated'},
+    whoami: {alice: 'ok', bob: 'ok', carol: 'ok', dave: 'denied', paul: 'ok', nobody: 'unauthenticated'},
+    apply: {alice: 'ok', bob: 'ok', carol: 'denied', dave: 'denied', paul: 'denied', nobody: 'unauthenticated'},
+    register: {alice: 'ok', bob: 'ok', carol: 'denied', dave: 'denied', paul: 'denied', nobody: 'unauthenticated'},
+    'namespace delete': {alice: 'ok', bob: 'denied', carol: 'denied', dave: 'denied', paul: 'denied', nobody: 'unauthenticated'},
+    'backend delete': {alice: 'ok', bob: 'denied', carol: 'denied', dave: 'denied', paul: 'denied', nobody: 'unauthenticated'},
   }
 
   function commandFor(action: string, user: string): string[] {
@@ -453,7 +453,7 @@ describe('permission matrix through the CLI against admin serve --issuer', () =>
     }
   }
 
-  for (const user of ['alice', 'bob', 'carol', 'dave', 'nobody']) {
+  for (const user of ['alice', 'bob', 'carol', 'dave', 'paul', 'nobody']) {
     it(`${user} (${ROLE_OF[user]})`, async () => {
       const env = {PRISM_CONFIG_DIR: dirs[user]!, PRISM_ADMIN_ENDPOINT: endpoint}
       const actual: Record<string, Outcome | string> = {}

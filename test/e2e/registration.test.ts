@@ -249,8 +249,8 @@ describe('namespace commands', () => {
     for (const ns of names) await cli(['namespace', 'apply', '-f', file(`${ns}.yaml`, namespaceYaml(ns, backend, team))])
 
     const table = await cli(['namespace', 'get', names[0]!])
-    expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s+TEAM\s+PATTERNS\s+PHASE\s+PARTITION\s+VERSION\s+AGE$/)
-    expect(table.stdout).toMatch(new RegExp(`^${names[0]}\\s+${team}\\s+cache\\s+PENDING\\s+\\d+\\s+1\\s+\\d+s$`, 'm'))
+    expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s+TEAM\s+PATTERNS\s+PHASE\s+SERVED BY\s+PARTITION\s+VERSION\s+AGE$/)
+    expect(table.stdout).toMatch(new RegExp(`^${names[0]}\\s+${team}\\s+cache\\s+PENDING\\s+<none>\\s+\\d+\\s+1\\s+\\d+s$`, 'm'))
 
     const byTeam = await cli(['namespace', 'list', '--team', team, '-o', 'name'])
     expect(byTeam.stdout.trim().split('\n').sort()).toEqual(names.map((n) => `namespace/${n}`).sort())

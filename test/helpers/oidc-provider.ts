@@ -23,6 +23,8 @@ export const USERS: Record<string, TestUser> = {
   bob: {id: 'bob', email: 'bob@example.test', name: 'Bob Platform', password: 'bob-pw', groups: ['platform-team']},
   carol: {id: 'carol', email: 'carol@example.test', name: 'Carol Viewer', password: 'carol-pw', groups: ['viewers']},
   dave: {id: 'dave', email: 'dave@example.test', name: 'Dave Nogroup', password: 'dave-pw', groups: []},
+  // A proxy's identity (the proxy role): Watch with secrets in clear, leases.
+  paul: {id: 'paul', email: 'paul@example.test', name: 'Paul Proxy', password: 'paul-pw', groups: ['proxies']},
 }
 
 export const CLIENT_ID = 'prismctl'
@@ -236,6 +238,19 @@ function formFields(html: string, formId?: string): {action?: string; fields: Re
     if (name && /type="hidden"/.test(input[1]!)) fields[name] = value ?? ''
   }
   return {action, fields}
+}
+
+/** A test user's ID token (the bearer prismctl sends), through the password grant over HTTP. */
+export async function idTokenFor(issuer: string, user: keyof typeof USERS): Promise<string> {
+  const {email, password} = USERS[user]!
+  const response = await fetch(`${issuer}/token`, {
+    method: 'POST',
+    headers: {'content-type': 'application/x-www-form-urlencoded'},
+    body: new URLSearchParams({grant_type: 'password', client_id: CLIENT_ID, username: email, password, scope: 'openid email profile groups'}),
+  })
+  const body = (await response.json()) as {id_token?: string; error?: string}
+  if (!body.id_token) throw new Error(`password grant for ${user} failed: HTTP ${response.status} ${body.error ?? ''}`)
+  return body.id_token
 }
 
 export async function startTestProvider(options: TestProviderOptions = {}): Promise<TestProvider> {

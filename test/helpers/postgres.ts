@@ -1,7 +1,7 @@
 /**
  * A throwaway PostgreSQL server for tests: initdb into a temp dir, `pg_ctl start` on a free 127.0.0.1 port with the
  * unix socket inside the temp dir, trust auth, stopped and deleted afterwards. PRISM_TEST_POSTGRES_URL points at an
- * existing server instead. PostgreSQL refuses to run as root, so as root the binaries run as the `postgres` OS user.
+ * existing server instead (which the outage tests cannot take down). PostgreSQL refuses to run as root, so as root the binaries run as the `postgres` OS user.
  * Without binaries this throws: the Postgres cases must fail loudly, never skip.
  */
 import {execFileSync, spawnSync} from 'node:child_process'
@@ -16,6 +16,9 @@ export interface TestPostgres {
   url: string
   /** A fresh empty database on the server; returns its URL. */
   createDatabase(): Promise<string>
+  /** Stops the server but keeps its data (an outage); startAgain() brings it back on the same port. */
+  takeDown(): Promise<void>
+  startAgain(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -58,7 +61,12 @@ async function databaseFactory(url: string): Promise<() => Promise<string>> {
 
 export async function startPostgres(): Promise<TestPostgres> {
   const external = process.env.PRISM_TEST_POSTGRES_URL
-  if (external) return {url: external, createDatabase: await databaseFactory(external), stop: async () => {}}
+  if (external) {
+    const cannot = async () => {
+      throw new Error('PRISM_TEST_POSTGRES_URL points at a server the tests do not own: they cannot stop and start it; unset it to run the outage tests')
+    }
+    return {url: external, createDatabase: await databaseFactory(external), takeDown: cannot, startAgain: cannot, stop: async () => {}}
+  }
 
   const bin = findBinDir()
   const dir = mkdtempSync(join(tmpdir(), 'prism-pg-'))
@@ -70,9 +78,11 @@ export async function startPostgres(): Promise<TestPostgres> {
     if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status}): ${result.stderr || result.stdout || result.error?.message}`)
   }
   const port = await freePort()
+  const start = () => run('pg_ctl', ['start', '-w', '-t', '30', '-D', data, '-l', join(dir, 'server.log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`])
+  const stopFast = () => run('pg_ctl', ['stop', '-w', '-t', '30', '-m', 'fast', '-D', data])
   try {
     run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '--locale=C', '--encoding=UTF8'])
-    run('pg_ctl', ['start', '-w', '-t', '30', '-D', data, '-l', join(dir, 'server.log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`])
+    start()
   } catch (err) {
     rmSync(dir, {recursive: true, force: true})
     throw err
@@ -81,9 +91,12 @@ export async function startPostgres(): Promise<TestPostgres> {
   return {
     url,
     createDatabase: await databaseFactory(url),
+    takeDown: async () => stopFast(),
+    startAgain: async () => start(),
     async stop() {
       try {
-        run('pg_ctl', ['stop', '-w', '-t', '30', '-m', 'fast', '-D', data])
+        // Already down after takeDown(): nothing to stop.
+        if (existsSync(join(data, 'postmaster.pid'))) stopFast()
       } finally {
         rmSync(dir, {recursive: true, force: true})
       }

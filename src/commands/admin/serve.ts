@@ -19,7 +19,7 @@ export default class AdminServe extends BaseCommand<typeof AdminServe> {
     issuer: Flags.string({description: 'OIDC issuer the tokens must come from (--auth oidc)'}),
     audience: Flags.string({description: 'Audience the tokens must carry (--auth oidc)', default: 'prismctl'}),
     'jwks-url': Flags.string({description: "Where to fetch the issuer's signing keys, when the server reaches them elsewhere than the issuer says"}),
-    'role-map': Flags.string({description: 'GROUP=ROLE pairs, e.g. admins=admin,platform-team=operator,viewers=viewer'}),
+    'role-map': Flags.string({description: 'GROUP=ROLE pairs, ROLE one of viewer, operator, admin, proxy [default: admins=admin,platform-team=operator,viewers=viewer,proxies=proxy]'}),
     'drain-timeout': Flags.integer({description: 'Seconds to let in-flight calls finish on SIGTERM', default: 10, min: 0}),
   }
 

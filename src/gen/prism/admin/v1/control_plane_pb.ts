@@ -996,8 +996,13 @@ export const ControlPlane: GenService<{
     output: typeof ListAuditEventsResponseSchema;
   },
   /**
-   * Proxies follow namespaces and backends: first every current resource, then changes as they happen.
+   * Proxies follow namespaces and backends: first every current resource, then SYNCED, then changes as they happen.
    * Callers with the proxy role get static credentials in clear; everyone else sees them redacted.
+   * A watch never resumes: it ends, and the client watches again and replaces what it holds with the new snapshot.
+   * It ends with RESOURCE_EXHAUSTED when the client reads too slowly (the server holds at most 8 MiB or 10,000
+   * events per watcher), with UNAVAILABLE when the control plane lost its store's change feed (changes, deletes
+   * included, may have been missed; new watches are refused with UNAVAILABLE until the feed is back, and
+   * grpc.health.v1 says NOT_SERVING meanwhile), and with OK when the server shuts down.
    *
    * @generated from rpc prism.admin.v1.ControlPlane.Watch
    */
