@@ -318,3 +318,34 @@ describe('proxy status and metrics', () => {
     expect((await fetch(`http://${proxy.metrics}/healthz`)).status).toBe(200)
   })
 })
+
+// Last: it stops the proxy.
+describe('serving status', () => {
+  it('shows a namespace ACTIVE with the proxies that serve it, and drops a proxy that stops', async () => {
+    const servedBy = async (ns: string) => {
+      const got = JSON.parse((await ok(['namespace', 'get', ns, '-o', 'json'])).stdout)
+      return {phase: got.status?.phase as string, proxies: (got.status?.servingProxies ?? []) as string[]}
+    }
+    const second = await startProxyServer({adminEndpoint: admin.endpoint, args: ['--auth', 'none', '--proxy-id', 'e2e-second']})
+    try {
+      await eventually(async () => {
+        const s = await servedBy('mem-data')
+        expect(s.phase).toBe('active')
+        expect(s.proxies).toContain('e2e-second')
+        expect(s.proxies).toHaveLength(2)
+      })
+    } finally {
+      await second.stop()
+    }
+    // It released its lease on the way out; the first proxy still serves the namespace.
+    const after = await servedBy('mem-data')
+    expect(after.proxies).not.toContain('e2e-second')
+    expect(after.proxies).toHaveLength(1)
+    expect(after.phase).toBe('active')
+
+    // The last proxy stops: nobody serves it any more.
+    await proxy.stop()
+    const none = await servedBy('mem-data')
+    expect(none).toEqual({phase: 'pending', proxies: []})
+  }, 30_000)
+})
