@@ -29,13 +29,15 @@ async function answers(port: number): Promise<boolean> {
     socket.once('connect', () => socket.write('PING\r\n'))
     socket.once('data', (data) => {
       socket.destroy()
-      resolve(data.toString().startsWith('+PONG'))
+      // With --requirepass an unauthenticated PING is refused, which still says the server is up.
+      resolve(/^(\+PONG|-NOAUTH)/.test(data.toString()))
     })
     socket.once('error', () => resolve(false))
   })
 }
 
-export async function startRedis(): Promise<TestRedis> {
+/** `args`: more redis-server options, e.g. ['--requirepass', 'secret']. */
+export async function startRedis(args: string[] = []): Promise<TestRedis> {
   if (spawnSync('sh', ['-c', `command -v ${BINARY}`]).status !== 0) {
     throw new Error(`${BINARY} was not found. Install it (Debian: apt-get install redis-server) or set PRISM_TEST_REDIS_SERVER.`)
   }
@@ -43,7 +45,7 @@ export async function startRedis(): Promise<TestRedis> {
   const port = await freePort()
   let child: ChildProcess | undefined
   const start = async () => {
-    child = spawn(BINARY, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {stdio: 'ignore'})
+    child = spawn(BINARY, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...args], {stdio: 'ignore'})
     const deadline = Date.now() + 10_000
     while (!(await answers(port))) {
       if (Date.now() > deadline) throw new Error(`redis-server did not answer on 127.0.0.1:${port} within 10 s`)
