@@ -48,7 +48,7 @@ export async function latencies<K extends string>(calls: Record<K, () => Promise
 }
 
 /** `total` calls with `concurrency` in flight; returns calls/s and per-call latencies. */
-async function throughput(call: (i: number) => Promise<unknown>, total: number, concurrency: number): Promise<{perSec: number; samples: number[]}> {
+export async function throughput(call: (i: number) => Promise<unknown>, total: number, concurrency: number): Promise<{perSec: number; samples: number[]}> {
   let next = 0
   const samples: number[] = []
   const start = performance.now()

@@ -1,12 +1,13 @@
 /**
  * `npm run bench`: every figure next to a baseline measured in the same run. Prints Markdown tables.
- * Sections can be chosen: `npm run bench -- yaml startup controlplane auth` (default: all).
+ * Sections can be chosen: `npm run bench -- yaml startup controlplane auth proxy` (default: all).
  */
 import {cpus} from 'node:os'
 
 import {startPostgres} from '../test/helpers/postgres.js'
 import {benchAuth} from './auth.js'
 import {benchStore, connect, prepare, withServer} from './controlplane.js'
+import {benchProxy} from './proxy.js'
 import {childEnv, printTable, type Row} from './lib.js'
 import {benchStartup} from './startup.js'
 import {benchYaml} from './yaml.js'
@@ -48,3 +49,5 @@ if (want('controlplane')) {
 }
 
 if (want('auth')) printTable('Authenticated calls', await benchAuth(2000))
+
+if (want('proxy')) printTable('Data path through the proxy (proxy and control plane in their own processes)', await benchProxy({latencyCount: 2000, throughputCalls: 20_000, concurrency: 64}))

@@ -1,0 +1,93 @@
+/**
+ * The data path through a real `prismctl proxy serve` process (following a real control plane), against its own
+ * no-op RPC and against the backend called directly with the same client library the proxy uses.
+ */
+import * as grpc from '@grpc/grpc-js'
+import {createClient, RESP_TYPES} from '@redis/client'
+import {create} from '@bufbuild/protobuf'
+
+import {createServiceClient} from '../src/api/grpc-service.js'
+import {ControlPlane} from '../src/gen/prism/admin/v1/control_plane_pb.js'
+import {BackendType, NamespaceSchema} from '../src/gen/prism/admin/v1/resources_pb.js'
+import {KeyValuePattern} from '../src/gen/prism/patterns/v1/keyvalue_pb.js'
+import {ProxyInfo} from '../src/gen/prism/proxy/v1/proxy_pb.js'
+import {startAdminServer} from '../test/helpers/admin-server.js'
+import {startProxyServer, waitReady} from '../test/helpers/proxy-server.js'
+import {startRedis} from '../test/helpers/redis.js'
+import {latencies, throughput} from './controlplane.js'
+import {fmtMs, median, percentile, ratio, type Row} from './lib.js'
+
+const insecure = () => grpc.credentials.createInsecure()
+
+function kvNamespace(name: string, backend: string) {
+  return create(NamespaceSchema, {name, team: 'bench-team', patterns: [{name: 'cache', type: 'keyvalue', requires: [{slot: 'kv-store', target: {case: 'backend', value: backend}}]}]})
+}
+
+export async function benchProxy(opts: {latencyCount: number; throughputCalls: number; concurrency: number}): Promise<Row[]> {
+  const redis = await startRedis()
+  const admin = await startAdminServer()
+  const proxy = await startProxyServer({adminEndpoint: admin.endpoint})
+  const control = createServiceClient(grpc, ControlPlane, {endpoint: admin.endpoint, credentials: insecure()})
+  const clientFor = (namespace: string) =>
+    createServiceClient(grpc, KeyValuePattern, {endpoint: proxy.endpoint, credentials: insecure(), metadata: () => ({'x-prism-namespace': namespace})})
+  const memKv = clientFor('bench-mem')
+  const redisKv = clientFor('bench-redis')
+  const info = createServiceClient(grpc, ProxyInfo, {endpoint: proxy.endpoint, credentials: insecure()})
+  const direct = createClient({socket: {host: '127.0.0.1', port: redis.port}}).withTypeMapping({[RESP_TYPES.BLOB_STRING]: Buffer})
+  try {
+    await control.applyBackend({backend: {name: 'mem-bench', type: BackendType.MEMSTORE, config: {case: 'memstore', value: {}}}})
+    await control.applyBackend({backend: {name: 'redis-bench', type: BackendType.REDIS, config: {case: 'redis', value: {address: redis.address}}}})
+    await control.applyNamespace({namespace: kvNamespace('bench-mem', 'mem-bench')})
+    await control.applyNamespace({namespace: kvNamespace('bench-redis', 'redis-bench')})
+    await waitReady(proxy)
+    await direct.connect()
+    const value = Buffer.alloc(100, 'x')
+    await memKv.store({key: 'k', value})
+    await redisKv.store({key: 'k', value})
+
+    const l = await latencies(
+      {
+        noop: () => info.noop({}),
+        mem: () => memKv.retrieve({key: 'k'}),
+        redis: () => redisKv.retrieve({key: 'k'}),
+        direct: () => direct.get('k'),
+      },
+      opts.latencyCount,
+    )
+    const noop = median(l.noop)
+    const directGet = median(l.direct)
+    const budget = noop + 1.5 * directGet
+    const memTp = await throughput(() => memKv.retrieve({key: 'k'}), opts.throughputCalls, opts.concurrency)
+    const redisTp = await throughput(() => redisKv.retrieve({key: 'k'}), opts.throughputCalls, opts.concurrency)
+    const directTp = await throughput(() => direct.get('k'), opts.throughputCalls, opts.concurrency)
+    const p = (s: number[]) => `${fmtMs(median(s))} / ${fmtMs(percentile(s, 99))}`
+    return [
+      {name: `proxy no-op RPC p50 / p99 (${opts.latencyCount} sequential calls, interleaved)`, value: p(l.noop), baseline: 'itself', ratio: '1.00×'},
+      {name: 'direct Redis GET p50 / p99 (@redis/client, same process as the bench)', value: p(l.direct), baseline: 'itself', ratio: '1.00×'},
+      {name: 'proxy KV Retrieve on memstore p50 / p99', value: p(l.mem), baseline: `no-op ${fmtMs(noop)}`, ratio: ratio(median(l.mem), noop)},
+      {
+        name: 'proxy KV Retrieve on Redis p50 / p99',
+        value: p(l.redis),
+        baseline: `no-op + 1.5 × direct = ${fmtMs(budget)}`,
+        ratio: ratio(median(l.redis), budget),
+        target: '≤ 1.00× (p50 ≤ no-op p50 + 1.5 × direct GET p50)',
+      },
+      {name: `proxy KV Retrieve throughput on memstore (${opts.throughputCalls} calls, ${opts.concurrency} in flight)`, value: `${memTp.perSec.toFixed(0)}/s`, baseline: `no-op ${(1000 / noop).toFixed(0)}/s sequential`, ratio: ''},
+      {
+        name: `proxy KV Retrieve throughput on Redis (${opts.throughputCalls} calls, ${opts.concurrency} in flight)`,
+        value: `${redisTp.perSec.toFixed(0)}/s`,
+        baseline: `direct GET ${directTp.perSec.toFixed(0)}/s at ${opts.concurrency} in flight`,
+        ratio: ratio(redisTp.perSec, directTp.perSec),
+      },
+    ]
+  } finally {
+    direct.destroy()
+    memKv.close()
+    redisKv.close()
+    info.close()
+    control.close()
+    await proxy.stop()
+    await admin.stop()
+    await redis.stop()
+  }
+}
