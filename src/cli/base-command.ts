@@ -48,6 +48,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (!this.jsonEnabled()) process.stdout.write(`${line}\n`)
   }
 
+  /**
+   * The -o format in effect. --json and -o json are one request and give one shape (the command's return value);
+   * --json with another -o asks for two formats at once, a usage error. Without either: table.
+   */
+  protected outputFormat<F extends string>(output: F | undefined): F | 'json' | 'table' {
+    if (!this.jsonEnabled()) return output ?? 'table'
+    if (output !== undefined && output !== 'json') throw usageError(`-o ${output} cannot be combined with --json`, '--json prints the same JSON as -o json; give one of them.')
+    return 'json'
+  }
+
   /** Progress and notes for people: stderr, never in --json mode. */
   protected note(line: string): void {
     if (!this.jsonEnabled()) process.stderr.write(`${line}\n`)
