@@ -4,6 +4,8 @@
  */
 import {execute, type Command, type Hook} from '@oclif/core'
 
+import {expandTopicAlias} from './cli/aliases.js'
+
 /**
  * oclif reads COMMANDS[id] only for the command being run (help comes from the manifest), so each command's module
  * graph is initialised on first access: in the CommonJS bundle, esbuild turns these require() calls into lazy
@@ -20,6 +22,7 @@ const LOADERS: Record<string, () => {default: typeof Command}> = {
   'backend:register': () => require('./commands/backend/register.js'),
   'backend:update': () => require('./commands/backend/update.js'),
   'backend:validate': () => require('./commands/backend/validate.js'),
+  'completion': () => require('./commands/completion.js'),
   'context:current': () => require('./commands/context/current.js'),
   'context:delete': () => require('./commands/context/delete.js'),
   'context:list': () => require('./commands/context/list.js'),
@@ -27,6 +30,7 @@ const LOADERS: Record<string, () => {default: typeof Command}> = {
   'context:use': () => require('./commands/context/use.js'),
   'convert': () => require('./commands/convert.js'),
   'diff': () => require('./commands/diff.js'),
+  'help': () => require('./commands/help.js'),
   'login': () => require('./commands/login.js'),
   'logout': () => require('./commands/logout.js'),
   'namespace:apply': () => require('./commands/namespace/apply.js'),
@@ -54,5 +58,5 @@ export const commandNotFound: Hook<'command_not_found'> = function (options) {
 }
 
 export async function run(dir: string): Promise<void> {
-  await execute({dir})
+  await execute({dir, args: expandTopicAlias(process.argv.slice(2))})
 }

@@ -12,7 +12,7 @@ export const connectionFlags = {
   timeout: Flags.string({description: 'Deadline per call, e.g. 10s, 500ms, 2m', default: '10s'}),
 }
 
-const FILE_DESCRIPTION = 'YAML or JSON file, or a directory of *.yaml, *.yml and *.json files (with -R, its subdirectories too); repeatable; - reads stdin'
+const FILE_DESCRIPTION = 'YAML or JSON file, or a directory of *.yaml, *.yml and *.json files (with -R, its subdirectories too); repeatable; - reads stdin; also --filename'
 /** The parsed connection flags (plus the global --context) as the registry functions take them. */
 export function connectionOf(flags: {context?: string; 'admin-endpoint'?: string; timeout?: string}): ConnectionOptions {
   return {context: flags.context, adminEndpoint: flags['admin-endpoint'], timeout: flags.timeout}
