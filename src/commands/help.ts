@@ -15,9 +15,12 @@ export default class HelpCommand extends BaseCommand<typeof HelpCommand> {
   async run() {
     const words = expandTopicAlias(this.positionals)
     const id = words.join(':')
-    if (id && !this.config.findCommand(id) && !this.config.findTopic(id)) {
+    const command = id ? this.config.findCommand(id) : undefined
+    if (id && !command && !this.config.findTopic(id)) {
       throw usageError(`no help for ${JSON.stringify(words.join(' '))}: there is no such topic or command${commandSuggestion(this.config, words)}`, `See: ${this.config.bin} help`)
     }
-    await new Help(this.config).showHelp(id ? [id] : [])
+    const help = new Help(this.config)
+    // showHelp skips the word "help" in what it is given, so the help command's own help is asked for directly.
+    await (command ? help.showCommandHelp(command) : help.showHelp(id ? [id] : []))
   }
 }

@@ -245,7 +245,8 @@ describe('version and help', () => {
     for (let i = 0; i < ids.length; i += 2) {
       await Promise.all(
         ids.slice(i, i + 2).map(async (id) => {
-          const r = await runCli([...id.split(':'), '--help'])
+          // oclif skips the word "help" when it renders --help, so `help --help` is the root help; `help help` is its own.
+          const r = await runCli(id === 'help' ? ['help', 'help'] : [...id.split(':'), '--help'])
           expect([id, r.code, r.stderr]).toEqual([id, 0, ''])
           expect(r.stdout).toContain(`USAGE\n  $ prismctl ${id.replaceAll(':', ' ')}`)
           expect(manifest.commands[id]!.summary).toBeTruthy()
