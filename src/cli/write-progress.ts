@@ -22,6 +22,6 @@ export function interruptSignal(onFirst: () => void): AbortSignal {
 export function writeProgress(dryRun: DryRun, out: (line: string) => void, note: (line: string) => void): WriteProgress {
   return {
     onOutcome: outcomePrinter(dryRun, out, note),
-    signal: interruptSignal(() => note('Interrupted: stopping after the document in flight (Ctrl-C again to quit at once).')),
+    interruptible: () => interruptSignal(() => note('Interrupted: stopping after the document in flight (Ctrl-C again to quit at once).')),
   }
 }

@@ -117,15 +117,19 @@ export interface WriteReport {
 export interface WriteProgress {
   /** Called as each outcome is known, so that a person sees the run advance (and what was done if it stops). */
   onOutcome?: (outcome: Outcome, total: number) => void
-  /** Once aborted (Ctrl-C), no further document is sent; the one in flight finishes, so its outcome is known. */
-  signal?: AbortSignal
+  /**
+   * Called once, when sending starts (not while files are read: Ctrl-C then just ends the command). Once the signal
+   * it returns is aborted, no further document is sent; the one in flight finishes, so its outcome is known.
+   */
+  interruptible?: () => AbortSignal
 }
 
 /** Writes already-validated documents in apply order, one outcome per document sent. */
 async function writeDocuments(admin: AdminClient | undefined, docs: SourceDoc[], options: WriteOptions, progress: WriteProgress): Promise<WriteReport> {
   const report: WriteReport = {outcomes: [], total: docs.length}
+  const signal = progress.interruptible?.()
   for (const doc of orderForApply(docs)) {
-    if (progress.signal?.aborted) break
+    if (signal?.aborted) break
     const source = describeSource(doc)
     let outcome: Outcome
     try {
