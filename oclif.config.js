@@ -12,9 +12,10 @@ export default {
     command_not_found: {target: './dist/load.cjs', identifier: 'commandNotFound'},
   },
   topicSeparator: ' ',
+  additionalHelpFlags: ['-h'],
   topics: {
-    namespace: {description: 'Validate and manage namespaces'},
-    backend: {description: 'Validate and manage backends in the global registry'},
+    namespace: {description: 'Validate and manage namespaces (also: ns, namespaces)'},
+    backend: {description: 'Validate and manage backends in the global registry (also: backends)'},
     context: {description: 'Manage named contexts (endpoints, issuer) in config.yaml'},
     admin: {description: 'Run the Prism control plane'},
     proxy: {description: 'Run the Prism data proxy, and ask one how it is doing'},

@@ -4,6 +4,8 @@
  */
 import {execute, type Command, type Hook} from '@oclif/core'
 
+import {expandTopicAlias} from './cli/aliases.js'
+
 /**
  * oclif reads COMMANDS[id] only for the command being run (help comes from the manifest), so each command's module
  * graph is initialised on first access: in the CommonJS bundle, esbuild turns these require() calls into lazy
@@ -14,11 +16,13 @@ const LOADERS: Record<string, () => {default: typeof Command}> = {
   'apply': () => require('./commands/apply.js'),
   'auth:token': () => require('./commands/auth/token.js'),
   'backend:delete': () => require('./commands/backend/delete.js'),
+  'backend:diff': () => require('./commands/backend/diff.js'),
   'backend:get': () => require('./commands/backend/get.js'),
   'backend:list': () => require('./commands/backend/list.js'),
   'backend:register': () => require('./commands/backend/register.js'),
   'backend:update': () => require('./commands/backend/update.js'),
   'backend:validate': () => require('./commands/backend/validate.js'),
+  'completion': () => require('./commands/completion.js'),
   'consume': () => require('./commands/consume.js'),
   'context:current': () => require('./commands/context/current.js'),
   'context:delete': () => require('./commands/context/delete.js'),
@@ -26,6 +30,8 @@ const LOADERS: Record<string, () => {default: typeof Command}> = {
   'context:set': () => require('./commands/context/set.js'),
   'context:use': () => require('./commands/context/use.js'),
   'convert': () => require('./commands/convert.js'),
+  'diff': () => require('./commands/diff.js'),
+  'help': () => require('./commands/help.js'),
   'kv:capabilities': () => require('./commands/kv/capabilities.js'),
   'kv:delete': () => require('./commands/kv/delete.js'),
   'kv:exists': () => require('./commands/kv/exists.js'),
@@ -63,5 +69,5 @@ export const commandNotFound: Hook<'command_not_found'> = function (options) {
 }
 
 export async function run(dir: string): Promise<void> {
-  await execute({dir})
+  await execute({dir, args: expandTopicAlias(process.argv.slice(2))})
 }

@@ -118,7 +118,7 @@ export function toPrismError(err: unknown, subject: CallSubject): PrismError {
   // Messages and command hints spell the kind in lower case: `prismctl backend list`.
   const noun = subject.kind?.toLowerCase() ?? 'namespace'
   const listCommand = `prismctl ${noun} list`
-  const base = {code, cause: err, violations, details: [...violations.map((v) => labelled(v.field, v.description)), ...preconditions]}
+  const base = {code, cause: err, violations, details: [...violations.map((v) => ({path: v.field || undefined, message: v.description})), ...preconditions]}
 
   switch (code) {
     case 'UNAVAILABLE':
@@ -151,7 +151,7 @@ export function toPrismError(err: unknown, subject: CallSubject): PrismError {
     case 'INVALID_ARGUMENT':
       return new PrismError(target ? `the ${peer} rejected ${target}: ${message}` : `the ${peer} rejected the request: ${message}`, {
         ...base,
-        hint: serverHint ?? 'Fix the fields listed above and retry.',
+        hint: serverHint ?? 'Fix the fields listed and retry.',
       })
     case 'FAILED_PRECONDITION':
       return new PrismError(message, {...base, hint: serverHint})
@@ -163,14 +163,14 @@ export function toPrismError(err: unknown, subject: CallSubject): PrismError {
     case 'PERMISSION_DENIED':
       return new PrismError(`permission denied: ${message}`, {
         ...base,
-        hint: serverHint ?? 'Ask an administrator to grant you the role named above.',
+        hint: serverHint ?? 'Ask an administrator to grant you the role the message names.',
       })
     case 'RESOURCE_EXHAUSTED':
       // grpc-js's message size limit, not load: retrying the same request cannot help.
       if (/message larger than max/i.test(message)) {
         return new PrismError(`the request is too large for the ${peer} at ${subject.endpoint}: ${message}`, {
           ...base,
-          hint: 'Make the resource smaller: a shorter description, fewer labels or patterns (the sizes above are in bytes).',
+          hint: 'Make the resource smaller: a shorter description, fewer labels or patterns (the sizes in the message are in bytes).',
         })
       }
       return new PrismError(`the ${peer} at ${subject.endpoint} is overloaded: ${message}`, {...base, hint: serverHint ?? 'Wait a moment and retry.'})

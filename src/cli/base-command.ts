@@ -5,6 +5,7 @@
 import {Command, Flags, Interfaces} from '@oclif/core'
 
 import {isPrismError, PrismError, usageError} from '../errors.js'
+import {didYouMean} from '../model/suggest.js'
 import {applyOutputFlags, reportError} from './output.js'
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -48,6 +49,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (!this.jsonEnabled()) process.stdout.write(`${line}\n`)
   }
 
+  /**
+   * The -o format in effect. --json and -o json are one request and give one shape (the command's return value);
+   * --json with another -o asks for two formats at once, a usage error. Without either: table.
+   */
+  protected outputFormat<F extends string>(output: F | undefined): F | 'json' | 'table' {
+    if (!this.jsonEnabled()) return output ?? 'table'
+    if (output !== undefined && output !== 'json') throw usageError(`-o ${output} cannot be combined with --json`, '--json prints the same JSON as -o json; give one of them.')
+    return 'json'
+  }
+
   /** Progress and notes for people: stderr, never in --json mode. */
   protected note(line: string): void {
     if (!this.jsonEnabled()) process.stderr.write(`${line}\n`)
@@ -60,11 +71,25 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       ? err
       : // oclif's parse errors (missing, unexpected or invalid flags and arguments) all carry exit 2.
         err.oclif?.exit === 2
-        ? usageErrorFrom(err.message, `See: ${this.config.bin} ${this.id?.replaceAll(':', ' ') ?? ''} --help`)
+        ? usageErrorFrom(this.withFlagSuggestion(err), `See: ${this.config.bin} ${this.id?.replaceAll(':', ' ') ?? ''} --help`)
         : new PrismError(err.message, {hint: 'This is unexpected; run again with --debug for details.', code: 'INTERNAL', cause: err})
     reportError(prism, this.jsonEnabled(), err)
     return undefined
   }
+
+  /** oclif's "Nonexistent flag: --fiel", with "did you mean" when one of the command's flags is a typo away. */
+  private withFlagSuggestion(err: Error & {flags?: unknown}): string {
+    if (!Array.isArray(err.flags) || err.flags.length !== 1) return err.message
+    const [first, ...rest] = err.message.split('\n')
+    return [`${first}${didYouMean(String(err.flags[0]).split('=')[0]!, flagSpellings(this.ctor))}`, ...rest].join('\n')
+  }
+}
+
+/** The flags a user may type for a command, as typed: --name and --alias for each, --json and --help. */
+function flagSpellings(ctor: typeof Command): string[] {
+  const flags = {...ctor.baseFlags, ...ctor.flags}
+  const names = Object.entries(flags).flatMap(([name, f]) => [`--${name}`, ...(f.aliases ?? []).map((a) => `--${a}`)])
+  return [...names, ...(ctor.enableJsonFlag ? ['--json'] : []), '--help']
 }
 
 /**

@@ -1,12 +1,25 @@
 /**
  * oclif's command_not_found hook (oclif.config.js): an unknown command is a usage error like any other, so it is
- * reported the same way (exit 2, the JSON envelope under --json) instead of oclif's own ` ›   Error:` line.
+ * reported the same way (exit 2, the JSON envelope under --json) instead of oclif's own ` ›   Error:` line, with a
+ * "did you mean" when a command or topic is one typo away.
  */
 import type {Hook} from '@oclif/core'
 
 import {usageError} from '../errors.js'
-import {quote} from '../model/suggest.js'
+import {didYouMean, quote} from '../model/suggest.js'
 import {applyOutputFlags, reportError} from './output.js'
+
+/** `; did you mean "namespace apply"?` for the last of `words` among what may follow the ones before it, or ''. */
+export function commandSuggestion(config: {commandIDs: string[]; topics: {name: string}[]}, words: string[]): string {
+  const parent = words.slice(0, -1).join(':')
+  const prefix = parent ? `${parent}:` : ''
+  const next = new Set<string>()
+  for (const id of [...config.commandIDs, ...config.topics.map((t) => t.name)]) {
+    if (id.startsWith(prefix)) next.add(id.slice(prefix.length).split(':')[0]!)
+  }
+  const word = didYouMean(words.at(-1) ?? '', next)
+  return word && word.replace(/"(.*)"/, (_, w: string) => `"${[...words.slice(0, -1), w].join(' ')}"`)
+}
 
 export const commandNotFound: Hook<'command_not_found'> = async function ({config, id}) {
   applyOutputFlags()
@@ -22,5 +35,5 @@ export const commandNotFound: Hook<'command_not_found'> = async function ({confi
   while (n < words.length && config.findTopic(words.slice(0, n).join(':'))) n++
   const topic = words.slice(0, n - 1).join(' ')
   const help = topic ? `${config.bin} ${topic} --help` : `${config.bin} --help`
-  reportError(usageError(`command ${quote(words.slice(0, n).join(' '))} not found`, `See: ${help}`), false)
+  reportError(usageError(`command ${quote(words.slice(0, n).join(' '))} not found${commandSuggestion(config, words.slice(0, n))}`, `See: ${help}`), false)
 }

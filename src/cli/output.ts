@@ -20,7 +20,8 @@ export function applyOutputFlags(): void {
 export function reportError(prism: PrismError, json: boolean, original?: unknown): void {
   process.exitCode = prism.exitCode
   if (json || process.argv.includes('--json')) {
-    const body = {error: {code: prism.code, message: prism.message, hint: prism.hint, details: prism.details}}
+    // What was done before the failure comes first, in the shape the command has on success.
+    const body = {...prism.result, error: {code: prism.code, message: prism.message, hint: prism.hint, details: prism.problems}}
     process.stdout.write(`${redact(JSON.stringify(body, null, 2))}\n`)
   } else {
     const lines = [`${chalk.red('Error:')} ${prism.message}`, ...prism.details.map((d) => `  ${d}`)]

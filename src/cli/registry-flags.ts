@@ -12,14 +12,16 @@ export const connectionFlags = {
   timeout: Flags.string({description: 'Deadline per call, e.g. 10s, 500ms, 2m', default: '10s'}),
 }
 
-const FILE_DESCRIPTION = 'YAML file or directory of *.yaml files; repeatable; - reads stdin'
+const FILE_DESCRIPTION = 'YAML or JSON file, or a directory of *.yaml, *.yml and *.json files (with -R, its subdirectories too); repeatable; - reads stdin; also --filename'
 /** The parsed connection flags (plus the global --context) as the registry functions take them. */
 export function connectionOf(flags: {context?: string; 'admin-endpoint'?: string; timeout?: string}): ConnectionOptions {
   return {context: flags.context, adminEndpoint: flags['admin-endpoint'], timeout: flags.timeout}
 }
 
-export const fileFlag = Flags.string({char: 'f', multiple: true, description: FILE_DESCRIPTION})
-export const requiredFileFlag = Flags.string({char: 'f', multiple: true, required: true, description: FILE_DESCRIPTION})
+// --filename is kubectl's spelling.
+export const fileFlag = Flags.string({char: 'f', aliases: ['filename'], multiple: true, description: FILE_DESCRIPTION})
+export const requiredFileFlag = Flags.string({char: 'f', aliases: ['filename'], multiple: true, required: true, description: FILE_DESCRIPTION})
+export const recursiveFlag = Flags.boolean({char: 'R', description: 'Read the subdirectories of directories given with -f, at any depth'})
 
 export const dryRunFlag = Flags.string({
   options: ['none', 'client', 'server'],
@@ -34,6 +36,7 @@ export const expectedVersionFlag = Flags.integer({
 
 export const limitFlag = Flags.integer({min: 1, description: 'Show at most this many'})
 
-export const outputFlag = Flags.string({char: 'o', options: [...OUTPUT_FORMATS], default: 'table', description: 'Output format'})
+// No default: --json must be able to tell an explicit -o table (a conflict) from none.
+export const outputFlag = Flags.string({char: 'o', options: [...OUTPUT_FORMATS], description: 'Output format (default: table); -o json prints what --json prints'})
 
 export const yesFlag = Flags.boolean({char: 'y', description: 'Do not ask for confirmation (required without a terminal)'})

@@ -3,11 +3,11 @@ import type {Kind} from '../model/documents.js'
 import {usageError} from '../errors.js'
 import {checkFiles, reportLines} from '../model/offline.js'
 import {BaseCommand} from './base-command.js'
-import {fileFlag} from './registry-flags.js'
+import {fileFlag, recursiveFlag} from './registry-flags.js'
 
 export abstract class ValidateCommand extends BaseCommand<typeof ValidateCommand> {
   static override description = 'Reports every problem at once as file:line:column: field: message, and exits 1 if there is any.'
-  static override flags = {file: fileFlag}
+  static override flags = {file: fileFlag, recursive: recursiveFlag}
   // Paths may also come as arguments (`prismctl validate config/ extra.yaml`), like -f.
   static override strict = false
   static override usage = '[FILE|DIR]... [-f FILE|DIR|-]...'
@@ -18,7 +18,7 @@ export abstract class ValidateCommand extends BaseCommand<typeof ValidateCommand
   async run() {
     const paths = [...(this.flags.file ?? []), ...this.positionals]
     if (paths.length === 0) throw usageError('Missing what to validate: give -f FILE, a directory, or - for stdin', `See: ${this.config.bin} ${this.id?.replaceAll(':', ' ')} --help`)
-    const report = await checkFiles(paths, {kind: this.kind})
+    const report = await checkFiles(paths, {kind: this.kind, recursive: this.flags.recursive})
     for (const line of reportLines(report)) this.out(line)
     return report
   }

@@ -6,11 +6,12 @@ import {resolveContext} from '../config/contexts.js'
 
 export default class WhoAmI extends BaseCommand<typeof WhoAmI> {
   static override summary = 'Show who you are logged in as, and the roles the control plane grants'
-  static override flags = {output: Flags.string({char: 'o', options: ['table', 'json'], default: 'table', description: 'Output format'})}
+  static override flags = {output: Flags.string({char: 'o', options: ['table', 'json'], description: 'Output format (default: table); -o json prints what --json prints'})}
 
   async run() {
+    const format = this.outputFormat(this.flags.output)
     const me = await whoami(resolveContext({context: this.flags.context}))
-    if (this.flags.output === 'json') {
+    if (format === 'json') {
       this.out(JSON.stringify(me, null, 2))
       return me
     }

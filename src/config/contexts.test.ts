@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {thrown} from '../../test/helpers/errors.js'
-import {configPath, DEFAULTS, deleteContext, readConfig, resolveContext, setContext, useContext} from './contexts.js'
+import {configPath, DEFAULTS, deleteContext, listContexts, readConfig, resolveContext, setContext, useContext} from './contexts.js'
 
 let env: NodeJS.ProcessEnv
 
@@ -29,7 +29,7 @@ describe('contexts', () => {
   })
 
   it('flag beats PRISM_ADMIN_ENDPOINT, which beats the current context, which beats the default', () => {
-    setContext('lab', {adminEndpoint: 'lab:1', issuer: 'https://lab.example/dex'}, {}, env)
+    setContext('lab', {adminEndpoint: 'lab:1', issuer: 'https://lab.example/dex'}, {use: true}, env)
     expect(resolveContext({}, env)).toMatchObject({name: 'lab', stored: true, adminEndpoint: 'lab:1', issuer: 'https://lab.example/dex'})
     const withEnv = {...env, PRISM_ADMIN_ENDPOINT: 'env:2'}
     expect(resolveContext({}, withEnv).adminEndpoint).toBe('env:2')
@@ -38,7 +38,7 @@ describe('contexts', () => {
   })
 
   it('--context and PRISM_CONTEXT pick a stored context; an unknown one is a usage error listing the known ones', () => {
-    setContext('a', {adminEndpoint: 'a:1'}, {}, env)
+    setContext('a', {adminEndpoint: 'a:1'}, {use: true}, env)
     setContext('b', {adminEndpoint: 'b:1'}, {}, env)
     expect(resolveContext({}, env).name).toBe('a')
     expect(resolveContext({context: 'b'}, env).adminEndpoint).toBe('b:1')
@@ -48,10 +48,11 @@ describe('contexts', () => {
     expect(err.hint).toContain('Known contexts: a, b.')
   })
 
-  it('set merges into an existing context, the first one set becomes current, use switches, and the file is 0600', () => {
+  it('set merges into an existing context and switches only with use; use switches, and the file is 0600', () => {
     setContext('a', {adminEndpoint: 'a:1'}, {}, env)
     setContext('b', {adminEndpoint: 'b:1'}, {}, env)
-    expect(readConfig(env).currentContext).toBe('a')
+    expect(readConfig(env).currentContext).toBeUndefined()
+    expect(resolveContext({}, env).name).toBe('default')
     setContext('a', {issuer: 'https://a.example'}, {}, env)
     expect(readConfig(env).contexts.a).toEqual({adminEndpoint: 'a:1', issuer: 'https://a.example'})
     useContext('b', env)
@@ -61,8 +62,33 @@ describe('contexts', () => {
     expect(statSync(configPath(env)).mode & 0o777).toBe(0o600)
   })
 
+  it('lists the built-in default and switches back to it, whether or not config.yaml defines it', () => {
+    setContext('a', {adminEndpoint: 'a:1'}, {use: true}, env)
+    expect(listContexts(env)).toEqual({
+      currentContext: 'a',
+      contexts: [
+        {name: 'default', current: false, stored: false, adminEndpoint: DEFAULTS.adminEndpoint, proxyEndpoint: DEFAULTS.proxyEndpoint, issuer: DEFAULTS.issuer, clientId: DEFAULTS.clientId, scopes: DEFAULTS.scopes},
+        {name: 'a', current: true, stored: true, adminEndpoint: 'a:1'},
+      ],
+    })
+    useContext('default', env)
+    expect(resolveContext({}, env)).toMatchObject({name: 'default', stored: false, adminEndpoint: DEFAULTS.adminEndpoint})
+    setContext('default', {adminEndpoint: 'local:9'}, {}, env)
+    expect(listContexts(env).contexts.map((c) => [c.name, c.stored, c.current])).toEqual([['a', true, false], ['default', true, true]])
+  })
+
+  it('checks endpoints when saved: HOST:PORT only, a URL gets a hint, and nothing is written', () => {
+    for (const ok of ['prism:8981', '10.0.0.1:443', '[::1]:8981', 'a.b-c.example:1']) expect(() => setContext('ok', {adminEndpoint: ok, proxyEndpoint: ok}, {}, env)).not.toThrow()
+    const url = thrown(() => setContext('x', {adminEndpoint: 'https://prism.example:443'}, {}, env))
+    expect([url.message, url.exitCode, url.hint]).toEqual(['--admin-endpoint takes HOST:PORT, not a URL: "https://prism.example:443"', 2, 'Write --admin-endpoint prism.example:443 --tls; TLS is chosen with --tls, not with a scheme.'])
+    for (const bad of ['prism', 'prism:', 'prism:0', 'prism:70000', ':8981', 'pri sm:1']) {
+      expect(thrown(() => setContext('x', {proxyEndpoint: bad}, {}, env)).message).toBe(`--proxy-endpoint takes HOST:PORT, got ${JSON.stringify(bad)}`)
+    }
+    expect(readConfig(env).contexts.x).toBeUndefined()
+  })
+
   it('deleting the current context falls back to the defaults; use and delete of an unknown context are NOT_FOUND', () => {
-    setContext('a', {adminEndpoint: 'a:1'}, {}, env)
+    setContext('a', {adminEndpoint: 'a:1'}, {use: true}, env)
     deleteContext('a', env)
     expect(readConfig(env)).toEqual({currentContext: undefined, contexts: {}})
     expect(resolveContext({}, env)).toMatchObject({name: 'default', stored: false, adminEndpoint: DEFAULTS.adminEndpoint})

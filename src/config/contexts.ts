@@ -6,7 +6,7 @@ import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {parse, stringify} from 'yaml'
 
-import {PrismError} from '../errors.js'
+import {PrismError, usageError} from '../errors.js'
 import {configDir, writeFileAtomic} from './files.js'
 
 export interface ContextSettings {
@@ -106,21 +106,63 @@ export function resolveContext(overrides: ContextOverrides = {}, env: NodeJS.Pro
   }
 }
 
+const ENDPOINT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/
+
+/**
+ * An endpoint is HOST:PORT, as grpc-js dials it; checked when saved, so that a typo fails `context set` instead of
+ * every later command. A URL gets its own hint: the scheme is what --tls says.
+ */
+export function checkEndpoint(flag: string, value: string): void {
+  const url = /^([a-z][a-z0-9+.-]*):\/\/([^/]*)/i.exec(value)
+  if (url) {
+    const tls = url[1]!.toLowerCase() === 'https' || url[1]!.toLowerCase() === 'grpcs'
+    throw usageError(`${flag} takes HOST:PORT, not a URL: ${JSON.stringify(value)}`, `Write ${flag} ${url[2] || 'HOST:PORT'}${tls ? ' --tls' : ''}; TLS is chosen with --tls, not with a scheme.`)
+  }
+  const match = ENDPOINT.exec(value)
+  const port = match ? Number(match[2]) : 0
+  if (!match || port < 1 || port > 65535) {
+    throw usageError(`${flag} takes HOST:PORT, got ${JSON.stringify(value)}`, `For example ${flag} prism-admin.example.com:8981 (a port from 1 to 65535).`)
+  }
+}
+
+/** A context as `context list` shows it; the built-in default is listed too, with the values it stands for. */
+export interface ContextRow extends ContextSettings {
+  name: string
+  current: boolean
+  /** false for the built-in default while config.yaml does not define it. */
+  stored: boolean
+}
+
+export function listContexts(env: NodeJS.ProcessEnv = process.env): {currentContext: string; contexts: ContextRow[]} {
+  const config = readConfig(env)
+  const currentContext = config.currentContext || DEFAULTS.context
+  const rows: ContextRow[] = Object.entries(config.contexts).map(([name, s]) => ({name, current: name === currentContext, stored: true, ...s}))
+  if (!config.contexts[DEFAULTS.context]) {
+    const {adminEndpoint, proxyEndpoint, issuer, clientId, scopes} = DEFAULTS
+    rows.unshift({name: DEFAULTS.context, current: currentContext === DEFAULTS.context, stored: false, adminEndpoint, proxyEndpoint, issuer, clientId, scopes})
+  }
+  return {currentContext, contexts: rows}
+}
+
+/** Saves a context; it becomes the current one only with `use` (kubectl's set-context never switches). */
 export function setContext(name: string, settings: ContextSettings, options: {use?: boolean} = {}, env: NodeJS.ProcessEnv = process.env): ContextSettings {
+  if (settings.adminEndpoint !== undefined) checkEndpoint('--admin-endpoint', settings.adminEndpoint)
+  if (settings.proxyEndpoint !== undefined) checkEndpoint('--proxy-endpoint', settings.proxyEndpoint)
   const config = readConfig(env)
   const merged: ContextSettings = {...config.contexts[name]}
   for (const key of SETTING_KEYS) {
     if (settings[key] !== undefined) (merged as Record<string, unknown>)[key] = settings[key]
   }
   config.contexts[name] = merged
-  if (options.use || !config.currentContext) config.currentContext = name
+  if (options.use) config.currentContext = name
   writeConfig(config, env)
   return merged
 }
 
+/** Switches the current context; the built-in default always exists. */
 export function useContext(name: string, env: NodeJS.ProcessEnv = process.env): void {
   const config = readConfig(env)
-  if (!config.contexts[name]) {
+  if (!config.contexts[name] && name !== DEFAULTS.context) {
     throw new PrismError(`context "${name}" does not exist`, {
       hint: `Create it with: prismctl context set ${name} --admin-endpoint HOST:PORT`,
       code: 'NOT_FOUND',

@@ -150,6 +150,23 @@ labels: {env: dev, env: prod}
     ])
   })
 
+  it('reads a kind: List (YAML or JSON) as its items, each located in the file; a bad List says what is wrong', () => {
+    const list = `kind: List\nitems:\n  - kind: Backend\n    name: mem-dev\n    type: memstore\n  - kind: Namespace\n    name: team-alpha\n    team: alpha\n`
+    const {docs, problems: none} = parseDocuments(list, 'list.yaml')
+    expect(none).toEqual([])
+    expect(docs.map((d) => [d.kind, d.message.name, d.index, d.item])).toEqual([['Backend', 'mem-dev', 0, 0], ['Namespace', 'team-alpha', 0, 1]])
+    expect(docs[1]!.locate('team')).toEqual({line: 8, column: 11})
+    const json = parseDocuments(JSON.stringify({kind: 'List', items: [{kind: 'Backend', name: 'mem-dev', type: 'memstore'}]}, null, 2), 'list.json')
+    expect(json.docs.map((d) => d.message.name)).toEqual(['mem-dev'])
+    expect(problems('kind: List\nitems:\n  - kind: Namespace\n    name: abc\n    tem: x\n  - kind: List\n    items: []\n  - 5\nmetadata: {}\n')).toEqual([
+      'ns.yaml:9:1: metadata: unknown field "metadata" in List; a List has only kind and items',
+      'ns.yaml:5:5: items[0].tem: unknown field "tem" in Namespace; did you mean "team"?',
+      'ns.yaml:6:11: items[1].kind: a List cannot hold another List; put its items in this one',
+      'ns.yaml:8:5: items[2]: expected a mapping with "kind: Namespace" or "kind: Backend", got number 5',
+    ])
+    expect(problems('kind: List\n')).toEqual(['ns.yaml:1:1: items: missing "items"; a List holds its resources in items: [...]'])
+  })
+
   it('requires a known kind', () => {
     expect(problems('name: abc\n')).toEqual(['ns.yaml:1:1: missing "kind"; add "kind: Namespace" or "kind: Backend"'])
     expect(problems('kind: Namespce\nname: abc\n')).toEqual(['ns.yaml:1:7: kind: unknown kind "Namespce"; expected Namespace or Backend; did you mean "Namespace"?'])

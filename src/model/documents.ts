@@ -9,9 +9,9 @@ import type {DescEnum, DescField, DescMessage, Message} from '@bufbuild/protobuf
 import {TimestampSchema} from '@bufbuild/protobuf/wkt'
 import {base64Decode, base64Encode} from '@bufbuild/protobuf/wire'
 import {isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, stringify} from 'yaml'
-import type {Document, Node as YamlNode} from 'yaml'
+import type {Document, Node as YamlNode, YAMLMap} from 'yaml'
 
-import {PrismError} from '../errors.js'
+import {PrismError, type Detail} from '../errors.js'
 import {BackendSchema, NamespaceSchema} from '../gen/prism/admin/v1/resources_pb.js'
 import type {Backend, Namespace} from '../gen/prism/admin/v1/resources_pb.js'
 import {didYouMean, quote} from './suggest.js'
@@ -21,13 +21,9 @@ export const KINDS: readonly Kind[] = ['Namespace', 'Backend']
 /** The message of a kind; plain `Resource` is either. */
 export type Resource<K extends Kind = Kind> = K extends 'Namespace' ? Namespace : Backend
 
-export interface Problem {
+/** A problem in an input file: always names the file. */
+export interface Problem extends Detail {
   file: string
-  line?: number
-  column?: number
-  /** proto3 JSON path, e.g. `patterns[1].requires[0].slot`. */
-  path?: string
-  message: string
 }
 
 export interface Position {
@@ -40,6 +36,8 @@ export interface SourceDoc {
   file: string
   /** 0-based position among the file's non-empty documents. */
   index: number
+  /** 0-based position in the items of a `kind: List` document; absent for a plain document. */
+  item?: number
   message: Resource
   /** Where a proto3 JSON path is in the file; the nearest existing ancestor when the path itself is absent. */
   locate(path: string): Position | undefined
@@ -54,12 +52,7 @@ function schemaFor(kind: Kind): DescMessage {
   return kind === 'Namespace' ? NamespaceSchema : BackendSchema
 }
 
-/** "ns.yaml:12:7: patterns[1].requires[0].slot: message" — parts that are unknown are left out. */
-export function formatProblem(p: Problem): string {
-  let where = p.file
-  if (p.line !== undefined) where += `:${p.line}` + (p.column === undefined ? '' : `:${p.column}`)
-  return `${where}: ${p.path ? `${p.path}: ` : ''}${p.message}`
-}
+export {formatDetail as formatProblem} from '../errors.js'
 
 // ---------------------------------------------------------------------------------------------------------------
 // Import
@@ -130,9 +123,11 @@ export function parseDocuments(input: string | Uint8Array, file: string): {docs:
     if (root === null || (isScalar(root) && root.value === null)) continue
     const w: Walk = {file, src, doc, lc, problems, aliases: 0}
     try {
-      const result = readDocument(w, root)
-      if (result && problems.length === before) {
-        docs.push({kind: result.kind, file, index, message: create(schemaFor(result.kind), result.init) as Resource, locate: (path) => locate(w, root, path)})
+      const resources = readDocument(w, root)
+      if (problems.length === before) {
+        for (const r of resources) {
+          docs.push({kind: r.kind, file, index, item: r.item, message: create(schemaFor(r.kind), r.init) as Resource, locate: (path) => locate(w, r.node, path)})
+        }
       }
     } catch (err) {
       if (!(err instanceof AliasLimit)) throw err
@@ -223,24 +218,77 @@ function sourceText(w: Walk, node: YamlNode): string {
   return text.length > 64 ? `${text.slice(0, 61)}…` : text
 }
 
-function readDocument(w: Walk, root: YamlNode): {kind: Kind; init: Record<string, unknown>} | undefined {
+interface ReadResource {
+  kind: Kind
+  init: Record<string, unknown>
+  /** The resource's own mapping: the document, or an item of a List. */
+  node: YamlNode
+  /** 0-based position in a List's items; absent for a plain document. */
+  item?: number
+}
+
+/** One document: a resource, or a `kind: List` of them (what `list -o json|yaml` prints, so exports apply back). */
+function readDocument(w: Walk, root: YamlNode): ReadResource[] {
   const top = deref(w, root)
-  if (!top || !isMap(top)) return report(w, top, '', `expected a mapping with "kind: Namespace" or "kind: Backend", got ${top ? describe(w, top) : 'nothing'}`)
-  let kind: Kind | undefined
+  if (!top || !isMap(top)) {
+    report(w, top, '', `expected a mapping with "kind: Namespace" or "kind: Backend", got ${top ? describe(w, top) : 'nothing'}`)
+    return []
+  }
+  const kind = readKind(w, top, '', true)
+  if (kind === 'List') return readList(w, top)
+  const init = kind && readMessage(w, schemaFor(kind), top, '')
+  return kind && init ? [{kind, init, node: top}] : []
+}
+
+/** The `kind` of a mapping; 'List' only where a List may be (the top of a document). */
+function readKind(w: Walk, top: YAMLMap, path: string, listAllowed: boolean): Kind | 'List' | undefined {
+  let kind: Kind | 'List' | undefined
   let kindSeen = false
+  const kindPath = join(path, 'kind')
   for (const pair of top.items) {
     const key = deref(w, pair.key as YamlNode | null)
     if (!isScalar(key) || key.value !== 'kind') continue
-    if (kindSeen) return report(w, key, 'kind', 'duplicate field "kind"')
+    if (kindSeen) return report(w, key, kindPath, 'duplicate field "kind"')
     kindSeen = true
     const value = deref(w, pair.value as YamlNode | null)
     const k = isScalar(value) && typeof value.value === 'string' ? value.value : undefined
-    if (k === 'Namespace' || k === 'Backend') kind = k
-    else return report(w, value ?? key, 'kind', `unknown kind ${k === undefined ? (value ? describe(w, value) : 'null') : quote(k)}; expected Namespace or Backend${didYouMean(k ?? '', KINDS)}`)
+    if (k === 'Namespace' || k === 'Backend' || (k === 'List' && listAllowed)) kind = k
+    else if (k === 'List') return report(w, value, kindPath, 'a List cannot hold another List; put its items in this one')
+    else return report(w, value ?? key, kindPath, `unknown kind ${k === undefined ? (value ? describe(w, value) : 'null') : quote(k)}; expected Namespace or Backend${didYouMean(k ?? '', KINDS)}`)
   }
-  if (!kind) return report(w, top, '', 'missing "kind"; add "kind: Namespace" or "kind: Backend"')
-  const init = readMessage(w, schemaFor(kind), top, '')
-  return init && {kind, init}
+  if (!kind) return report(w, top, path, 'missing "kind"; add "kind: Namespace" or "kind: Backend"')
+  return kind
+}
+
+function readList(w: Walk, top: YAMLMap): ReadResource[] {
+  const out: ReadResource[] = []
+  const before = w.problems.length
+  let items: YamlNode | null | undefined
+  for (const pair of top.items) {
+    const key = deref(w, pair.key as YamlNode | null)
+    const name = isScalar(key) ? key.value : undefined
+    if (name === 'kind') continue
+    if (name === 'items') items = deref(w, pair.value as YamlNode | null)
+    else report(w, key ?? top, typeof name === 'string' ? name : '', `unknown field ${typeof name === 'string' ? quote(name) : describe(w, key!)} in List; a List has only kind and items`)
+  }
+  if (items === undefined) {
+    report(w, top, 'items', 'missing "items"; a List holds its resources in items: [...]')
+    return []
+  }
+  if (items === null || (isScalar(items) && items.value === null)) return []
+  if (!isSeq(items)) {
+    report(w, items, 'items', `expected a list, got ${describe(w, items)}`)
+    return []
+  }
+  items.items.forEach((raw, i) => {
+    const path = `items[${i}]`
+    const node = deref(w, raw as YamlNode | null)
+    if (!node || !isMap(node)) return report(w, node ?? items, path, `expected a mapping with "kind: Namespace" or "kind: Backend", got ${node ? describe(w, node) : 'nothing'}`)
+    const kind = readKind(w, node, path, false)
+    const init = kind && kind !== 'List' ? readMessage(w, schemaFor(kind), node, path, true) : undefined
+    if (kind && kind !== 'List' && init) out.push({kind, init, node, item: i})
+  })
+  return w.problems.length === before ? out : []
 }
 
 // Field lookup by JSON name and proto name, built once per message type.
@@ -261,7 +309,8 @@ function fieldIndex(desc: DescMessage): Map<string, DescField> {
 const join = (path: string, key: string) => (path ? `${path}.${key}` : key)
 const mapKeyPath = (path: string, key: string) => (/^[A-Za-z_][\w-]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`)
 
-function readMessage(w: Walk, desc: DescMessage, node: YamlNode, path: string): Record<string, unknown> | undefined {
+/** `resource` marks a resource's own mapping (the document, or a List item), where `kind` is not a field. */
+function readMessage(w: Walk, desc: DescMessage, node: YamlNode, path: string, resource = path === ''): Record<string, unknown> | undefined {
   if (!isMap(node)) return report(w, node, path, `expected a mapping (${desc.name}), got ${describe(w, node)}`)
   const init: Record<string, unknown> = {}
   const seen = new Map<number, YamlNode>()
@@ -274,7 +323,7 @@ function readMessage(w: Walk, desc: DescMessage, node: YamlNode, path: string): 
       continue
     }
     const key = keyNode.value
-    if (!path && key === 'kind') continue
+    if (resource && key === 'kind') continue
     const field = fieldIndex(desc).get(key)
     if (!field) {
       const names = desc.fields.map((f) => f.jsonName)

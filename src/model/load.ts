@@ -19,6 +19,8 @@ export interface LoadOptions {
   /** Appended to the error's first line, e.g. "nothing was sent". */
   outcome?: string
   stdin?: NodeJS.ReadableStream
+  /** -R: directories are read with their subdirectories. */
+  recursive?: boolean
 }
 
 export interface Loaded {
@@ -27,15 +29,16 @@ export interface Loaded {
   docs: SourceDoc[]
 }
 
-/** `ns.yaml` for a file's first document, `all.yaml (document 2)` for the others. */
+/** `ns.yaml` for a file's first document, `all.yaml (document 2)` for the others, `list.json (item 3)` in a List. */
 export function describeSource(doc: SourceDoc): string {
-  return doc.index === 0 ? doc.file : `${doc.file} (document ${doc.index + 1})`
+  const where = [doc.index === 0 ? '' : `document ${doc.index + 1}`, doc.item === undefined ? '' : `item ${doc.item + 1}`].filter(Boolean).join(', ')
+  return where ? `${doc.file} (${where})` : doc.file
 }
 
 /** Reads, parses and checks every input; throws one PrismError listing every problem when anything is wrong. */
 export async function loadDocuments(paths: string[], options: LoadOptions): Promise<Loaded> {
   if (paths.length === 0) throw usageError('no input to read', 'Give -f FILE (a file, a directory, or - for stdin).')
-  const sources = await readDocumentSources(paths, options.stdin)
+  const sources = await readDocumentSources(paths, {stdin: options.stdin, recursive: options.recursive})
   const docs: SourceDoc[] = []
   const problems: Problem[] = []
   for (const source of sources) {
@@ -74,7 +77,7 @@ function problemsError(problems: Problem[], options: LoadOptions): PrismError {
   return new PrismError(options.outcome ? `${summary}; ${options.outcome}` : summary, {
     hint: options.hint,
     code: 'INVALID_ARGUMENT',
-    details: problems.length > MAX_LISTED ? [...problems.slice(0, MAX_LISTED).map(formatProblem), `… and ${problems.length - MAX_LISTED} more`] : problems.map(formatProblem),
+    details: problems.length > MAX_LISTED ? [...problems.slice(0, MAX_LISTED), `… and ${problems.length - MAX_LISTED} more`] : problems,
     violations: problems.map((p) => ({field: p.path ?? '', description: formatProblem(p)})),
   })
 }

@@ -26,16 +26,33 @@ afterAll(() => rmSync(dir, {recursive: true, force: true}))
 
 describe('readDocumentSources', () => {
   it('reads files, directories (*.yaml and *.yml, sorted) and stdin', async () => {
-    const sources = await readDocumentSources([join(dir, 'docs'), '-'], Readable.from([Buffer.from(NS)]))
+    const sources = await readDocumentSources([join(dir, 'docs'), '-'], {stdin: Readable.from([Buffer.from(NS)])})
     expect(sources.map((s) => s.file)).toEqual([join(dir, 'docs/a.yml'), join(dir, 'docs/b.yaml'), '<stdin>'])
     expect(Buffer.from(sources[2]!.bytes).toString()).toBe(NS)
+  })
+
+  it('reads *.json too, and subdirectories only with recursive (a directory holding only those says so)', async () => {
+    mkdirSync(join(dir, 'tree/sub/deeper'), {recursive: true})
+    writeFileSync(join(dir, 'tree/sub/b.json'), '{"kind": "Backend", "name": "mem-json", "type": "memstore"}')
+    writeFileSync(join(dir, 'tree/sub/deeper/c.yaml'), NS)
+    writeFileSync(join(dir, 'tree/a.yaml'), NS)
+    writeFileSync(join(dir, 'tree/z.yaml'), NS)
+    const flat = await readDocumentSources([join(dir, 'tree')])
+    expect(flat.map((s) => s.file)).toEqual([join(dir, 'tree/a.yaml'), join(dir, 'tree/z.yaml')])
+    const deep = await readDocumentSources([join(dir, 'tree')], {recursive: true})
+    expect(deep.map((s) => s.file)).toEqual(['tree/a.yaml', 'tree/sub/b.json', 'tree/sub/deeper/c.yaml', 'tree/z.yaml'].map((f) => join(dir, f)))
+    mkdirSync(join(dir, 'nested/only'), {recursive: true})
+    writeFileSync(join(dir, 'nested/only/x.yaml'), NS)
+    const onlySub = await rejection(readDocumentSources([join(dir, 'nested')]))
+    expect(onlySub.message).toContain('has no .yaml, .yml or .json files')
+    expect(onlySub.hint).toBe('Its subdirectories are read only with -R (--recursive).')
   })
 
   it('refuses missing paths and directories without YAML', async () => {
     const missing = await rejection(readDocumentSources([join(dir, 'nope.yaml')]))
     expect(missing.message).toBe(`cannot read ${join(dir, 'nope.yaml')}: no such file or directory`)
     expect(missing.hint).toBe('Check the path given with -f (use - for stdin).')
-    expect((await rejection(readDocumentSources([join(dir, 'empty')]))).message).toBe(`${join(dir, 'empty')} has no .yaml or .yml files`)
+    expect((await rejection(readDocumentSources([join(dir, 'empty')]))).message).toBe(`${join(dir, 'empty')} has no .yaml, .yml or .json files`)
   })
 
   it('stops reading past the size limit, for files and for streams', async () => {
@@ -52,10 +69,10 @@ describe('readDocumentSources', () => {
         this.push(Buffer.alloc(65536, 0x61))
       },
     })
-    expect((await rejection(readDocumentSources(['-'], endless))).message).toBe('<stdin> is larger than 4 MiB, the limit for one file')
+    expect((await rejection(readDocumentSources(['-'], {stdin: endless}))).message).toBe('<stdin> is larger than 4 MiB, the limit for one file')
     expect(produced).toBeLessThan(MAX_FILE_BYTES * 2)
     // A small limit on a file without a known size (a pipe) is enforced while reading.
-    expect((await rejection(readDocumentSources([big], undefined, 1000))).message).toContain('larger than')
+    expect((await rejection(readDocumentSources([big], {limit: 1000}))).message).toContain('larger than')
   })
 })
 

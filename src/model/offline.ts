@@ -13,19 +13,20 @@ export interface CheckReport {
   problems: Problem[]
 }
 
-const VALIDATE_HINT = 'Fix the lines above. Documents are the proto3 JSON form of proto/prism/admin/v1/resources.proto plus kind:; templates/examples/ has complete ones.'
+const VALIDATE_HINT = 'Fix the problems listed. Documents are the proto3 JSON form of proto/prism/admin/v1/resources.proto plus kind:; templates/examples/ has complete ones.'
 
 /**
  * Imports and validates every document; with `kind`, documents of the other kind are problems too. Throws a
  * PrismError listing every problem ("file:line:col: path: message") when anything is wrong.
  */
-export async function checkFiles(paths: string[], opts: {kind?: Kind; stdin?: NodeJS.ReadableStream} = {}): Promise<CheckReport> {
+export async function checkFiles(paths: string[], opts: {kind?: Kind; stdin?: NodeJS.ReadableStream; recursive?: boolean} = {}): Promise<CheckReport> {
   const other = opts.kind === 'Namespace' ? 'backend' : 'namespace'
   const {sources, docs} = await loadDocuments(paths, {
     kinds: opts.kind && [opts.kind],
     kindAdvice: `check it with "prismctl ${other} validate", or mixed files with "prismctl validate"`,
     hint: VALIDATE_HINT,
     stdin: opts.stdin,
+    recursive: opts.recursive,
   })
   const perFile = new Map<string, number>()
   for (const d of docs) perFile.set(d.file, (perFile.get(d.file) ?? 0) + 1)
@@ -67,10 +68,10 @@ export async function convertFile(opts: ConvertOptions): Promise<ConvertResult> 
   let items: {kind: Kind; message: Resource}[]
   if (from === 'binpb') {
     if (!opts.kind) throw usageError('--kind is required to read binary protobuf', 'Add --kind Namespace or --kind Backend.')
-    const [source] = await readDocumentSources([opts.file], opts.stdin)
+    const [source] = await readDocumentSources([opts.file], {stdin: opts.stdin})
     items = [{kind: opts.kind, message: decodeBinary(opts.kind, source!.bytes)}]
   } else {
-    const hint = 'Fix the lines above, then convert again; "prismctl validate -f FILE" checks the rules too.'
+    const hint = 'Fix the problems listed, then convert again; "prismctl validate -f FILE" checks the rules too.'
     items = (await loadDocuments([opts.file], {rules: false, hint, stdin: opts.stdin})).docs
   }
   const documents = items.map((d) => ({kind: d.kind, name: d.message.name}))

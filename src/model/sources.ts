@@ -1,4 +1,7 @@
-/** Reads the files given with -f: paths, directories (every *.yaml/*.yml, sorted) and '-' for stdin. */
+/**
+ * Reads the files given with -f: paths, directories (every *.yaml, *.yml and *.json in name order; subdirectories
+ * too with `recursive`, as kubectl's -R) and '-' for stdin.
+ */
 import {open, readdir, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 
@@ -24,7 +27,17 @@ function unreadable(file: string, err: NodeJS.ErrnoException): PrismError {
  * The size limit is enforced while reading: a file or stream past it is refused before it is buffered whole, so a
  * 20 MB input costs at most the limit in memory.
  */
-export async function readDocumentSources(paths: string[], stdin: NodeJS.ReadableStream = process.stdin, limit = MAX_FILE_BYTES): Promise<{file: string; bytes: Uint8Array}[]> {
+export interface ReadOptions {
+  stdin?: NodeJS.ReadableStream
+  /** Also read the subdirectories of a directory, at any depth. */
+  recursive?: boolean
+  limit?: number
+}
+
+const DOCUMENT_FILE = /\.(ya?ml|json)$/i
+
+export async function readDocumentSources(paths: string[], options: ReadOptions = {}): Promise<{file: string; bytes: Uint8Array}[]> {
+  const {stdin = process.stdin, limit = MAX_FILE_BYTES} = options
   const out: {file: string; bytes: Uint8Array}[] = []
   for (const path of paths) {
     if (path === '-') {
@@ -38,19 +51,41 @@ export async function readDocumentSources(paths: string[], stdin: NodeJS.Readabl
       throw unreadable(path, err as NodeJS.ErrnoException)
     }
     if (info.isDirectory()) {
-      let names: string[]
-      try {
-        names = (await readdir(path)).filter((n) => /\.ya?ml$/i.test(n)).sort()
-      } catch (err) {
-        throw unreadable(path, err as NodeJS.ErrnoException)
+      const {files, subdirectories} = await documentFiles(path, options.recursive ?? false)
+      if (files.length === 0) {
+        const hint = subdirectories > 0 && !options.recursive ? 'Its subdirectories are read only with -R (--recursive).' : 'Pass files with -f, or a directory that holds YAML or JSON documents.'
+        throw new PrismError(`${path} has no .yaml, .yml or .json files`, {hint, code: 'INVALID_ARGUMENT'})
       }
-      if (names.length === 0) throw new PrismError(`${path} has no .yaml or .yml files`, {hint: 'Pass files with -f, or a directory that holds YAML documents.', code: 'INVALID_ARGUMENT'})
-      for (const name of names) out.push({file: join(path, name), bytes: await readFileLimited(join(path, name), limit)})
+      for (const file of files) out.push({file, bytes: await readFileLimited(file, limit)})
     } else {
       out.push({file: path, bytes: await readFileLimited(path, limit)})
     }
   }
   return out
+}
+
+/** The document files of a directory in name order, a subdirectory's where its name sorts; how many it skipped. */
+async function documentFiles(dir: string, recursive: boolean): Promise<{files: string[]; subdirectories: number}> {
+  let names: string[]
+  try {
+    names = (await readdir(dir)).sort()
+  } catch (err) {
+    throw unreadable(dir, err as NodeJS.ErrnoException)
+  }
+  const files: string[] = []
+  let subdirectories = 0
+  for (const name of names) {
+    const path = join(dir, name)
+    // stat, not the directory entry's type: a symbolic link counts as what it points to.
+    const info = await stat(path).catch(() => undefined)
+    if (info?.isDirectory()) {
+      subdirectories++
+      if (recursive) files.push(...(await documentFiles(path, true)).files)
+    } else if (DOCUMENT_FILE.test(name)) {
+      files.push(path)
+    }
+  }
+  return {files, subdirectories}
 }
 
 async function readFileLimited(file: string, limit: number): Promise<Uint8Array> {

@@ -1,7 +1,7 @@
 /**
  * `diff -f FILE`: what the control plane would store (a server dry-run apply) against what it stores now, both as
  * YAML without the server-owned status, as a unified diff per resource. Exit status follows kubectl: 0 equal,
- * 1 different (the command sets it; a difference is not an error).
+ * 1 different, more for an error (cli/diff-command.ts sets them; a difference is not an error).
  */
 import type {AdminClient} from '../api/admin-client.js'
 import {PrismError} from '../errors.js'
@@ -51,8 +51,15 @@ async function diffDocument(admin: AdminClient, doc: SourceDoc): Promise<DiffIte
   return {kind: doc.kind, name, created: !current, changed: diff !== '', diff}
 }
 
-export async function diffFiles(files: string[], connection: ConnectionOptions): Promise<DiffItem[]> {
-  const {docs} = await loadDocuments(files, {hint: LOAD_HINT, outcome: 'nothing was sent'})
+/** `command` (e.g. "prismctl namespace diff") takes only `kinds`; documents of another kind are problems. */
+export async function diffFiles(files: string[], scope: {kinds: Kind[]; command: string; recursive?: boolean}, connection: ConnectionOptions): Promise<DiffItem[]> {
+  const {docs} = await loadDocuments(files, {
+    kinds: scope.kinds,
+    kindAdvice: `"${scope.command}" takes only ${scope.kinds.join(' and ')} documents; compare files that mix kinds with "prismctl diff -f"`,
+    hint: LOAD_HINT,
+    outcome: 'nothing was compared',
+    recursive: scope.recursive,
+  })
   return withAdmin(connection, async (admin) => {
     const items: DiffItem[] = []
     for (const doc of orderForApply(docs)) items.push(await diffDocument(admin, doc))

@@ -96,18 +96,19 @@ function table<K extends Kind>(kind: K, items: Resource<K>[], now: Date): string
   return renderTable(['NAME', 'TYPE', 'ADDRESS', 'INTERFACES', 'VERSION', 'AGE'], rows)
 }
 
-/**
- * Renders resources for stdout (no trailing newline). `list` output: YAML documents separated by `---`, JSON as
- * a `{kind: "List", items}` object. A single `get` renders the resource itself.
- */
+/** The JSON of `get` (the resource itself) and of `list` (a `{kind: "List", items}` that apply -f reads back). */
+export function resourcesJson<K extends Kind>(kind: K, items: Resource<K>[], options: {single?: boolean} = {}): Record<string, unknown> {
+  const objects = items.map((item) => toJsonObject(kind, item))
+  return options.single ? objects[0]! : {kind: 'List', items: objects}
+}
+
+/** Renders resources for stdout (no trailing newline). `list` output in YAML: documents separated by `---`. */
 export function renderResources<K extends Kind>(kind: K, items: Resource<K>[], format: OutputFormat, options: {single?: boolean; now?: Date} = {}): string {
   switch (format) {
     case 'name':
       return items.map((item) => `${kind.toLowerCase()}/${item.name}`).join('\n')
-    case 'json': {
-      const objects = items.map((item) => toJsonObject(kind, item))
-      return JSON.stringify(options.single ? objects[0] : {kind: 'List', items: objects}, null, 2)
-    }
+    case 'json':
+      return JSON.stringify(resourcesJson(kind, items, options), null, 2)
     case 'yaml':
       return items.map((item) => toYaml(kind, item, {includeStatus: true}).trimEnd()).join('\n---\n')
     default:

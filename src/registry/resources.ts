@@ -10,7 +10,7 @@ import {validateBackend} from '../model/validate.js'
 import {applyLabels, backendFromFlags, hasBackendChanges, parseBackendType, updateBackendFromFlags, type BackendFlagValues} from './backend-flags.js'
 import {confirmDestructive} from './confirm.js'
 import {withAdmin, type ConnectionOptions} from './connection.js'
-import {writeFiles, writeOutcome, type DryRun, type Outcome} from './write.js'
+import {writeFiles, writeOutcome, type DryRun, type Outcome, type WriteProgress, type WriteReport} from './write.js'
 
 const PAGE_SIZE = 100
 
@@ -88,7 +88,7 @@ function checkBackend(backend: Backend): void {
   if (violations.length > 0) {
     throw new PrismError(`backend "${backend.name}" is not valid`, {
       code: 'INVALID_ARGUMENT',
-      details: violations.map((v) => `${v.path}: ${v.message}`),
+      details: violations.map((v) => ({path: v.path, message: v.message})),
       violations: violations.map((v) => ({field: v.path, description: v.message})),
       hint: 'Fix the flags and retry.',
     })
@@ -99,10 +99,19 @@ export interface BackendWriteOptions {
   /** From the NAME argument; required without -f. */
   name?: string
   files?: string[]
+  recursive?: boolean
   flags: BackendFlagValues
   dryRun: DryRun
   expectedVersion?: number
   connection: ConnectionOptions
+  progress?: WriteProgress
+}
+
+/** The report of one resource written from flags. */
+async function single(write: () => Promise<Outcome>, progress: WriteProgress = {}): Promise<WriteReport> {
+  const outcome = await write()
+  progress.onOutcome?.(outcome, 1)
+  return {outcomes: [outcome], total: 1}
 }
 
 function fileMode(options: BackendWriteOptions, command: string): boolean {
@@ -112,27 +121,37 @@ function fileMode(options: BackendWriteOptions, command: string): boolean {
 }
 
 /** `backend register NAME --type … [flags]` or `backend register -f FILE`. */
-export async function registerBackend(options: BackendWriteOptions): Promise<Outcome[]> {
+export async function registerBackend(options: BackendWriteOptions): Promise<WriteReport> {
   const command = 'prismctl backend register'
   if (fileMode(options, command)) {
-    return writeFiles({files: options.files!, kinds: ['Backend'], mode: 'create', dryRun: options.dryRun, command, connection: options.connection})
+    return writeFiles({files: options.files!, kinds: ['Backend'], mode: 'create', dryRun: options.dryRun, recursive: options.recursive, command, connection: options.connection, ...options.progress})
   }
   if (!options.name) throw usageError('backend register needs a NAME (with --type and its flags) or -f FILE')
   const backend = backendFromFlags(options.name, options.flags)
   checkBackend(backend)
   const write = (admin?: AdminClient) => writeOutcome(admin, 'Backend', backend, {mode: 'create', dryRun: options.dryRun})
-  if (options.dryRun === 'client') return [await write()]
-  return withAdmin(options.connection, async (admin) => [await write(admin)])
+  if (options.dryRun === 'client') return single(() => write(), options.progress)
+  return withAdmin(options.connection, (admin) => single(() => write(admin), options.progress))
 }
 
 /**
  * `backend update NAME [flags]`: read, change, write back guarded by the version that was read (or by
  * --expected-version), so a concurrent change is a conflict instead of being overwritten. `-f FILE` replaces it.
  */
-export async function updateBackend(options: BackendWriteOptions): Promise<Outcome[]> {
+export async function updateBackend(options: BackendWriteOptions): Promise<WriteReport> {
   const command = 'prismctl backend update'
   if (fileMode(options, command)) {
-    return writeFiles({files: options.files!, kinds: ['Backend'], mode: 'update', dryRun: options.dryRun, expectedVersion: options.expectedVersion, command, connection: options.connection})
+    return writeFiles({
+      files: options.files!,
+      kinds: ['Backend'],
+      mode: 'update',
+      dryRun: options.dryRun,
+      recursive: options.recursive,
+      expectedVersion: options.expectedVersion,
+      command,
+      connection: options.connection,
+      ...options.progress,
+    })
   }
   const name = options.name
   if (!name) throw usageError('backend update needs a NAME (with the flags to change) or -f FILE')
@@ -142,6 +161,6 @@ export async function updateBackend(options: BackendWriteOptions): Promise<Outco
     const backend = updateBackendFromFlags(current, options.flags)
     checkBackend(backend)
     const expectedVersion = options.expectedVersion ?? Number(current.status?.meta?.version ?? 0)
-    return [await writeOutcome(admin, 'Backend', backend, {mode: 'update', dryRun: options.dryRun, expectedVersion})]
+    return single(() => writeOutcome(admin, 'Backend', backend, {mode: 'update', dryRun: options.dryRun, expectedVersion}), options.progress)
   })
 }

@@ -1,9 +1,10 @@
 import {describe, expect, it} from 'vitest'
 
+import {thrown} from '../../test/helpers/errors.js'
 import {PrismError} from '../errors.js'
 import {parseDocuments} from '../model/documents.js'
 import {parseTimeout} from './connection.js'
-import {failureOf, locateViolations, orderForApply, outcomeLine, type Outcome} from './write.js'
+import {failureOf, finishWrite, locateViolations, orderForApply, outcomeLine, type Outcome} from './write.js'
 
 const yaml = `kind: Namespace
 name: team-alpha
@@ -60,6 +61,28 @@ describe('outcomes', () => {
     expect(summary.details[0]).toBe('backend/redis-dev (all.yaml (document 2)): backend "redis-dev" already exists')
     expect(summary.code).toBe('ALREADY_EXISTS')
     expect(summary.hint).toBe('use apply')
+  })
+})
+
+describe('finishWrite', () => {
+  const ok: Outcome = {kind: 'Namespace', name: 'team-alpha', source: 'ns.yaml', action: 'created', version: '1'}
+  const bad: Outcome = {kind: 'Namespace', name: 'team-beta', error: new PrismError('rejected', {code: 'INVALID_ARGUMENT', details: [{file: 'ns.yaml', line: 3, path: 'name', message: 'bad'}]})}
+
+  it('returns every outcome; on failure the error carries that same result', () => {
+    expect(finishWrite({outcomes: [ok], total: 1}, 'none', 'apply')).toEqual({dryRun: 'none', items: [{kind: 'Namespace', name: 'team-alpha', source: 'ns.yaml', result: 'created', version: '1', error: undefined}]})
+    const failed = thrown(() => finishWrite({outcomes: [ok, bad], total: 2}, 'none', 'apply'))
+    expect(failed.result?.items).toHaveLength(2)
+    expect((failed.result?.items as Record<string, unknown>[])[1]).toMatchObject({result: 'failed', error: {code: 'INVALID_ARGUMENT', details: [{file: 'ns.yaml', line: 3, path: 'name', message: 'bad'}]}})
+  })
+
+  it('an interrupted run says how far it got and exits 130; a stopped one keeps its own error', () => {
+    const interrupted = thrown(() => finishWrite({outcomes: [ok], total: 5}, 'none', 'apply'))
+    expect([interrupted.message, interrupted.exitCode, interrupted.code]).toEqual(['interrupted after 1 of 5 documents; the rest were not sent', 130, 'INTERRUPTED'])
+    expect(interrupted.result?.items).toHaveLength(1)
+    const down = new PrismError('cannot reach the control plane', {code: 'UNAVAILABLE'})
+    const stopped = thrown(() => finishWrite({outcomes: [ok], total: 5, stopped: down}, 'none', 'apply'))
+    expect([stopped.message, stopped.code, stopped.exitCode]).toEqual([down.message, 'UNAVAILABLE', 1])
+    expect(stopped.result?.items).toHaveLength(1)
   })
 })
 

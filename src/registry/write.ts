@@ -4,10 +4,10 @@
  * stop the others (as kubectl does): each outcome is reported, and the command fails at the end if any failed.
  */
 import type {AdminClient} from '../api/admin-client.js'
-import {PrismError, usageError} from '../errors.js'
+import {PrismError, usageError, withResult} from '../errors.js'
 import {ApplyResult} from '../gen/prism/admin/v1/control_plane_pb.js'
 import type {Backend, Namespace} from '../gen/prism/admin/v1/resources_pb.js'
-import {formatProblem, type Kind, type SourceDoc} from '../model/documents.js'
+import type {Kind, SourceDoc} from '../model/documents.js'
 import {describeSource, loadDocuments} from '../model/load.js'
 import {withAdmin, type ConnectionOptions} from './connection.js'
 
@@ -54,7 +54,7 @@ export function locateViolations(err: PrismError, doc: SourceDoc): PrismError {
   const details = err.violations.map((v) => {
     const path = v.field.replace(/^(namespace|backend)\./, '')
     const pos = doc.locate(path)
-    return formatProblem({file: doc.file, line: pos?.line, column: pos?.column, path: v.field, message: v.description})
+    return {file: doc.file, line: pos?.line, column: pos?.column, path: v.field || undefined, message: v.description}
   })
   return new PrismError(err.message, {hint: err.hint, code: err.code, exitCode: err.exitCode, details, violations: err.violations, cause: err})
 }
@@ -105,25 +105,51 @@ export async function writeOutcome(admin: AdminClient | undefined, kind: Kind, r
   return {...base, action, version: stored?.status?.meta?.version.toString()}
 }
 
-/** Writes already-validated documents in apply order, collecting one outcome per document. */
-async function writeDocuments(admin: AdminClient | undefined, docs: SourceDoc[], options: WriteOptions): Promise<Outcome[]> {
-  const outcomes: Outcome[] = []
+/** What happened to the documents of one command: the outcomes known so far, in apply order. */
+export interface WriteReport {
+  outcomes: Outcome[]
+  /** How many documents there were to send; more than the outcomes when the run stopped early. */
+  total: number
+  /** The error that stopped the run (an unreachable server), when one did. */
+  stopped?: PrismError
+}
+
+export interface WriteProgress {
+  /** Called as each outcome is known, so that a person sees the run advance (and what was done if it stops). */
+  onOutcome?: (outcome: Outcome, total: number) => void
+  /**
+   * Called once, when sending starts (not while files are read: Ctrl-C then just ends the command). Once the signal
+   * it returns is aborted, no further document is sent; the one in flight finishes, so its outcome is known.
+   */
+  interruptible?: () => AbortSignal
+}
+
+/** Writes already-validated documents in apply order, one outcome per document sent. */
+async function writeDocuments(admin: AdminClient | undefined, docs: SourceDoc[], options: WriteOptions, progress: WriteProgress): Promise<WriteReport> {
+  const report: WriteReport = {outcomes: [], total: docs.length}
+  const signal = progress.interruptible?.()
   for (const doc of orderForApply(docs)) {
+    if (signal?.aborted) break
     const source = describeSource(doc)
+    let outcome: Outcome
     try {
-      outcomes.push(await writeOutcome(admin, doc.kind, doc.message, options, source))
+      outcome = await writeOutcome(admin, doc.kind, doc.message, options, source)
     } catch (err) {
       if (!(err instanceof PrismError)) throw err
       // A server that cannot be reached fails every document the same way: stop instead of repeating it.
-      if (err.code === 'UNAVAILABLE' || err.code === 'UNAUTHENTICATED') throw err
-      outcomes.push({kind: doc.kind, name: doc.message.name, source, error: locateViolations(err, doc)})
+      if (err.code === 'UNAVAILABLE' || err.code === 'UNAUTHENTICATED') return {...report, stopped: err}
+      outcome = {kind: doc.kind, name: doc.message.name, source, error: locateViolations(err, doc)}
     }
+    report.outcomes.push(outcome)
+    progress.onOutcome?.(outcome, report.total)
   }
-  return outcomes
+  return report
 }
 
-export interface WriteFilesOptions extends WriteOptions {
+export interface WriteFilesOptions extends WriteOptions, WriteProgress {
   files: string[]
+  /** -R: directories with their subdirectories. */
+  recursive?: boolean
   /** Kinds the command accepts; others are reported as errors before anything is sent. */
   kinds: Kind[]
   /** The command, for messages, e.g. "prismctl namespace apply". */
@@ -131,21 +157,22 @@ export interface WriteFilesOptions extends WriteOptions {
   connection: ConnectionOptions
 }
 
-export const LOAD_HINT = 'Fix the lines above and run the command again.'
+export const LOAD_HINT = 'Fix the problems listed and run the command again.'
 
 /** `-f FILE…`: load, validate locally, then write (or only validate with --dry-run=client). */
-export async function writeFiles(options: WriteFilesOptions): Promise<Outcome[]> {
+export async function writeFiles(options: WriteFilesOptions): Promise<WriteReport> {
   const {docs} = await loadDocuments(options.files, {
     kinds: options.kinds,
     kindAdvice: `"${options.command}" takes only ${options.kinds.join(' and ')} documents; apply files that mix kinds with "prismctl apply -f"`,
     hint: LOAD_HINT,
     outcome: 'nothing was sent',
+    recursive: options.recursive,
   })
   if (options.expectedVersion !== undefined && docs.length !== 1) {
     throw usageError(`--expected-version needs exactly one document, and ${options.files.join(', ')} holds ${docs.length}`)
   }
-  if (options.dryRun === 'client') return writeDocuments(undefined, docs, options)
-  return withAdmin(options.connection, (admin) => writeDocuments(admin, docs, options))
+  if (options.dryRun === 'client') return writeDocuments(undefined, docs, options, options)
+  return withAdmin(options.connection, (admin) => writeDocuments(admin, docs, options, options))
 }
 
 export function dryRunSuffix(dryRun: DryRun): string {
@@ -165,40 +192,60 @@ export function failureOf(outcomes: Outcome[]): PrismError | undefined {
   const failed = outcomes.filter((o) => o.error)
   if (failed.length === 0) return undefined
   if (outcomes.length === 1) return failed[0]!.error
-  const details = failed.flatMap((o) => [
-    `${o.kind.toLowerCase()}/${o.name}${o.source ? ` (${o.source})` : ''}: ${o.error!.message}`,
-    ...o.error!.details.map((d) => `  ${d}`),
-  ])
+  const details = failed.flatMap((o) => [{message: `${o.kind.toLowerCase()}/${o.name}${o.source ? ` (${o.source})` : ''}: ${o.error!.message}`}, ...o.error!.problems])
   const hints = [...new Set(failed.map((o) => o.error!.hint).filter(Boolean))]
   return new PrismError(`${failed.length} of ${outcomes.length} documents failed; the others were applied`, {
     code: failed[0]!.error!.code,
     details,
-    hint: hints.length === 1 ? hints[0] : 'Fix the documents listed above and run the command again.',
+    hint: hints.length === 1 ? hints[0] : 'Fix the documents listed and run the command again.',
   })
 }
 
 /**
- * How every write command ends: a line per document written, then the failure naming the documents that failed
- * (after the lines, so the user sees what did succeed), else the --json result.
+ * What a command prints as each outcome arrives: a kubectl-style line on stdout for a success; for a failure among
+ * several documents, one line on stderr (the full problems come in the final error; a single document's error is
+ * that final error itself).
  */
-export function reportOutcomes(outcomes: Outcome[], dryRun: DryRun, out: (line: string) => void): ReturnType<typeof outcomesJson> {
-  for (const o of outcomes) if (!o.error) out(outcomeLine(o, dryRun))
-  const failure = failureOf(outcomes)
-  if (failure) throw failure
-  return outcomesJson(outcomes, dryRun)
+export function outcomePrinter(dryRun: DryRun, out: (line: string) => void, note: (line: string) => void): (outcome: Outcome, total: number) => void {
+  return (o, total) => {
+    if (!o.error) out(outcomeLine(o, dryRun))
+    else if (total > 1) note(`${o.kind.toLowerCase()}/${o.name} failed: ${o.error.message}`)
+  }
 }
 
-/** What --json returns for a write command. */
-function outcomesJson(outcomes: Outcome[], dryRun: DryRun): {dryRun: DryRun; items: Record<string, unknown>[]} {
+/**
+ * How every write command ends: the --json result (every document's outcome), or the error that ended the run
+ * (interrupted, stopped by an unreachable server, or documents that failed) carrying that same result.
+ */
+export function finishWrite(report: WriteReport, dryRun: DryRun, mode: WriteMode): WriteResult {
+  const result = writeResult(report.outcomes, dryRun)
+  if (report.stopped) throw withResult(report.stopped, result)
+  if (report.outcomes.length < report.total) {
+    throw new PrismError(`interrupted after ${report.outcomes.length} of ${report.total} documents; the rest were not sent`, {
+      exitCode: 130,
+      code: 'INTERRUPTED',
+      result,
+      hint: mode === 'apply' ? 'apply is idempotent: run the same command again to send the rest.' : undefined,
+    })
+  }
+  const failure = failureOf(report.outcomes)
+  if (failure) throw withResult(failure, result)
+  return result
+}
+
+export type WriteResult = {dryRun: DryRun; items: Record<string, unknown>[]}
+
+/** What --json shows for a write command, on success and failure alike: one item per document sent. */
+function writeResult(outcomes: Outcome[], dryRun: DryRun): WriteResult {
   return {
     dryRun,
     items: outcomes.map((o) => ({
       kind: o.kind,
       name: o.name,
       source: o.source,
-      result: o.action,
+      result: o.error ? 'failed' : o.action,
       version: o.version,
-      error: o.error && {code: o.error.code, message: o.error.message, details: o.error.details},
+      error: o.error && {code: o.error.code, message: o.error.message, hint: o.error.hint, details: o.error.problems},
     })),
   }
 }

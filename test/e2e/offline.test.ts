@@ -55,7 +55,7 @@ describe('validate', () => {
   test/fixtures/invalid-namespace.yaml:9:5: patterns[0].requires: pattern type keyvalue 1.1.0 needs slot kv-store in requires
   test/fixtures/invalid-namespace.yaml:10:15: patterns[0].requires[0].slot: slot "kvstore" must be named {purpose}-{type}, e.g. kv-store or message-sink
   test/fixtures/invalid-namespace.yaml:13:11: patterns[1].type: the session-manager must be the first pattern
-Hint: Fix the lines above. Documents are the proto3 JSON form of proto/prism/admin/v1/resources.proto plus kind:; templates/examples/ has complete ones.
+Hint: Fix the problems listed. Documents are the proto3 JSON form of proto/prism/admin/v1/resources.proto plus kind:; templates/examples/ has complete ones.
 `)
   })
 
@@ -78,8 +78,16 @@ Hint: Fix the lines above. Documents are the proto3 JSON form of proto/prism/adm
       error: {
         code: 'INVALID_ARGUMENT',
         message: 'test/fixtures/bad/unknown-enum.yaml: 1 problem',
-        hint: expect.stringMatching(/^Fix the lines above/),
-        details: ['test/fixtures/bad/unknown-enum.yaml:3:7: type: unknown BackendType "rediss"; expected one of redis, nats, kafka, postgres, sqlite, s3, memstore; did you mean "redis"?'],
+        hint: expect.stringMatching(/^Fix the problems listed\. /),
+        details: [
+          {
+            file: 'test/fixtures/bad/unknown-enum.yaml',
+            line: 3,
+            column: 7,
+            path: 'type',
+            message: 'unknown BackendType "rediss"; expected one of redis, nats, kafka, postgres, sqlite, s3, memstore; did you mean "redis"?',
+          },
+        ],
       },
     })
   })
@@ -201,7 +209,7 @@ describe('usage errors and colours', () => {
     const missingArg = await runCli(['namespace', 'get', '--json'])
     expect(missingArg.code).toBe(2)
     expect(JSON.parse(missingArg.stdout)).toEqual({
-      error: {code: 'USAGE', message: 'Missing 1 required arg:', hint: 'See: prismctl namespace get --help', details: [expect.stringMatching(/^name\s+/)]},
+      error: {code: 'USAGE', message: 'Missing 1 required arg:', hint: 'See: prismctl namespace get --help', details: [{message: expect.stringMatching(/^name\s+/)}]},
     })
   })
 
@@ -237,7 +245,8 @@ describe('version and help', () => {
     for (let i = 0; i < ids.length; i += 2) {
       await Promise.all(
         ids.slice(i, i + 2).map(async (id) => {
-          const r = await runCli([...id.split(':'), '--help'])
+          // oclif skips the word "help" when it renders --help, so `help --help` is the root help; `help help` is its own.
+          const r = await runCli(id === 'help' ? ['help', 'help'] : [...id.split(':'), '--help'])
           expect([id, r.code, r.stderr]).toEqual([id, 0, ''])
           expect(r.stdout).toContain(`USAGE\n  $ prismctl ${id.replaceAll(':', ' ')}`)
           expect(manifest.commands[id]!.summary).toBeTruthy()

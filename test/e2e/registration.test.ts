@@ -182,8 +182,8 @@ describe('backend commands', () => {
     expect(exported.stdout).toContain('credentials:\n  static:\n    username: svc\n    password: REDACTED\n')
     expect((await cli(['apply', '-f', '-'], {input: exported.stdout})).stdout).toBe(`backend/${name} unchanged\n`)
     // A changed secret is a difference even though neither side can show it.
-    expect(await cli(['namespace', 'diff', '-f', '-'], {input: exported.stdout})).toMatchObject({code: 0, stdout: ''})
-    const newSecret = await cli(['namespace', 'diff', '-f', rotated])
+    expect(await cli(['backend', 'diff', '-f', '-'], {input: exported.stdout})).toMatchObject({code: 0, stdout: ''})
+    const newSecret = await cli(['backend', 'diff', '-f', rotated])
     expect(newSecret.code).toBe(1)
     expect(newSecret.stdout).toBe(`--- live/backend/${name}\n+++ merged/backend/${name}\n# only secret values differ (not shown)\n`)
     expect(newSecret.stdout + newSecret.stderr).not.toContain('pw-e2e-')
@@ -321,7 +321,7 @@ describe('namespace commands', () => {
     expect(changed.code).toBe(1)
     expect(changed.stdout).toContain('-team: alpha\n+team: beta\n')
 
-    const backendChange = await cli(['namespace', 'diff', '-f', file(`${backend}.yaml`, backendYaml(backend, 'redis-9:6379'))])
+    const backendChange = await cli(['diff', '-f', file(`${backend}.yaml`, backendYaml(backend, 'redis-9:6379'))])
     expect(backendChange.code).toBe(1)
     expect(backendChange.stdout).toContain(`--- live/backend/${backend}`)
     expect(backendChange.stdout).toContain('-  address: redis:6379\n+  address: redis-9:6379\n')
@@ -439,7 +439,7 @@ describe('connection', () => {
   it('contexts: set, use, list, current, and the admin endpoint precedence flag > env > context', async () => {
     const dir = tempDir()
     const run = (args: string[], env: Record<string, string | undefined> = {}) => runCli(args, {configDir: dir, env})
-    expect((await run(['context', 'set', 'local', '--admin-endpoint', server.endpoint])).stdout).toBe('context "local" saved\n')
+    expect((await run(['context', 'set', 'local', '--admin-endpoint', server.endpoint, '--use'])).stdout).toBe('context "local" saved and now current\n')
     expect((await run(['context', 'set', 'broken', '--admin-endpoint', '127.0.0.1:1'])).code).toBe(0)
     expect((await run(['context', 'current'])).stdout).toBe('local\n')
     expect((await run(['namespace', 'list', '-o', 'name'])).code).toBe(0)
@@ -455,6 +455,6 @@ describe('connection', () => {
     const missing = await run(['namespace', 'list', '--context', 'nope'])
     expectFailure(missing, 2, 'context "nope" does not exist')
     expect((await run(['context', 'delete', 'broken'])).stdout).toBe('context "broken" deleted\n')
-    expect(json(await run(['context', 'list', '--json'])).contexts.map((c: {name: string}) => c.name)).toEqual(['local'])
+    expect(json(await run(['context', 'list', '--json'])).contexts.map((c: {name: string}) => c.name)).toEqual(['default', 'local'])
   })
 })

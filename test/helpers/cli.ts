@@ -29,6 +29,8 @@ export interface RunOptions {
   timeoutMs?: number
   /** Sees stderr so far each time more arrives, e.g. to act on a device code or to send a signal. */
   onStderr?: (stderr: string, child: ChildProcess) => void
+  /** The same for stdout, e.g. to interrupt a command once it has printed some results. */
+  onStdout?: (stdout: string, child: ChildProcess) => void
 }
 
 /** A new private temporary directory, e.g. for PRISM_CONFIG_DIR shared by several runs. */
@@ -78,7 +80,7 @@ function collect(child: ChildProcessWithoutNullStreams, timeoutMs = 20_000, on: 
 
 export function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
   const child = spawn(process.execPath, [BIN, ...args], {cwd: options.cwd ?? ROOT, env: childEnv(options), stdio: ['pipe', 'pipe', 'pipe']})
-  const result = collect(child, options.timeoutMs, {stderr: (stderr) => options.onStderr?.(stderr, child)})
+  const result = collect(child, options.timeoutMs, {stderr: (stderr) => options.onStderr?.(stderr, child), stdout: (stdout) => options.onStdout?.(stdout, child)})
   child.stdin.end(options.input ?? '')
   return result
 }

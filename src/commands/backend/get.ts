@@ -2,8 +2,7 @@ import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {connectionFlags, connectionOf, outputFlag} from '../../cli/registry-flags.js'
-import {toJsonObject} from '../../model/documents.js'
-import {renderResources, type OutputFormat} from '../../registry/output.js'
+import {renderResources, resourcesJson, type OutputFormat} from '../../registry/output.js'
 import {getResource} from '../../registry/resources.js'
 
 export default class BackendGet extends BaseCommand<typeof BackendGet> {
@@ -13,8 +12,9 @@ export default class BackendGet extends BaseCommand<typeof BackendGet> {
   static override flags = {output: outputFlag, ...connectionFlags}
 
   async run() {
+    const format = this.outputFormat(this.flags.output as OutputFormat | undefined)
     const backend = await getResource('Backend', this.args.name, connectionOf(this.flags))
-    this.out(renderResources('Backend', [backend], this.flags.output as OutputFormat, {single: true}))
-    return toJsonObject('Backend', backend)
+    this.out(renderResources('Backend', [backend], format, {single: true}))
+    return resourcesJson('Backend', [backend], {single: true})
   }
 }

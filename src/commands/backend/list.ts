@@ -2,9 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {connectionFlags, connectionOf, limitFlag, outputFlag} from '../../cli/registry-flags.js'
-import {toJsonObject} from '../../model/documents.js'
 import {BACKEND_TYPE_NAMES} from '../../registry/backend-flags.js'
-import {renderResources, type OutputFormat} from '../../registry/output.js'
+import {renderResources, resourcesJson, type OutputFormat} from '../../registry/output.js'
 import {listResources} from '../../registry/resources.js'
 
 export default class BackendList extends BaseCommand<typeof BackendList> {
@@ -19,10 +18,11 @@ export default class BackendList extends BaseCommand<typeof BackendList> {
 
   async run() {
     const f = this.flags
+    const format = this.outputFormat(f.output as OutputFormat | undefined)
     const backends = await listResources('Backend', {type: f.type, limit: f.limit}, connectionOf(f))
-    const text = renderResources('Backend', backends, f.output as OutputFormat)
-    if (backends.length === 0 && f.output === 'table') this.note('No backends found.')
+    const text = renderResources('Backend', backends, format)
+    if (backends.length === 0 && format === 'table') this.note('No backends found.')
     else if (text) this.out(text)
-    return {items: backends.map((b) => toJsonObject('Backend', b))}
+    return resourcesJson('Backend', backends)
   }
 }

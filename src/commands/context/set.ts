@@ -4,7 +4,7 @@ import {BaseCommand} from '../../cli/base-command.js'
 import {setContext} from '../../config/contexts.js'
 
 export default class ContextSet extends BaseCommand<typeof ContextSet> {
-  static override summary = 'Create or update a context'
+  static override summary = 'Create or update a context (it becomes the current one only with --use)'
   static override examples = ['<%= config.bin %> context set local --admin-endpoint 127.0.0.1:8981 --use']
   static override args = {name: Args.string({required: true, description: 'Context name'})}
   static override flags = {
@@ -15,7 +15,7 @@ export default class ContextSet extends BaseCommand<typeof ContextSet> {
     scopes: Flags.string({description: 'OIDC scopes, space-separated'}),
     tls: Flags.boolean({description: 'Use TLS to reach the endpoints', allowNo: true}),
     'ca-file': Flags.string({description: 'CA bundle for TLS'}),
-    use: Flags.boolean({description: 'Make it the current context'}),
+    use: Flags.boolean({description: 'Also make it the current context'}),
   }
 
   async run() {
@@ -25,7 +25,7 @@ export default class ContextSet extends BaseCommand<typeof ContextSet> {
       {adminEndpoint: f['admin-endpoint'], proxyEndpoint: f['proxy-endpoint'], issuer: f.issuer, clientId: f['client-id'], scopes: f.scopes, tls: f.tls, caFile: f['ca-file']},
       {use: f.use},
     )
-    this.out(`context "${this.args.name}" saved`)
+    this.out(`context "${this.args.name}" saved${f.use ? ' and now current' : ''}`)
     return {name: this.args.name, ...settings}
   }
 }

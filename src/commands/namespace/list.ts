@@ -2,8 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {connectionFlags, connectionOf, limitFlag, outputFlag} from '../../cli/registry-flags.js'
-import {toJsonObject} from '../../model/documents.js'
-import {renderResources, type OutputFormat} from '../../registry/output.js'
+import {renderResources, resourcesJson, type OutputFormat} from '../../registry/output.js'
 import {listResources} from '../../registry/resources.js'
 
 export default class NamespaceList extends BaseCommand<typeof NamespaceList> {
@@ -19,10 +18,11 @@ export default class NamespaceList extends BaseCommand<typeof NamespaceList> {
 
   async run() {
     const f = this.flags
+    const format = this.outputFormat(f.output as OutputFormat | undefined)
     const namespaces = await listResources('Namespace', {team: f.team, labels: f.selector, limit: f.limit}, connectionOf(f))
-    const text = renderResources('Namespace', namespaces, f.output as OutputFormat)
-    if (namespaces.length === 0 && f.output === 'table') this.note('No namespaces found.')
+    const text = renderResources('Namespace', namespaces, format)
+    if (namespaces.length === 0 && format === 'table') this.note('No namespaces found.')
     else if (text) this.out(text)
-    return {items: namespaces.map((ns) => toJsonObject('Namespace', ns))}
+    return resourcesJson('Namespace', namespaces)
   }
 }

@@ -1,0 +1,333 @@
+/**
+ * Issue 11, "kubectl-grade ergonomics", end to end: the built CLI against one real control plane (`admin serve`,
+ * SQLite) on 127.0.0.1. Each numbered block is one item of the issue; tests use their own names and labels.
+ */
+import {execFileSync} from 'node:child_process'
+import {mkdirSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {startAdminServer, type AdminServer} from '../helpers/admin-server.js'
+import {childEnv, runCli, tempDir, type CliResult, type RunOptions} from '../helpers/cli.js'
+
+let server: AdminServer
+let configDir: string
+let files: string
+let counter = 0
+
+beforeAll(async () => {
+  server = await startAdminServer()
+  configDir = tempDir()
+  files = tempDir('prismctl-ergonomics-')
+})
+
+afterAll(async () => {
+  await server?.stop()
+})
+
+function unique(prefix: string): string {
+  counter += 1
+  return `${prefix}-${counter}`
+}
+
+function cli(args: string[], options: RunOptions = {}): Promise<CliResult> {
+  return runCli(args, {configDir, ...options, env: {PRISM_ADMIN_ENDPOINT: server.endpoint, ...options.env}})
+}
+
+function file(name: string, content: string): string {
+  const path = join(files, name)
+  mkdirSync(join(path, '..'), {recursive: true})
+  writeFileSync(path, content)
+  return path
+}
+
+function json(r: CliResult): any {
+  return JSON.parse(r.stdout)
+}
+
+const backendYaml = (name: string, address = 'redis:6379') => `kind: Backend\nname: ${name}\ntype: redis\nredis:\n  address: ${address}\ninterfaces: [keyvalue_basic, keyvalue_ttl]\n`
+
+function namespaceYaml(name: string, backend: string, labels: Record<string, string> = {env: 'test'}, team = 'alpha'): string {
+  const labelLines = Object.entries(labels).map(([k, v]) => `  ${k}: ${v}`)
+  return ['kind: Namespace', `name: ${name}`, `team: ${team}`, 'labels:', ...labelLines, 'patterns:', '  - name: cache', '    type: keyvalue', '    requires:', '      - slot: kv-store', `        backend: ${backend}`, ''].join('\n')
+}
+
+async function registerRedis(): Promise<string> {
+  const name = unique('redis')
+  const r = await cli(['backend', 'register', name, '--type', 'redis', '--address', 'redis:6379', '--interfaces', 'keyvalue_basic,keyvalue_ttl'])
+  expect([r.code, r.stderr]).toEqual([0, ''])
+  return name
+}
+
+describe('1. diff exit codes follow kubectl: 0 none, 1 differences, 2 usage, 3 any other error', () => {
+  it('tells no difference, a difference and each kind of failure apart', async () => {
+    const backend = await registerRedis()
+    const ns = unique('ns')
+    const path = file(`${ns}.yaml`, namespaceYaml(ns, backend))
+    expect((await cli(['namespace', 'diff', '-f', path])).code).toBe(1)
+    expect((await cli(['namespace', 'apply', '-f', path])).code).toBe(0)
+    expect(await cli(['namespace', 'diff', '-f', path])).toMatchObject({code: 0, stdout: ''})
+
+    const unreachable = await cli(['namespace', 'diff', '-f', path], {env: {PRISM_ADMIN_ENDPOINT: '127.0.0.1:1'}})
+    expect([unreachable.code, unreachable.stderr]).toEqual([3, expect.stringContaining('cannot reach the control plane at 127.0.0.1:1')])
+    const missing = await cli(['namespace', 'diff', '-f', join(files, 'no-such.yaml')])
+    expect([missing.code, missing.stderr]).toEqual([3, expect.stringContaining('no such file or directory')])
+    const invalid = await cli(['diff', '-f', file(`${ns}-bad.yaml`, 'kind: Namespace\nname: [unclosed\n')])
+    expect([invalid.code, invalid.stderr]).toEqual([3, expect.stringContaining('invalid YAML')])
+    const usage = await cli(['backend', 'diff'])
+    expect([usage.code, usage.stderr]).toEqual([2, expect.stringContaining('Missing required flag')])
+    const json = await cli(['diff', '-f', join(files, 'no-such.yaml'), '--json'])
+    expect(json.code).toBe(3)
+    expect(JSON.parse(json.stdout).error.code).toBe('INVALID_ARGUMENT')
+  })
+
+  it('namespace diff refuses Backend documents as namespace apply does; diff -f takes mixed kinds; backend diff takes backends', async () => {
+    const backend = await registerRedis()
+    const ns = unique('ns')
+    const mixed = file(`${ns}-mixed.yaml`, `${backendYaml(backend, 'redis-2:6379')}---\n${namespaceYaml(ns, backend)}`)
+    const refused = await cli(['namespace', 'diff', '-f', mixed])
+    expect(refused.code).toBe(3)
+    expect(refused.stderr).toContain(`${mixed}:1:7: kind: expected a Namespace document, found Backend; "prismctl namespace diff" takes only Namespace documents; compare files that mix kinds with "prismctl diff -f"`)
+
+    const both = await cli(['diff', '-f', mixed])
+    expect(both.code).toBe(1)
+    expect(both.stdout).toContain(`--- live/backend/${backend}\n+++ merged/backend/${backend}\n`)
+    expect(both.stdout).toContain('-  address: redis:6379\n+  address: redis-2:6379\n')
+    expect(both.stdout).toContain(`--- live/namespace/${ns}\n+++ merged/namespace/${ns}\n@@ -0,0 +1,`)
+
+    const backendOnly = file(`${backend}.yaml`, backendYaml(backend, 'redis-2:6379'))
+    expect((await cli(['backend', 'diff', '-f', backendOnly])).code).toBe(1)
+    expect((await cli(['backend', 'diff', '-f', file(`${ns}-only.yaml`, namespaceYaml(ns, backend))])).code).toBe(3)
+    expect((await cli(['apply', '-f', backendOnly])).code).toBe(0)
+    expect(await cli(['backend', 'diff', '-f', backendOnly])).toMatchObject({code: 0, stdout: ''})
+  })
+})
+
+describe('2. apply prints each outcome as it happens and stops on Ctrl-C', () => {
+  it('on SIGINT stops sending, says how many were sent, exits 130; exactly those exist', async () => {
+    const backend = await registerRedis()
+    const batch = unique('sigint')
+    const count = 1000
+    const docs = Array.from({length: count}, (_, i) => namespaceYaml(`${batch}-${i}`, backend, {batch}))
+    const path = file(`${batch}.yaml`, docs.join('---\n'))
+    let signalled = false
+    const r = await cli(['apply', '-f', path], {
+      timeoutMs: 60_000,
+      onStdout: (stdout, child) => {
+        // A real Ctrl-C once some outcomes are on screen: they were printed while the rest was still being sent.
+        if (!signalled && stdout.split('\n').length > 3) {
+          signalled = true
+          child.kill('SIGINT')
+        }
+      },
+    })
+    expect(signalled).toBe(true)
+    const lines = r.stdout.trim().split('\n')
+    expect(r.code).toBe(130)
+    expect(lines.length).toBeLessThan(count)
+    expect(lines.every((l) => /^namespace\/sigint-\d+-\d+ created$/.test(l))).toBe(true)
+    expect(r.stderr).toContain(`Error: interrupted after ${lines.length} of ${count} documents; the rest were not sent\n`)
+    expect(r.stderr).toContain('Hint: apply is idempotent: run the same command again to send the rest.')
+
+    const stored = await cli(['namespace', 'list', '-l', `batch=${batch}`, '-o', 'name'])
+    expect(stored.stdout.trim().split('\n').sort()).toEqual(lines.map((l) => l.replace(' created', '')).sort())
+  })
+})
+
+describe('3. apply --json lists every outcome, on success and on partial failure', () => {
+  it('one good and one bad document: both appear, with the error and exit 1', async () => {
+    const backend = await registerRedis()
+    const good = unique('ns')
+    const bad = unique('ns')
+    const path = file(`${good}-pair.yaml`, `${namespaceYaml(good, backend)}---\n${namespaceYaml(bad, 'no-such-backend')}`)
+    const r = await cli(['apply', '-f', path, '--json'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toBe('')
+    const out = json(r)
+    expect(out.dryRun).toBe('none')
+    expect(out.items).toEqual([
+      {kind: 'Namespace', name: good, source: path, result: 'created', version: '1'},
+      {
+        kind: 'Namespace',
+        name: bad,
+        source: `${path} (document 2)`,
+        result: 'failed',
+        error: expect.objectContaining({code: 'INVALID_ARGUMENT', details: [expect.objectContaining({file: path, line: 23, column: 18, path: 'patterns[0].requires[0].backend'})]}),
+      },
+    ])
+    expect(out.error).toMatchObject({code: 'INVALID_ARGUMENT', message: '1 of 2 documents failed; the others were applied'})
+
+    const again = await cli(['apply', '-f', file(`${good}.yaml`, namespaceYaml(good, backend)), '--json'])
+    expect(again.code).toBe(0)
+    expect(json(again)).toEqual({dryRun: 'none', items: [{kind: 'Namespace', name: good, source: join(files, `${good}.yaml`), result: 'unchanged', version: '1'}]})
+  })
+})
+
+describe('4. one JSON shape per command, structured details, no "lines above" in JSON', () => {
+  it('-o json and --json print the same; -o with another format and --json is a usage error', async () => {
+    const backend = await registerRedis()
+    const ns = unique('ns')
+    expect((await cli(['apply', '-f', file(`${ns}.yaml`, namespaceYaml(ns, backend))])).code).toBe(0)
+    const commands = [
+      ['namespace', 'get', ns],
+      ['namespace', 'list', '--team', 'alpha'],
+      ['backend', 'get', backend],
+      ['backend', 'list', '--type', 'redis'],
+      ['context', 'list'],
+    ]
+    for (const args of commands) {
+      const viaO = await cli([...args, '-o', 'json'])
+      const viaJson = await cli([...args, '--json'])
+      expect([viaO.code, viaJson.code]).toEqual([0, 0])
+      expect(json(viaO)).toEqual(json(viaJson))
+      expect(json(await cli([...args, '-o', 'json', '--json']))).toEqual(json(viaJson))
+      const both = await cli([...args, '-o', 'yaml', '--json'])
+      expect(both.code).toBe(2)
+      expect(json(both).error).toMatchObject({code: 'USAGE', message: '-o yaml cannot be combined with --json'})
+    }
+    // whoami needs a login to succeed (its -o json and --json were one shape already); the conflict is checked first.
+    const whoami = await cli(['whoami', '-o', 'table', '--json'])
+    expect([whoami.code, json(whoami).error.message]).toEqual([2, '-o table cannot be combined with --json'])
+    expect(json(await cli(['namespace', 'list', '--team', 'alpha', '--json']))).toMatchObject({kind: 'List', items: expect.arrayContaining([expect.objectContaining({name: ns})])})
+    expect(json(await cli(['context', 'list', '--json']))).toEqual({currentContext: 'default', contexts: [expect.objectContaining({name: 'default', current: true, stored: false})]})
+  })
+
+  it('error details are objects (file, line, column, path, message), and the JSON hint does not point "above"', async () => {
+    const path = file('bad-name.yaml', 'kind: Namespace\nname: Bad_Name\nteam: alpha\n')
+    const r = await cli(['apply', '-f', path, '--json'])
+    expect(r.code).toBe(1)
+    const {error} = json(r)
+    expect(error.details).toEqual([{file: path, line: 2, column: 7, path: 'name', message: expect.stringContaining('namespace name "Bad_Name" is invalid')}])
+    expect(error.hint).toBe('Fix the problems listed and run the command again.')
+    const text = await cli(['apply', '-f', path])
+    expect(text.stderr).toContain(`\n  ${path}:2:7: name: namespace name "Bad_Name" is invalid`)
+  })
+})
+
+describe('6. -f reads JSON files, -R subdirectories and kind: List, so every export applies back', () => {
+  it('a directory: *.json read, subdirectories only with -R (and --filename is -f)', async () => {
+    const backend = await registerRedis()
+    const batch = unique('tree')
+    const dir = join(files, batch)
+    file(`${batch}/a.yaml`, namespaceYaml(`${batch}-a`, backend, {batch}))
+    file(`${batch}/b.json`, JSON.stringify({kind: 'Namespace', name: `${batch}-b`, team: 'alpha', labels: {batch}}))
+    file(`${batch}/sub/c.yaml`, namespaceYaml(`${batch}-c`, backend, {batch}))
+    file(`${batch}/notes.txt`, 'not a document')
+    const flat = await cli(['apply', '--filename', dir])
+    expect([flat.code, flat.stdout]).toEqual([0, `namespace/${batch}-a created\nnamespace/${batch}-b created\n`])
+    const deep = await cli(['apply', '-R', '-f', dir])
+    expect([deep.code, deep.stdout]).toEqual([0, `namespace/${batch}-a unchanged\nnamespace/${batch}-b unchanged\nnamespace/${batch}-c created\n`])
+    expect((await cli(['validate', '--recursive', dir])).stdout).toContain(`✓ ${join(dir, 'sub/c.yaml')}: 1 document valid`)
+  })
+
+  it('list -o json and -o yaml (namespaces and backends) apply back unchanged', async () => {
+    const backend = await registerRedis()
+    const batch = unique('trip')
+    const docs = [0, 1, 2].map((i) => namespaceYaml(`${batch}-${i}`, backend, {batch}))
+    expect((await cli(['apply', '-f', file(`${batch}.yaml`, docs.join('---\n'))])).code).toBe(0)
+    const names = [0, 1, 2].map((i) => `namespace/${batch}-${i} unchanged`).join('\n')
+    for (const format of ['json', 'yaml']) {
+      const exported = await cli(['namespace', 'list', '-l', `batch=${batch}`, '-o', format])
+      expect(exported.code).toBe(0)
+      if (format === 'json') expect(json(exported).kind).toBe('List')
+      const back = await cli(['apply', '-f', file(`${batch}-export.${format}`, exported.stdout)])
+      expect([back.code, back.stderr, back.stdout]).toEqual([0, '', `${names}\n`])
+      expect(await cli(['diff', '-f', '-'], {input: exported.stdout})).toMatchObject({code: 0, stdout: ''})
+    }
+    const backends = await cli(['backend', 'list', '--type', 'redis', '-o', 'json'])
+    const back = await cli(['backend', 'update', '-f', '-'], {input: backends.stdout})
+    expect(back.code).toBe(0)
+    expect(back.stdout).toContain(`backend/${backend} updated\n`)
+    const applied = await cli(['apply', '-f', '-'], {input: backends.stdout})
+    expect(applied.code).toBe(0)
+    expect(applied.stdout).toContain(`backend/${backend} unchanged\n`)
+  })
+})
+
+describe('7. the default context is real; set switches only with --use; endpoints are checked', () => {
+  it('lists and uses default, keeps the current context on set, and refuses bad endpoints', async () => {
+    const dir = tempDir()
+    const run = (args: string[]) => runCli(args, {configDir: dir})
+    const list = await run(['context', 'list'])
+    expect(list.stdout).toMatch(/^\*\s+default \(built in\)\s+127\.0\.0\.1:8981\s+http:\/\/localhost:5556\/dex$/m)
+    expect(await run(['context', 'use', 'default'])).toMatchObject({code: 0, stdout: 'switched to context "default"\n'})
+
+    expect((await run(['context', 'set', 'staging', '--admin-endpoint', server.endpoint])).stdout).toBe('context "staging" saved\n')
+    expect((await run(['context', 'current'])).stdout).toBe('default\n')
+    expect((await run(['context', 'set', 'staging', '--use'])).stdout).toBe('context "staging" saved and now current\n')
+    expect((await run(['context', 'current'])).stdout).toBe('staging\n')
+    expect((await run(['namespace', 'list', '-o', 'name'])).code).toBe(0)
+    expect((await run(['context', 'use', 'default'])).code).toBe(0)
+    expect((await run(['context', 'list', '-o', 'name'])).stdout).toBe('default\nstaging\n')
+
+    const url = await run(['context', 'set', 'typo', '--admin-endpoint', 'http://prism.example:8981'])
+    expect([url.code, url.stderr]).toEqual([
+      2,
+      'Error: --admin-endpoint takes HOST:PORT, not a URL: "http://prism.example:8981"\nHint: Write --admin-endpoint prism.example:8981; TLS is chosen with --tls, not with a scheme.\n',
+    ])
+    const noPort = await run(['context', 'set', 'typo', '--proxy-endpoint', 'prism.example'])
+    expect([noPort.code, noPort.stderr]).toEqual([2, expect.stringContaining('--proxy-endpoint takes HOST:PORT, got "prism.example"')])
+    expect((await run(['context', 'list', '-o', 'name'])).stdout).toBe('default\nstaging\n')
+  })
+})
+
+describe('8. help, completion, "did you mean" and kubectl aliases', () => {
+  it('help, help TOPIC, help COMMAND and -h show what --help shows', async () => {
+    const root = await runCli(['--help'])
+    expect(root.stdout).toContain('TOPICS')
+    expect(await runCli(['help'])).toMatchObject({code: 0, stdout: root.stdout})
+    expect(await runCli(['-h'])).toMatchObject({code: 0, stdout: root.stdout})
+    const topic = await runCli(['namespace', '--help'])
+    expect(topic.stdout).toContain('namespace apply')
+    expect(await runCli(['help', 'namespace'])).toMatchObject({code: 0, stdout: topic.stdout})
+    expect(await runCli(['help', 'ns'])).toMatchObject({code: 0, stdout: topic.stdout})
+    const command = await runCli(['namespace', 'apply', '--help'])
+    expect(command.stdout).toContain('--filename')
+    expect(await runCli(['help', 'namespace', 'apply'])).toMatchObject({code: 0, stdout: command.stdout})
+    expect(await runCli(['namespace', 'apply', '-h'])).toMatchObject({code: 0, stdout: command.stdout})
+    const unknown = await runCli(['help', 'namespce'])
+    expect([unknown.code, unknown.stderr]).toEqual([2, 'Error: no help for "namespce": there is no such topic or command; did you mean "namespace"?\nHint: See: prismctl help\n'])
+  })
+
+  it('suggests the near command, topic command and flag', async () => {
+    expect((await runCli(['namespce', 'list'])).stderr).toBe('Error: command "namespce" not found; did you mean "namespace"?\nHint: See: prismctl --help\n')
+    expect((await runCli(['namespace', 'lst'])).stderr).toBe('Error: command "namespace lst" not found; did you mean "namespace list"?\nHint: See: prismctl namespace --help\n')
+    const flag = await runCli(['apply', '--fiel', 'x.yaml'])
+    expect([flag.code, flag.stderr]).toEqual([2, 'Error: Nonexistent flag: --fiel; did you mean "--file"?\nHint: See: prismctl apply --help\n'])
+  })
+
+  it('ns, namespaces and backends are the topics; --filename is -f', async () => {
+    const backend = await registerRedis()
+    const ns = unique('ns')
+    expect((await cli(['ns', 'apply', '--filename', file(`${ns}.yaml`, namespaceYaml(ns, backend))])).stdout).toBe(`namespace/${ns} created\n`)
+    expect((await cli(['namespaces', 'get', ns, '-o', 'name'])).stdout).toBe(`namespace/${ns}\n`)
+    expect((await cli(['ns', 'list', '-o', 'name'])).stdout).toContain(`namespace/${ns}\n`)
+    expect((await cli(['backends', 'get', backend, '-o', 'name'])).stdout).toBe(`backend/${backend}\n`)
+  })
+
+  it('completion: the bash script completes commands, aliases, flags and flag values in a real bash', async () => {
+    const script = await runCli(['completion', 'bash'])
+    expect(script.code).toBe(0)
+    const path = file('completion.bash', script.stdout)
+    // Each line: what is typed so far (a trailing space starts a new word), then what bash offers.
+    const complete = (typed: string): string => {
+      const program = `source ${JSON.stringify(path)}; read -ra COMP_WORDS <<< ${JSON.stringify(typed)}; [[ ${JSON.stringify(typed)} == *' ' ]] && COMP_WORDS+=(''); COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)); _prismctl; echo "\${COMPREPLY[*]}"`
+      return execFileSync('bash', ['-c', program], {env: childEnv(), encoding: 'utf8'}).trim()
+    }
+    expect(complete('prismctl names')).toBe('namespace namespaces')
+    expect(complete('prismctl namespace d')).toBe('delete diff')
+    expect(complete('prismctl ns li')).toBe('list')
+    expect(complete('prismctl apply --dr')).toBe('--dry-run')
+    expect(complete('prismctl namespace get team-alpha -o ')).toBe('table json yaml name')
+    expect(complete('prismctl apply --dry-run ')).toBe('none client server')
+    expect(complete('prismctl completion ')).toContain('bash zsh fish')
+
+    const zsh = await runCli(['completion', 'zsh'])
+    expect(zsh.stdout).toMatch(/^#compdef prismctl\n/)
+    expect(zsh.stdout).toContain('bashcompinit')
+    const fish = await runCli(['completion', 'fish'])
+    expect(fish.stdout).toContain("complete -c prismctl -n '__prismctl_at namespace:apply' -l file -l filename -s f -r -F")
+    expect(fish.stdout).toContain("complete -c prismctl -n '__prismctl_at namespace:get' -l output -s o -x -a 'table json yaml name'")
+    expect((await runCli(['completion', 'tcsh'])).code).toBe(2)
+  })
+})
