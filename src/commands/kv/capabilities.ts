@@ -10,15 +10,16 @@ export default class KvCapabilities extends BaseCommand<typeof KvCapabilities> {
   static override examples = ['<%= config.bin %> kv capabilities team-alpha']
   static override args = {namespace: namespaceArg}
   static override flags = {
-    output: Flags.string({char: 'o', options: ['table', 'json', 'yaml'], default: 'table', description: 'Output format'}),
+    output: Flags.string({char: 'o', options: ['table', 'json', 'yaml'], description: 'Output format (default: table)'}),
     pattern: patternFlag,
     ...proxyFlags,
   }
 
   async run() {
+    const format = this.outputFormat(this.flags.output)
     const c = await kvCapabilities(kvTargetOf(this.args.namespace, this.flags))
-    if (this.flags.output === 'json') this.out(JSON.stringify(c, null, 2))
-    else if (this.flags.output === 'yaml') this.out(stringify(c).trimEnd())
+    if (format === 'json') this.out(JSON.stringify(c, null, 2))
+    else if (format === 'yaml') this.out(stringify(c).trimEnd())
     else {
       const yes = (b: boolean) => (b ? 'yes' : 'no')
       this.out(
