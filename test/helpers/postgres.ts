@@ -6,9 +6,10 @@
  */
 import {execFileSync, spawnSync} from 'node:child_process'
 import {chownSync, existsSync, mkdtempSync, readdirSync, rmSync} from 'node:fs'
-import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+
+import {freePort} from './ports.js'
 
 export interface TestPostgres {
   /** postgres://… of the server's maintenance database. */
@@ -28,17 +29,6 @@ function findBinDir(): string {
     'PostgreSQL server binaries (initdb, pg_ctl) were not found on PATH or under /usr/lib/postgresql/*/bin. ' +
       'Install them (Debian: apt-get install postgresql) or set PRISM_TEST_POSTGRES_URL to a server the tests may use.',
   )
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const {port} = server.address() as {port: number}
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 function lookupUser(name: string): {uid: number; gid: number} {
