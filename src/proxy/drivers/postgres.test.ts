@@ -243,8 +243,8 @@ describe('PostgreSQL unavailable', () => {
     const port = await freePort()
     const down = await open(`postgres://127.0.0.1:${port}/app`, 'pg-secret-pw')
     try {
-      for (const call of [down.ping(), down.keyValue!.get('k'), down.messaging!.publish({topic: 't', payload: bytes('x'), metadata: {}})]) {
-        const err = await rejection(call)
+      for (const call of [() => down.ping(), () => down.keyValue!.get('k'), () => down.messaging!.publish({topic: 't', payload: bytes('x'), metadata: {}})]) {
+        const err = await rejection(call())
         expect(err.code).toBe('UNAVAILABLE')
         expect(err.message).toContain('pg-test')
         expect(err.message).toContain(`127.0.0.1:${port}/app`)
