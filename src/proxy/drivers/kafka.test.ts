@@ -31,8 +31,11 @@ beforeAll(async () => {
   driver = await open([mock.broker])
 })
 afterAll(async () => {
-  await driver?.close()
-  await mock?.stop()
+  try {
+    await driver?.close()
+  } finally {
+    await mock?.stop()
+  }
 })
 
 async function committedTotal(groupId: string, topic: string): Promise<number> {

@@ -51,8 +51,11 @@ describe('NATS with JetStream', () => {
     driver = await open(nats.url)
   })
   afterAll(async () => {
-    await driver?.close()
-    await nats?.stop()
+    try {
+      await driver?.close()
+    } finally {
+      await nats?.stop()
+    }
   })
 
   it('says what it supports and answers ping', async () => {
@@ -236,8 +239,11 @@ describe('core NATS (no JetStream)', () => {
     driver = await open(nats.url, false)
   })
   afterAll(async () => {
-    await driver?.close()
-    await nats?.stop()
+    try {
+      await driver?.close()
+    } finally {
+      await nats?.stop()
+    }
   })
 
   it('publishes and subscribes at most once, with metadata and the published id', async () => {

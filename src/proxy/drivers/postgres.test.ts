@@ -40,9 +40,12 @@ beforeAll(async () => {
   await sql.connect()
 })
 afterAll(async () => {
-  await sql?.end()
-  await driver?.close()
-  await server?.stop()
+  try {
+    await sql?.end()
+    await driver?.close()
+  } finally {
+    await server?.stop()
+  }
 })
 
 describe('PostgreSQL keyvalue', () => {
