@@ -260,4 +260,15 @@ describe('core NATS (no JetStream)', () => {
     expect((await rejection(driver.messaging!.subscribe('news', {group: 'g', start: 'latest', ackWaitSeconds: 30}))).code).toBe('FAILED_PRECONDITION')
     expect((await rejection(driver.messaging!.ack('news', 'g', ['x']))).code).toBe('FAILED_PRECONDITION')
   })
+
+  it('says so when the backend is registered with JetStream but the server has it off', async () => {
+    const misregistered = await open(nats.url, true)
+    try {
+      const err = await rejection(misregistered.messaging!.publish({topic: 'news', payload: bytes('x'), metadata: {}}))
+      expect(err.code).toBe('FAILED_PRECONDITION')
+      expect(err.message).toContain('JetStream')
+    } finally {
+      await misregistered.close()
+    }
+  })
 })

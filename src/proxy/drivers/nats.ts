@@ -85,7 +85,14 @@ export const connect: Connect = async (backend, {log}) => {
   const subscriptions = new Set<Subscription>()
   const knownStreams = new Map<string, Promise<void>>()
 
-  const fail = (err: unknown): PrismError => (err instanceof PrismError ? err : unavailable(backend, address, err))
+  const fail = (err: unknown): PrismError => {
+    if (err instanceof PrismError) return err
+    // The class is not exported by @nats-io/jetstream's entry point; its name is stable.
+    if (js && (err as Error)?.name === 'JetStreamNotEnabled') {
+      return new PrismError(`Backend ${backend.name} is registered with JetStream, but the NATS server at ${address} has it off`, {code: 'FAILED_PRECONDITION', hint: 'Start nats-server with -js, or register the backend with nats.jetstream: false.'})
+    }
+    return unavailable(backend, address, err)
+  }
 
   async function connection(): Promise<NatsConnection> {
     if (closed) throw unavailable(backend, address, 'the connection is closed')
