@@ -17,6 +17,7 @@ export default class Consume extends BaseCommand<typeof Consume> {
   static override args = {namespace: namespaceArg, topic: Args.string({required: true, description: 'Topic'})}
   static override flags = {
     group: Flags.string({description: 'Consumer group: share the messages and remember the position'}),
+    'ack-wait': Flags.string({description: 'With --group: how long a message may go unacknowledged before it is delivered again', default: '30s'}),
     from: Flags.string({options: ['earliest', 'latest'], default: 'latest', description: 'Where a new consumer starts'}),
     count: Flags.integer({min: 1, description: 'Stop after this many messages (exit 1 if fewer arrive in time)'}),
     follow: Flags.boolean({description: 'Keep waiting for messages until interrupted'}),
@@ -35,6 +36,7 @@ export default class Consume extends BaseCommand<typeof Consume> {
       {...proxyConnectionOf({...f, timeout: '10s'}), namespace: this.args.namespace, topic: this.args.topic, pattern: f.pattern},
       {
         group: f.group,
+        ackWaitSeconds: Math.max(1, Math.round(parseDuration(f['ack-wait'], '--ack-wait') / 1000)),
         from: f.from as 'earliest' | 'latest',
         count: f.count,
         follow: f.follow,

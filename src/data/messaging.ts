@@ -61,6 +61,7 @@ export interface ConsumedMessage {
 
 export interface ConsumeOptions {
   group?: string
+  ackWaitSeconds?: number
   from: 'earliest' | 'latest'
   /** Stop after this many messages. */
   count?: number
@@ -87,7 +88,7 @@ export async function consume(t: TopicTarget, options: ConsumeOptions): Promise<
     const stream = p.stream(
       ConsumerPattern,
       'consume',
-      {topic: t.topic, group: options.group ?? '', start: options.from === 'earliest' ? StartPosition.EARLIEST : StartPosition.LATEST},
+      {topic: t.topic, group: options.group ?? '', start: options.from === 'earliest' ? StartPosition.EARLIEST : StartPosition.LATEST, ackWaitSeconds: options.ackWaitSeconds ?? 0},
       routing(t),
     )
     let received = 0

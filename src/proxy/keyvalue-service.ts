@@ -6,6 +6,7 @@ import type {ServiceHandlers} from '../api/grpc-service.js'
 import {PrismError} from '../errors.js'
 import {BatchPerformance, KeyValuePattern, ScanPerformance, ScanResponseSchema} from '../gen/prism/patterns/v1/keyvalue_pb.js'
 import type {KeyValueDriver} from './drivers/types.js'
+import {scopeKey, unscopeKey} from './isolation.js'
 import {checkBatch, checkKey, checkTtl, checkValue, LIMITS} from './limits.js'
 import type {Router} from './router.js'
 import {writeWithBackpressure} from './streams.js'
@@ -26,7 +27,8 @@ export function keyValueHandlers(router: Router): ServiceHandlers<(typeof KeyVal
         hint: 'Bind the kv-store slot to a backend with keyvalue_basic (redis, postgres, memstore).',
       })
     }
-    return {driver, ...routed}
+    const namespace = routed.target.route.namespace
+    return {driver, key: (k: string) => scopeKey(namespace, k), namespace, ...routed}
   }
 
   function needExpiration(driver: KeyValueDriver, backend: string): void {
@@ -58,36 +60,36 @@ export function keyValueHandlers(router: Router): ServiceHandlers<(typeof KeyVal
       checkKey(req.key)
       checkValue(req.value)
       const ttl = checkTtl(req.expirationSeconds)
-      const {driver, target} = await kv(call)
+      const {driver, target, key} = await kv(call)
       if (ttl !== undefined) needExpiration(driver, target.backend)
-      await driver.set(req.key, req.value, ttl)
+      await driver.set(key(req.key), req.value, ttl)
       return {}
     },
     retrieve: async (req, call) => {
       checkKey(req.key)
-      const {driver} = await kv(call)
-      const value = await driver.get(req.key)
+      const {driver, key} = await kv(call)
+      const value = await driver.get(key(req.key))
       return value === undefined ? {found: false} : {found: true, value}
     },
     delete: async (req, call) => {
       checkKey(req.key)
-      const {driver} = await kv(call)
-      return {deleted: await driver.delete(req.key)}
+      const {driver, key} = await kv(call)
+      return {deleted: await driver.delete(key(req.key))}
     },
     exists: async (req, call) => {
       checkKey(req.key)
-      const {driver} = await kv(call)
-      return {exists: await driver.exists(req.key)}
+      const {driver, key} = await kv(call)
+      return {exists: await driver.exists(key(req.key))}
     },
     scan: async (req, call) => {
       if (req.limit > LIMITS.scanMax) throw new PrismError(`the scan limit is at most ${LIMITS.scanMax}, got ${req.limit}`, {code: 'INVALID_ARGUMENT'})
-      const {driver, target} = await kv(call)
+      const {driver, target, key, namespace} = await kv(call)
       if (driver.support.scan === 'unavailable') {
         throw new PrismError(`scan not supported: backend ${target.backend} does not implement keyvalue_scan`, {code: 'UNIMPLEMENTED', hint: 'Bind a backend that can scan (redis, postgres, memstore).'})
       }
-      for await (const entry of driver.scan(req.prefix, req.limit || LIMITS.scanDefault, req.keysOnly)) {
+      for await (const entry of driver.scan(key(req.prefix), req.limit || LIMITS.scanDefault, req.keysOnly)) {
         if (call.cancelled) return
-        await writeWithBackpressure(call as grpc.ServerWritableStream<unknown, unknown>, create(ScanResponseSchema, entry))
+        await writeWithBackpressure(call as grpc.ServerWritableStream<unknown, unknown>, create(ScanResponseSchema, {...entry, key: unscopeKey(namespace, entry.key)}))
       }
     },
     storeBatch: async (req, call) => {
@@ -97,31 +99,33 @@ export function keyValueHandlers(router: Router): ServiceHandlers<(typeof KeyVal
         checkValue(e.value)
         return {key: e.key, value: e.value, ttlSeconds: checkTtl(e.expirationSeconds)}
       })
-      const {driver, target} = await kv(call)
+      const {driver, target, key} = await kv(call)
       if (entries.some((e) => e.ttlSeconds !== undefined)) needExpiration(driver, target.backend)
-      if (driver.setMany) await driver.setMany(entries)
-      else await Promise.all(entries.map((e) => driver.set(e.key, e.value, e.ttlSeconds)))
+      const scoped = entries.map((e) => ({...e, key: key(e.key)}))
+      if (driver.setMany) await driver.setMany(scoped)
+      else await Promise.all(scoped.map((e) => driver.set(e.key, e.value, e.ttlSeconds)))
       return {stored: entries.length}
     },
     retrieveBatch: async (req, call) => {
       checkBatch(req.keys.length)
       for (const key of req.keys) checkKey(key)
-      const {driver} = await kv(call)
-      const values = driver.getMany ? await driver.getMany(req.keys) : await Promise.all(req.keys.map((k) => driver.get(k)))
+      const {driver, key} = await kv(call)
+      const keys = req.keys.map(key)
+      const values = driver.getMany ? await driver.getMany(keys) : await Promise.all(keys.map((k) => driver.get(k)))
       return {results: values.map((value) => (value === undefined ? {found: false} : {found: true, value}))}
     },
     expire: async (req, call) => {
       checkKey(req.key)
       const ttl = checkTtl(req.expirationSeconds)!
-      const {driver, target} = await kv(call)
+      const {driver, target, key} = await kv(call)
       needExpiration(driver, target.backend)
-      return {keyExisted: await driver.expire(req.key, ttl)}
+      return {keyExisted: await driver.expire(key(req.key), ttl)}
     },
     getTTL: async (req, call) => {
       checkKey(req.key)
-      const {driver, target} = await kv(call)
+      const {driver, target, key} = await kv(call)
       needExpiration(driver, target.backend)
-      const ttl = await driver.ttl(req.key)
+      const ttl = await driver.ttl(key(req.key))
       return ttl === undefined ? {found: false, ttlSeconds: 0n} : {found: true, ttlSeconds: BigInt(ttl)}
     },
   }

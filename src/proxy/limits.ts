@@ -11,7 +11,7 @@ export const LIMITS = {
   metadataEntries: 64,
   metadataKeyBytes: 128,
   metadataValueBytes: 4096,
-  topicChars: 255,
+  topicChars: 128,
   scanDefault: 1000,
   scanMax: 10_000,
   /** A year: anything longer is a mistake in units. */

@@ -7,6 +7,7 @@ import type {ServiceHandlers} from '../api/grpc-service.js'
 import {PrismError} from '../errors.js'
 import {ConsumerPattern, MessageSchema, ProducerPattern, StartPosition} from '../gen/prism/patterns/v1/messaging_pb.js'
 import type {MessagingDriver} from './drivers/types.js'
+import {scopeGroup, scopeTopic, unscopeTopic} from './isolation.js'
 import {checkBatch, checkMessage, checkTopic, LIMITS} from './limits.js'
 import type {Router} from './router.js'
 import type {Family} from './routing.js'
@@ -30,7 +31,8 @@ function messagingOf(router: Router) {
         hint: 'Bind the slot to a backend with pubsub_basic or queue_basic (nats, kafka, redis, postgres, memstore).',
       })
     }
-    return {driver, ...routed}
+    const namespace = routed.target.route.namespace
+    return {driver, topic: (t: string) => scopeTopic(namespace, t), namespace, ...routed}
   }
 }
 
@@ -65,16 +67,16 @@ export function producerHandlers(router: Router): ServiceHandlers<(typeof Produc
     },
     publish: async (req, call) => {
       checkMessage(req.topic, req.payload, req.metadata)
-      const {driver} = await messaging(call, 'producer')
-      return {messageId: await driver.publish({topic: req.topic, payload: req.payload, metadata: req.metadata})}
+      const {driver, topic} = await messaging(call, 'producer')
+      return {messageId: await driver.publish({topic: topic(req.topic), payload: req.payload, metadata: req.metadata})}
     },
     publishBatch: async (req, call) => {
       checkBatch(req.messages.length)
       for (const m of req.messages) checkMessage(m.topic, m.payload, m.metadata)
-      const {driver} = await messaging(call, 'producer')
+      const {driver, topic} = await messaging(call, 'producer')
       // In order: a batch keeps its messages' order on backends that order a topic.
       const ids: string[] = []
-      for (const m of req.messages) ids.push(await driver.publish({topic: m.topic, payload: m.payload, metadata: m.metadata}))
+      for (const m of req.messages) ids.push(await driver.publish({topic: topic(m.topic), payload: m.payload, metadata: m.metadata}))
       return {messageIds: ids}
     },
   }
@@ -98,10 +100,10 @@ export function consumerHandlers(grpcModule: typeof grpc, router: Router, open: 
     consume: async (req, call) => {
       checkTopic(req.topic)
       checkGroup(req.group)
-      const {driver, target} = await messaging(call, 'consumer')
+      const {driver, target, topic, namespace} = await messaging(call, 'consumer')
       if (req.group) needGroups(driver, target.backend, 'consumer groups')
-      const subscription = await driver.subscribe(req.topic, {
-        group: req.group || undefined,
+      const subscription = await driver.subscribe(topic(req.topic), {
+        group: req.group ? scopeGroup(namespace, req.group) : undefined,
         start: req.start === StartPosition.EARLIEST ? 'earliest' : 'latest',
         ackWaitSeconds: req.ackWaitSeconds || DEFAULT_ACK_WAIT_SECONDS,
       })
@@ -114,7 +116,7 @@ export function consumerHandlers(grpcModule: typeof grpc, router: Router, open: 
         for await (const m of subscription) {
           if (call.cancelled) break
           const message = create(MessageSchema, {
-            topic: m.topic,
+            topic: unscopeTopic(namespace, m.topic),
             payload: m.payload,
             metadata: m.metadata,
             messageId: m.messageId,
@@ -134,9 +136,9 @@ export function consumerHandlers(grpcModule: typeof grpc, router: Router, open: 
       checkGroup(req.group)
       if (!req.group) throw new PrismError('an acknowledgement needs the group the messages were consumed in', {code: 'INVALID_ARGUMENT'})
       if (req.ackTokens.length > LIMITS.batchEntries) throw new PrismError(`at most ${LIMITS.batchEntries} acknowledgements per call`, {code: 'INVALID_ARGUMENT'})
-      const {driver, target} = await messaging(call, 'consumer')
+      const {driver, target, topic, namespace} = await messaging(call, 'consumer')
       needGroups(driver, target.backend, 'acknowledgements')
-      return {acknowledged: await driver.ack(req.topic, req.group, req.ackTokens)}
+      return {acknowledged: await driver.ack(topic(req.topic), scopeGroup(namespace, req.group), req.ackTokens)}
     },
   }
 }

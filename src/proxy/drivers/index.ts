@@ -7,6 +7,9 @@ import type {Connect} from './types.js'
 const DRIVERS: Partial<Record<BackendType, () => Promise<{connect: Connect}>>> = {
   [BackendType.MEMSTORE]: async () => await import('./memstore.js'),
   [BackendType.REDIS]: async () => await import('./redis.js'),
+  [BackendType.NATS]: async () => await import('./nats.js'),
+  [BackendType.POSTGRES]: async () => await import('./postgres.js'),
+  [BackendType.KAFKA]: async () => await import('./kafka.js'),
 }
 
 export async function driverFor(backend: Backend): Promise<Connect> {

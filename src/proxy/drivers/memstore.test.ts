@@ -3,11 +3,10 @@ import {create} from '@bufbuild/protobuf'
 
 import {BackendSchema, BackendType} from '../../gen/prism/admin/v1/resources_pb.js'
 import {connect} from './memstore.js'
+import {bytes, text} from '../../../test/helpers/subscriptions.js'
 import type {DeliveredMessage, Subscription} from './types.js'
 
 const backend = (maxKeys = 0) => create(BackendSchema, {name: 'mem-test', type: BackendType.MEMSTORE, config: {case: 'memstore', value: {maxKeys}}})
-const bytes = (s: string) => Buffer.from(s)
-const text = (m: DeliveredMessage) => Buffer.from(m.payload).toString()
 
 /** One iterator per subscription, and the next() still pending when take() last gave up waiting. */
 const readers = new WeakMap<Subscription, {it: AsyncIterator<DeliveredMessage>; pending?: Promise<IteratorResult<DeliveredMessage>>}>()

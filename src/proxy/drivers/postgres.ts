@@ -201,7 +201,7 @@ export const connect: Connect = async (backend, {log}) => {
   // --- queue -------------------------------------------------------------------------------------------------------
   let closed = false
   const wakers = new Map<string, Set<() => void>>()
-  const loops = new Set<{channel: Channel<DeliveredMessage>; done: Promise<void>}>()
+  const loops = new Set<{channel: Channel<DeliveredMessage>; done: Promise<void>; topic: string; group?: string; claimed: Set<string>}>()
   let listener: Promise<Pg.Client> | undefined
 
   /** One LISTEN connection per driver, reopened on demand after it fails (polling covers the gap). */
@@ -284,6 +284,8 @@ export const connect: Connect = async (backend, {log}) => {
     let cursor = group || options.start === 'earliest' ? '0' : await lastId(topic)
     const channel = new Channel<DeliveredMessage>(CLAIM_BATCH)
     const ackWait = Math.max(1, options.ackWaitSeconds)
+    // What this member claimed and nobody acknowledged yet through this proxy: released when it leaves.
+    const claimed = new Set<string>()
     const done = (async () => {
       let failing = false
       while (!channel.isClosed && !closed) {
@@ -293,6 +295,7 @@ export const connect: Connect = async (backend, {log}) => {
             : await query<MessageRow>('SELECT id, topic, payload, metadata, published_at FROM prism_queue_messages WHERE topic = $1 AND id > $2 ORDER BY id LIMIT $3', [topic, cursor, CLAIM_BATCH])
           failing = false
           for (const row of rows) {
+            if (group) claimed.add(row.id)
             if (!(await channel.push(toDelivered(row, group ? row.id : undefined)))) return
             cursor = row.id
           }
@@ -304,7 +307,7 @@ export const connect: Connect = async (backend, {log}) => {
         }
       }
     })()
-    const loop = {channel, done}
+    const loop = {channel, done, topic, group, claimed}
     loops.add(loop)
     return {
       [Symbol.asyncIterator]: () => channel[Symbol.asyncIterator](),
@@ -313,6 +316,13 @@ export const connect: Connect = async (backend, {log}) => {
         for (const wake of wakers.get(topic) ?? []) wake()
         await done
         loops.delete(loop)
+        // A member that leaves hands back what it claimed and did not acknowledge, so the others get it now rather
+        // than after the visibility timeout (a member that crashes cannot: its claims lapse).
+        if (group && claimed.size > 0) {
+          await query(`UPDATE prism_queue_deliveries SET visible_at = now() WHERE topic = $1 AND grp = $2 AND message_id = ANY($3::bigint[]) AND NOT acked`, [topic, group, [...claimed]]).catch(
+            (err: Error) => log(`postgres ${backend.name}: releasing claims on ${topic} failed: ${scrub(err.message, backend)}`),
+          )
+        }
       },
     }
   }
@@ -352,6 +362,7 @@ export const connect: Connect = async (backend, {log}) => {
           )
           await client.query(`DELETE FROM prism_queue_deliveries d USING prism_queue_groups g WHERE d.topic = $1 AND d.grp = $2 AND g.topic = d.topic AND g.grp = d.grp AND d.message_id <= g.acked_through`, [topic, group])
           await client.query('COMMIT')
+          for (const loop of loops) if (loop.topic === topic && loop.group === group) for (const row of acked.rows) loop.claimed.delete(String(row.message_id))
           return acked.rowCount ?? 0
         } catch (err) {
           await client.query('ROLLBACK').catch(() => undefined)
