@@ -10,9 +10,11 @@ import {createServiceClient} from '../src/api/grpc-service.js'
 import {ControlPlane} from '../src/gen/prism/admin/v1/control_plane_pb.js'
 import {BackendType, NamespaceSchema} from '../src/gen/prism/admin/v1/resources_pb.js'
 import {KeyValuePattern} from '../src/gen/prism/patterns/v1/keyvalue_pb.js'
+import {ConsumerPattern, ProducerPattern, StartPosition} from '../src/gen/prism/patterns/v1/messaging_pb.js'
 import {ProxyInfo} from '../src/gen/prism/proxy/v1/proxy_pb.js'
 import {startAdminServer} from '../test/helpers/admin-server.js'
 import {startProxyServer, waitReady} from '../test/helpers/proxy-server.js'
+import {startNats} from '../test/helpers/nats.js'
 import {startRedis} from '../test/helpers/redis.js'
 import {latencies, throughput} from './controlplane.js'
 import {fmtMs, median, percentile, ratio, type Row} from './lib.js'
@@ -25,6 +27,7 @@ function kvNamespace(name: string, backend: string) {
 
 export async function benchProxy(opts: {latencyCount: number; throughputCalls: number; concurrency: number}): Promise<Row[]> {
   const redis = await startRedis()
+  const nats = await startNats({jetstream: false})
   const admin = await startAdminServer()
   const proxy = await startProxyServer({adminEndpoint: admin.endpoint})
   const control = createServiceClient(grpc, ControlPlane, {endpoint: admin.endpoint, credentials: insecure()})
@@ -39,6 +42,10 @@ export async function benchProxy(opts: {latencyCount: number; throughputCalls: n
     await control.applyBackend({backend: {name: 'redis-bench', type: BackendType.REDIS, config: {case: 'redis', value: {address: redis.address}}}})
     await control.applyNamespace({namespace: kvNamespace('bench-mem', 'mem-bench')})
     await control.applyNamespace({namespace: kvNamespace('bench-redis', 'redis-bench')})
+    await control.applyBackend({backend: {name: 'nats-bench', type: BackendType.NATS, config: {case: 'nats', value: {url: nats.url}}}})
+    await control.applyNamespace({
+      namespace: create(NamespaceSchema, {name: 'bench-nats', team: 'bench-team', patterns: [{name: 'bus', type: 'pubsub', requires: [{slot: 'message-bus', target: {case: 'backend', value: 'nats-bench'}}]}]}),
+    })
     await waitReady(proxy)
     await direct.connect()
     const value = Buffer.alloc(100, 'x')
@@ -60,6 +67,7 @@ export async function benchProxy(opts: {latencyCount: number; throughputCalls: n
     const memTp = await throughput(() => memKv.retrieve({key: 'k'}), opts.throughputCalls, opts.concurrency)
     const redisTp = await throughput(() => redisKv.retrieve({key: 'k'}), opts.throughputCalls, opts.concurrency)
     const directTp = await throughput(() => direct.get('k'), opts.throughputCalls, opts.concurrency)
+    const messaging = await publishToConsume(proxy.endpoint, nats.url, Math.min(opts.latencyCount, 1000))
     const p = (s: number[]) => `${fmtMs(median(s))} / ${fmtMs(percentile(s, 99))}`
     return [
       {name: `proxy no-op RPC p50 / p99 (${opts.latencyCount} sequential calls, interleaved)`, value: p(l.noop), baseline: 'itself', ratio: '1.00×'},
@@ -79,6 +87,8 @@ export async function benchProxy(opts: {latencyCount: number; throughputCalls: n
         baseline: `direct GET ${directTp.perSec.toFixed(0)}/s at ${opts.concurrency} in flight`,
         ratio: ratio(redisTp.perSec, directTp.perSec),
       },
+      {name: `direct NATS publish → receive p50 / p99 (core NATS, ${messaging.proxy.length} messages)`, value: p(messaging.direct), baseline: 'itself', ratio: '1.00×'},
+      {name: 'proxy Publish → Consume stream p50 / p99 (NATS, core pub/sub)', value: p(messaging.proxy), baseline: `direct ${fmtMs(median(messaging.direct))}`, ratio: ratio(median(messaging.proxy), median(messaging.direct))},
     ]
   } finally {
     direct.destroy()
@@ -89,5 +99,52 @@ export async function benchProxy(opts: {latencyCount: number; throughputCalls: n
     await proxy.stop()
     await admin.stop()
     await redis.stop()
+    await nats.stop()
+  }
+}
+
+/**
+ * One message at a time, publish to receive: through the proxy (Publish, then the message arriving on an open
+ * Consume stream) and directly on NATS with the client library the proxy uses; the two take turns.
+ */
+async function publishToConsume(proxyEndpoint: string, natsUrl: string, count: number): Promise<{proxy: number[]; direct: number[]}> {
+  const headers = () => ({'x-prism-namespace': 'bench-nats'})
+  const producer = createServiceClient(grpc, ProducerPattern, {endpoint: proxyEndpoint, credentials: insecure(), metadata: headers})
+  const consumer = createServiceClient(grpc, ConsumerPattern, {endpoint: proxyEndpoint, credentials: insecure(), metadata: headers})
+  const {connect} = await import('@nats-io/transport-node')
+  const nc = await connect({servers: natsUrl})
+  const stream = consumer.consume({topic: 'lat', start: StartPosition.LATEST})
+  const viaProxy = stream[Symbol.asyncIterator]()
+  const sub = nc.subscribe('direct.lat')
+  const direct = sub[Symbol.asyncIterator]()
+  const samples = {proxy: [] as number[], direct: [] as number[]}
+  try {
+    // The stream is open once the first message makes it through.
+    for (;;) {
+      await producer.publish({topic: 'lat', payload: Buffer.from('warm')})
+      const first = await Promise.race([viaProxy.next(), new Promise<'wait'>((r) => setTimeout(() => r('wait'), 200))])
+      if (first !== 'wait') break
+    }
+    for (let i = 0; i < count + 100; i++) {
+      let t = performance.now()
+      await producer.publish({topic: 'lat', payload: Buffer.from(String(i))})
+      await viaProxy.next()
+      const viaProxyMs = performance.now() - t
+      t = performance.now()
+      nc.publish('direct.lat', String(i))
+      await direct.next()
+      const directMs = performance.now() - t
+      if (i >= 100) {
+        samples.proxy.push(viaProxyMs)
+        samples.direct.push(directMs)
+      }
+    }
+    return samples
+  } finally {
+    stream.cancel()
+    sub.unsubscribe()
+    await nc.close()
+    producer.close()
+    consumer.close()
   }
 }
