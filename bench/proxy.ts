@@ -119,11 +119,11 @@ async function publishToConsume(proxyEndpoint: string, natsUrl: string, count: n
   const direct = sub[Symbol.asyncIterator]()
   const samples = {proxy: [] as number[], direct: [] as number[]}
   try {
-    // The stream is open once the first message makes it through.
-    for (;;) {
+    // The stream is open once the first message makes it through (one next() at a time on the stream).
+    const first = viaProxy.next()
+    for (let arrived = false; !arrived; ) {
       await producer.publish({topic: 'lat', payload: Buffer.from('warm')})
-      const first = await Promise.race([viaProxy.next(), new Promise<'wait'>((r) => setTimeout(() => r('wait'), 200))])
-      if (first !== 'wait') break
+      arrived = (await Promise.race([first.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 200))])) === true
     }
     for (let i = 0; i < count + 100; i++) {
       let t = performance.now()
