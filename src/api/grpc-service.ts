@@ -185,3 +185,17 @@ export function addService<T extends GenServiceMethods>(
   }
   server.addService(serviceDefinition(service), implementation)
 }
+
+/** Stops accepting calls and lets the ones in flight finish, for at most graceMs; then cuts them off. */
+export async function shutdownGracefully(server: grpc.Server, graceMs: number): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown()
+      resolve()
+    }, graceMs)
+    server.tryShutdown(() => {
+      clearTimeout(timer)
+      resolve()
+    })
+  })
+}

@@ -6,7 +6,7 @@ import type * as grpc from '@grpc/grpc-js'
 import {create} from '@bufbuild/protobuf'
 
 import {statusMapper} from '../api/grpc-status.js'
-import {addService, routeGrpcLogs, type ServiceHandlers} from '../api/grpc-service.js'
+import {addService, routeGrpcLogs, shutdownGracefully, type ServiceHandlers} from '../api/grpc-service.js'
 import {isPrismError, PrismError} from '../errors.js'
 import {ControlPlane} from '../gen/prism/admin/v1/control_plane_pb.js'
 import {Health, HealthCheckResponse_ServingStatus, HealthCheckResponseSchema} from '../gen/grpc/health/v1/health_pb.js'
@@ -219,16 +219,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
       stopping = true
       for (const watcher of [...healthWatchers]) watcher.stop()
       service.events.emit('close')
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          server.forceShutdown()
-          resolve()
-        }, graceMs)
-        server.tryShutdown(() => {
-          clearTimeout(timer)
-          resolve()
-        })
-      })
+      await shutdownGracefully(server, graceMs)
       await options.store.close()
     },
   }

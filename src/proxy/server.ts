@@ -9,7 +9,7 @@ import {timestampFromDate} from '@bufbuild/protobuf/wkt'
 
 import type {AdminClient} from '../api/admin-client.js'
 import {statusMapper} from '../api/grpc-status.js'
-import {addService, routeGrpcLogs, type ServiceHandlers} from '../api/grpc-service.js'
+import {addService, routeGrpcLogs, shutdownGracefully, type ServiceHandlers} from '../api/grpc-service.js'
 import type {Authenticator} from '../controlplane/authn.js'
 import {isPrismError, PrismError} from '../errors.js'
 import {Health, HealthCheckResponse_ServingStatus, HealthCheckResponseSchema} from '../gen/grpc/health/v1/health_pb.js'
@@ -171,16 +171,7 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
       await Promise.all([...open].map((s) => s.close()))
       await lease.release()
       await follower.stop()
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          server.forceShutdown()
-          resolve()
-        }, graceMs)
-        server.tryShutdown(() => {
-          clearTimeout(timer)
-          resolve()
-        })
-      })
+      await shutdownGracefully(server, graceMs)
       metricsServer.server.close()
       await pool.close()
       options.admin.close()

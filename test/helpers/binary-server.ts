@@ -3,7 +3,9 @@
  * killed (SIGKILL, like a crash) and started again on the same port with the same data directory.
  */
 import {type ChildProcess, spawn} from 'node:child_process'
-import {existsSync} from 'node:fs'
+import {existsSync, mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {connect} from 'node:net'
 
 export interface ServerProcess {
@@ -76,4 +78,28 @@ export function serverProcess(name: string, command: string, args: string[], por
     },
   }
   return self
+}
+
+export interface TempServer extends ServerProcess {
+  /** SIGKILL and delete its directory. */
+  stop(): Promise<void>
+}
+
+/** Starts a Debian binary on `port` with its working (and data) directory in a new temp dir, deleted by stop(). */
+export async function startInTempDir(name: string, port: number, args: (dir: string) => string[]): Promise<TempServer> {
+  const dir = mkdtempSync(join(tmpdir(), `prism-${name}-`))
+  const server = serverProcess(name, findBinary(name), args(dir), port, dir)
+  try {
+    await server.start()
+  } catch (err) {
+    rmSync(dir, {recursive: true, force: true})
+    throw err
+  }
+  return {
+    ...server,
+    async stop() {
+      await server.kill()
+      rmSync(dir, {recursive: true, force: true})
+    },
+  }
 }

@@ -3,10 +3,7 @@
  * directory; kill() and start() simulate a crash and a restart on the same port (the data is gone afterwards, as
  * with --save ''). Without the binary this throws: the Redis cases must fail loudly, never skip.
  */
-import {rmSync} from 'node:fs'
-
-import {findBinary, serverProcess} from './binary-server.js'
-import {tempDir} from './cli.js'
+import {startInTempDir} from './binary-server.js'
 import {freePort} from './ports.js'
 
 export interface TestRedis {
@@ -22,23 +19,7 @@ export interface TestRedis {
 
 /** `args`: more redis-server options, e.g. ['--requirepass', 'secret']. */
 export async function startRedis(args: string[] = []): Promise<TestRedis> {
-  const dir = tempDir('prism-redis-')
   const port = await freePort()
-  const server = serverProcess('redis-server', findBinary('redis-server'), ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...args], port, dir)
-  try {
-    await server.start()
-  } catch (err) {
-    rmSync(dir, {recursive: true, force: true})
-    throw err
-  }
-  return {
-    port,
-    address: `127.0.0.1:${port}`,
-    kill: () => server.kill(),
-    start: () => server.start(),
-    async stop() {
-      await server.kill()
-      rmSync(dir, {recursive: true, force: true})
-    },
-  }
+  const server = await startInTempDir('redis-server', port, (dir) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...args])
+  return {port, address: `127.0.0.1:${port}`, kill: server.kill, start: server.start, stop: server.stop}
 }

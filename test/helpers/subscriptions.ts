@@ -1,4 +1,4 @@
-import type {DeliveredMessage, Subscription} from '../../src/proxy/drivers/types.js'
+import type {BackendConnection, DeliveredMessage, SubscribeOptions, Subscription} from '../../src/proxy/drivers/types.js'
 
 /** The next n messages of a subscription, without ending it (a `for await … break` would). */
 export async function take(sub: Subscription, n: number): Promise<DeliveredMessage[]> {
@@ -27,4 +27,34 @@ export async function eventually<T>(fn: () => Promise<T>, tries = 100, delayMs =
     }
   }
   throw last
+}
+
+/**
+ * The second half of a "group across a proxy restart" test: `second` (a fresh connection, as a restarted proxy
+ * would have) publishes five more to `topic`, consumes the group, and acknowledges until every message that was not
+ * acknowledged before has come; then a sentinel shows whether anything else was still coming. Returns what was
+ * delivered again although acknowledged (it must be nothing), and fails if a published message never comes.
+ */
+export async function redeliveredAfterRestart(second: BackendConnection, topic: string, options: SubscribeOptions, published: string[], acked: DeliveredMessage[]): Promise<DeliveredMessage[]> {
+  const messaging = second.messaging!
+  for (let i = 10; i < 15; i++) published.push(await messaging.publish({topic, payload: bytes(`m${i}`), metadata: {}}))
+  const resumed = await messaging.subscribe(topic, options)
+  const ackedIds = new Set(acked.map((m) => m.messageId))
+  const outstanding = new Set(published.filter((id) => !ackedIds.has(id)))
+  const deliveries: DeliveredMessage[] = []
+  const it = resumed[Symbol.asyncIterator]()
+  while (outstanding.size > 0) {
+    const m = (await it.next()).value as DeliveredMessage
+    deliveries.push(m)
+    outstanding.delete(m.messageId)
+    await messaging.ack(topic, options.group!, [m.ackToken!])
+  }
+  const sentinel = await messaging.publish({topic, payload: bytes('sentinel'), metadata: {}})
+  for (;;) {
+    const m = (await it.next()).value as DeliveredMessage
+    deliveries.push(m)
+    if (m.messageId === sentinel) break
+  }
+  await resumed.close()
+  return deliveries.filter((m) => ackedIds.has(m.messageId))
 }

@@ -5,7 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {rejection} from '../../../test/helpers/errors.js'
 import {freePort} from '../../../test/helpers/ports.js'
 import {startPostgres, type TestPostgres} from '../../../test/helpers/postgres.js'
-import {bytes, take, text} from '../../../test/helpers/subscriptions.js'
+import {bytes, take, text, redeliveredAfterRestart} from '../../../test/helpers/subscriptions.js'
 import {BackendSchema, BackendType} from '../../gen/prism/admin/v1/resources_pb.js'
 import {connect, likePrefix} from './postgres.js'
 import type {BackendConnection, DeliveredMessage, Subscription} from './types.js'
@@ -215,26 +215,7 @@ describe('PostgreSQL queue', () => {
 
     const second = await open(url)
     try {
-      for (let i = 10; i < 15; i++) published.push(await second.messaging!.publish({topic: 'orders', payload: bytes(`m${i}`), metadata: {}}))
-      const resumed = await second.messaging!.subscribe('orders', options)
-      const ackedIds = new Set(acked.map((m) => m.messageId))
-      const outstanding = new Set(published.filter((id) => !ackedIds.has(id)))
-      const deliveries: DeliveredMessage[] = []
-      const it = resumed[Symbol.asyncIterator]()
-      while (outstanding.size > 0) {
-        const m = (await it.next()).value as DeliveredMessage
-        deliveries.push(m)
-        outstanding.delete(m.messageId)
-        await second.messaging!.ack('orders', 'restart', [m.ackToken!])
-      }
-      const sentinel = await second.messaging!.publish({topic: 'orders', payload: bytes('sentinel'), metadata: {}})
-      for (;;) {
-        const m = (await it.next()).value as DeliveredMessage
-        deliveries.push(m)
-        if (m.messageId === sentinel) break
-      }
-      expect(deliveries.filter((m) => ackedIds.has(m.messageId))).toEqual([])
-      await resumed.close()
+      expect(await redeliveredAfterRestart(second, 'orders', options, published, acked)).toEqual([])
     } finally {
       await second.close()
     }
