@@ -6,7 +6,6 @@
 import {createHash} from 'node:crypto'
 import {readFileSync} from 'node:fs'
 
-import {encodeBase64, hashSync} from 'bcryptjs'
 import {parse, stringify} from 'yaml'
 
 import {PrismError} from '../errors.js'
@@ -56,12 +55,13 @@ export interface DexRenderOptions {
  * render (the Docker stack hashes a service's settings to decide whether to replace it). `$2a$`, not bcryptjs's
  * `$2b$` default: Go's bcrypt (Dex) is only known to accept the former.
  */
-export function devPasswordHash(user: Pick<TestUser, 'email' | 'password'>): string {
+export async function devPasswordHash(user: Pick<TestUser, 'email' | 'password'>): Promise<string> {
+  const {encodeBase64, hash} = await import('bcryptjs')
   const seed = createHash('sha256').update(`prism-dev-salt:${user.email}`).digest().subarray(0, 16)
-  return hashSync(user.password, `$2a$10$${encodeBase64(seed, 16)}`)
+  return hash(user.password, `$2a$10$${encodeBase64(seed, 16)}`)
 }
 
-export function dexConfig(options: DexRenderOptions = {}): DexConfig {
+export async function dexConfig(options: DexRenderOptions = {}): Promise<DexConfig> {
   const users = options.users ?? TEST_USERS
   return {
     issuer: options.issuer ?? `http://localhost:${DEX_PORT}/dex`,
@@ -80,13 +80,13 @@ export function dexConfig(options: DexRenderOptions = {}): DexConfig {
     enablePasswordDB: true,
     // Public, without redirectURIs: device flow, PKCE loopback redirects, password and refresh all work (§1.6).
     staticClients: [{id: 'prismctl', name: 'Prism CLI', public: true}],
-    staticPasswords: users.map((u) => ({email: u.email, hash: devPasswordHash(u), username: u.username, userID: u.userID, groups: [u.group]})),
+    staticPasswords: await Promise.all(users.map(async (u) => ({email: u.email, hash: await devPasswordHash(u), username: u.username, userID: u.userID, groups: [u.group]}))),
   }
 }
 
-export function renderDexConfig(options: DexRenderOptions = {}): string {
+export async function renderDexConfig(options: DexRenderOptions = {}): Promise<string> {
   const header = '# Rendered by prismctl (src/stack/dex-config.ts) for the local dev stack. Test users only; do not edit.\n'
-  return header + stringify(dexConfig(options))
+  return header + stringify(await dexConfig(options))
 }
 
 function invalid(path: string, what: string): PrismError {
