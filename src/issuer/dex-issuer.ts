@@ -57,7 +57,9 @@ function send(res: ServerResponse, status: number, body: string, type = 'text/ht
 }
 
 export async function startDexIssuer(config: DexConfig, log: (line: string) => void = () => undefined): Promise<RunningIssuer> {
-  const [{Provider: ProviderClass, errors}, jose, bcrypt] = await Promise.all([import('oidc-provider'), import('jose'), import('bcryptjs')])
+  const {Provider: ProviderClass, errors} = await import('oidc-provider')
+  const jose = await import('jose')
+  const bcrypt = await import('bcryptjs')
   const issuerUrl = new URL(config.issuer)
   const base = issuerUrl.pathname.replace(/\/$/, '')
   const users = config.staticPasswords ?? []
