@@ -4,7 +4,7 @@
  * approved headlessly at the embedded issuer, and the password grant), data through the embedded proxy, and the
  * lifecycle: up twice, a busy port, down, a stale pid file.
  */
-import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -178,5 +178,35 @@ describe('dev up --embedded', () => {
     const down2 = await cli(['dev', 'down'])
     expect(down2.code).toBe(0)
     expect(alive(pid)).toBe(false)
+  })
+})
+
+describe('dev up --embedded when the stack cannot start', () => {
+  const configDir = tempDir('prismctl-dev-fail-')
+  const stackDir = join(configDir, 'dev', 'embedded')
+  const cli = (args: string[]) => runCli(args, {configDir, timeoutMs: 60_000})
+  const ports = async () => ['--issuer-port', `${await freePort()}`, '--admin-port', `${await freePort()}`, '--proxy-port', `${await freePort()}`, '--metrics-port', `${await freePort()}`]
+
+  it('a process that dies while starting: exit 1 with the last log lines, no pid file, no context', async () => {
+    // The SQLite store cannot be opened where a directory stands.
+    mkdirSync(join(stackDir, 'controlplane.db'), {recursive: true})
+    const up = await cli(['dev', 'up', '--embedded', ...(await ports())])
+    expect(up.code).toBe(1)
+    expect(up.stderr).toContain('Error: the embedded stack stopped while starting')
+    expect(up.stderr).toMatch(/last \d+ lines of .*stack\.log:/)
+    expect(up.stderr).toContain('issuer: http://localhost:')
+    expect(existsSync(join(stackDir, 'stack.pid'))).toBe(false)
+    const contexts = await cli(['context', 'list', '-o', 'json'])
+    expect(contexts.stdout).not.toContain('"dev"')
+    rmSync(join(stackDir, 'controlplane.db'), {recursive: true})
+  })
+
+  it('a stack that is not healthy within --timeout is stopped, and the error says what did not answer', async () => {
+    const up = await cli(['dev', 'up', '--embedded', ...(await ports()), '--timeout', '1ms'])
+    expect(up.code).toBe(1)
+    expect(up.stderr).toMatch(/Error: the embedded stack did not get healthy within 0\.001 s; not answering: .*control plane/)
+    expect(existsSync(join(stackDir, 'stack.pid'))).toBe(false)
+    const status = await cli(['dev', 'status', '-o', 'json'])
+    expect(JSON.parse(status.stdout)).toMatchObject({running: false, healthy: false})
   })
 })

@@ -114,7 +114,8 @@ async function stopProcess(pid: number, graceMs: number): Promise<'stopped' | 'k
 async function waitHealthy(state: EmbeddedState, exited: () => boolean, timeoutMs: number): Promise<ServiceHealth[]> {
   const deadline = Date.now() + timeoutMs
   let services: ServiceHealth[] = []
-  while (Date.now() < deadline && !exited()) {
+  // At least one probe, however short the bound.
+  while (!exited() && (services.length === 0 || Date.now() < deadline)) {
     services = await probeStack(state, 1000)
     if (services.every((s) => s.healthy)) return services
     await sleep(200)
@@ -173,11 +174,12 @@ export async function embeddedUp(options: UpOptions): Promise<UpResult> {
   child.unref()
 
   const services = await waitHealthy(state, () => exited, options.timeoutMs)
-  if (!services.every((s) => s.healthy)) {
-    if (!exited) await stopProcess(child.pid!, 5000)
+  if (services.length === 0 || !services.every((s) => s.healthy)) {
+    const died = exited
+    if (!died) await stopProcess(child.pid!, 5000)
     removePid(paths, child.pid)
     const failing = services.filter((s) => !s.healthy).map((s) => `${s.service}${s.detail ? ` (${s.detail})` : ''}`)
-    throw startFailure(paths, exited ? 'the embedded stack stopped while starting' : `the embedded stack did not get healthy within ${options.timeoutMs / 1000} s: ${failing.join(', ')}`)
+    throw startFailure(paths, died ? 'the embedded stack stopped while starting' : `the embedded stack did not get healthy within ${options.timeoutMs / 1000} s; not answering: ${failing.join(', ')}`)
   }
 
   if (options.context) {
