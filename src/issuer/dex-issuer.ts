@@ -12,7 +12,7 @@ import type {InteractionDetails, Provider} from 'oidc-provider'
 
 import {PrismError} from '../errors.js'
 import {DEVICE_CODE_GRANT, goDurationSeconds, type DexConfig, type DexStaticPassword} from '../stack/dex-config.js'
-import {deviceConfirmPage, deviceInputPage, loginPage, page, successPage} from './pages.js'
+import {deviceConfirmPage, deviceInputPage, escapeHtml, loginPage, page, successPage} from './pages.js'
 import {registerPasswordGrant} from './password-grant.js'
 
 export interface RunningIssuer {
@@ -120,7 +120,7 @@ export async function startDexIssuer(config: DexConfig, log: (line: string) => v
     pkce: {required: () => false},
     renderError: (ctx: any, out: {error: string; error_description?: string}) => {
       ctx.type = 'html'
-      ctx.body = page('Something went wrong', `<p class="err">${out.error}: ${out.error_description ?? ''}</p>`)
+      ctx.body = page('Something went wrong', `<p class="err">${escapeHtml(`${out.error}: ${out.error_description ?? ''}`)}</p>`)
     },
     ttl: {
       IdToken: idTokenTtl,
