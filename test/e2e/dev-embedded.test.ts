@@ -9,18 +9,13 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {processAlive} from '../../src/stack/embedded/state.js'
 import {approveDexDevice} from '../helpers/browser.js'
 import {runCli, tempDir, type RunOptions} from '../helpers/cli.js'
 import {freePort} from '../helpers/ports.js'
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
+// An exited stack may linger as a zombie until init reaps it; that counts as gone.
+const alive = processAlive
 
 describe('dev up --embedded', () => {
   const configDir = tempDir('prismctl-dev-')
@@ -175,6 +170,8 @@ describe('dev up --embedded', () => {
     const get = await cli(['namespace', 'get', 'scratch-kv', '-o', 'json'])
     expect(get.code, get.stderr).toBe(0)
     expect(JSON.parse(get.stdout)).toMatchObject({name: 'scratch-kv'})
+    // Bootstrap again at this start, and idempotent: the backend was already there.
+    expect((await cli(['dev', 'logs'])).stdout).toContain('admin: bootstrap: backend memstore-dev present')
     const down2 = await cli(['dev', 'down'])
     expect(down2.code).toBe(0)
     expect(alive(pid)).toBe(false)

@@ -12,7 +12,7 @@ import {renderDexConfig} from '../dex-config.js'
 import {probeStack, type ServiceHealth} from '../health.js'
 import {checkPortsFree} from '../ports.js'
 import {testUser} from '../test-users.js'
-import {embeddedPaths, pidState, readState, removePid, RUNNER_ARGV, SERVICE_NAMES, stateFor, writePid, writeState, type EmbeddedPorts, type EmbeddedState, type EmbeddedPaths} from './state.js'
+import {embeddedPaths, pidState, processAlive, readState, removePid, RUNNER_ARGV, SERVICE_NAMES, stateFor, writePid, writeState, type EmbeddedPorts, type EmbeddedState, type EmbeddedPaths} from './state.js'
 
 export const DEV_CONTEXT = 'dev'
 
@@ -81,15 +81,6 @@ export async function embeddedStatus(env: NodeJS.ProcessEnv = process.env): Prom
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
 /** SIGTERM, then SIGKILL after graceMs; resolves once the process is gone. */
 async function stopProcess(pid: number, graceMs: number): Promise<'stopped' | 'killed'> {
   try {
@@ -99,7 +90,7 @@ async function stopProcess(pid: number, graceMs: number): Promise<'stopped' | 'k
   }
   const deadline = Date.now() + graceMs
   while (Date.now() < deadline) {
-    if (!alive(pid)) return 'stopped'
+    if (!processAlive(pid)) return 'stopped'
     await sleep(100)
   }
   try {
@@ -107,7 +98,7 @@ async function stopProcess(pid: number, graceMs: number): Promise<'stopped' | 'k
   } catch {
     // gone meanwhile
   }
-  while (alive(pid)) await sleep(50)
+  while (processAlive(pid)) await sleep(50)
   return 'killed'
 }
 

@@ -71,12 +71,27 @@ export function readState(paths: EmbeddedPaths): EmbeddedState | undefined {
 /** The hidden command the stack's process runs; its command line identifies it. */
 export const RUNNER_ARGV = ['dev', 'run-embedded']
 
-function isOurs(pid: number): boolean {
+/**
+ * Whether the process exists and has not exited. A detached stack is reparented to init once `dev up` returns, and
+ * an exited one stays a zombie (which signal 0 still reaches) until init reaps it.
+ */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false
   }
+  try {
+    // /proc/PID/stat: "pid (comm) S …"; comm may contain spaces and parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
+  } catch {
+    return true // no /proc (macOS): signal 0 is all there is
+  }
+}
+
+function isOurs(pid: number): boolean {
+  if (!processAlive(pid)) return false
   const cmdline = `/proc/${pid}/cmdline`
   // Without /proc (macOS) a live pid from our own pid file is trusted.
   if (!existsSync('/proc/self/cmdline')) return true
