@@ -11,7 +11,7 @@ function servicesTable(status: StackStatus): string {
   )
 }
 
-export function renderUsers(): string {
+function renderUsers(): string {
   return renderTable(
     ['USER (EMAIL)', 'PASSWORD', 'ROLE', 'GROUP'],
     TEST_USERS.map((u) => [u.email, u.password, u.role, u.group]),

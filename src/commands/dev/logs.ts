@@ -2,8 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {embeddedFlag} from '../../cli/dev-flags.js'
-import {followLog} from '../../stack/embedded/logs.js'
-import {tailLines} from '../../stack/embedded/lifecycle.js'
+import {followLog, tailLines} from '../../stack/embedded/logs.js'
 import {embeddedPaths} from '../../stack/embedded/state.js'
 
 export default class DevLogs extends BaseCommand<typeof DevLogs> {

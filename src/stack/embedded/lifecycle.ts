@@ -4,13 +4,14 @@
  * it again by its pid file; stop it.
  */
 import {spawn} from 'node:child_process'
-import {closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {closeSync, openSync, rmSync, writeFileSync} from 'node:fs'
 
 import {ensurePrivateDir, writeFileAtomic} from '../../config/files.js'
 import {PrismError} from '../../errors.js'
 import {renderDexConfig} from '../dex-config.js'
 import {probeStack, type ServiceHealth} from '../health.js'
 import {checkPortsFree} from '../ports.js'
+import {tailLines} from './logs.js'
 import {testUser} from '../test-users.js'
 import {embeddedPaths, pidState, processAlive, readState, removePid, RUNNER_ARGV, SERVICE_NAMES, stateFor, writePid, writeState, type EmbeddedPorts, type EmbeddedState, type EmbeddedPaths} from './state.js'
 
@@ -47,13 +48,6 @@ export interface StackStatus {
 export interface UpResult extends StackStatus {
   alreadyRunning: boolean
   loggedInAs?: string
-}
-
-export function tailLines(path: string, count: number): string[] {
-  if (!existsSync(path)) return []
-  const lines = readFileSync(path, 'utf8').split('\n')
-  if (lines.at(-1) === '') lines.pop()
-  return lines.slice(-count)
 }
 
 function statusOf(paths: EmbeddedPaths, state: EmbeddedState | undefined, pid: number | undefined, services: ServiceHealth[], stale = false): StackStatus {

@@ -1,6 +1,14 @@
-/** `dev logs -f`: prints what is appended to the log file until Ctrl-C (polling: fs.watch misses appends on some filesystems). */
-import {closeSync, existsSync, openSync, readSync, statSync} from 'node:fs'
+/** The stack's log file: its last lines, and what is appended to it. */
+import {closeSync, existsSync, openSync, readFileSync, readSync, statSync} from 'node:fs'
 
+export function tailLines(path: string, count: number): string[] {
+  if (count <= 0 || !existsSync(path)) return []
+  const lines = readFileSync(path, 'utf8').split('\n')
+  if (lines.at(-1) === '') lines.pop()
+  return lines.slice(-count)
+}
+
+/** `dev logs -f`: prints what is appended until Ctrl-C (polling: fs.watch misses appends on some filesystems). */
 export async function followLog(path: string, write: (chunk: string) => void, signal?: AbortSignal): Promise<void> {
   let offset = existsSync(path) ? statSync(path).size : 0
   const stop = signal ?? (() => {
