@@ -31,6 +31,7 @@ const LOADERS: Record<string, () => {default: typeof Command}> = {
   'context:use': () => require('./commands/context/use.js'),
   'convert': () => require('./commands/convert.js'),
   'dev:down': () => require('./commands/dev/down.js'),
+  'dev:issuer': () => require('./commands/dev/issuer.js'),
   'dev:logs': () => require('./commands/dev/logs.js'),
   'dev:run-embedded': () => require('./commands/dev/run-embedded.js'),
   'dev:status': () => require('./commands/dev/status.js'),

@@ -9,10 +9,12 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {renderDexConfig} from '../../src/stack/dex-config.js'
 import {processAlive} from '../../src/stack/embedded/state.js'
 import {approveDexDevice} from '../helpers/browser.js'
 import {runCli, tempDir, type RunOptions} from '../helpers/cli.js'
 import {freePort} from '../helpers/ports.js'
+import {spawnServer} from '../helpers/server-process.js'
 
 // An exited stack may linger as a zombie until init reaps it; that counts as gone.
 const alive = processAlive
@@ -205,5 +207,24 @@ describe('dev up --embedded when the stack cannot start', () => {
     expect(existsSync(join(stackDir, 'stack.pid'))).toBe(false)
     const status = await cli(['dev', 'status', '-o', 'json'])
     expect(JSON.parse(status.stdout)).toMatchObject({running: false, healthy: false})
+  })
+})
+
+describe('dev issuer --config: the development issuer on its own, from a rendered Dex config', () => {
+  it('serves what prismctl login needs, and stops on SIGTERM', async () => {
+    const configDir = tempDir('prismctl-dev-issuer-')
+    const port = await freePort()
+    const issuer = `http://localhost:${port}/dex`
+    const file = join(configDir, 'dex.yaml')
+    writeFileSync(file, await renderDexConfig({issuer, listen: `127.0.0.1:${port}`}))
+    const server = await spawnServer({args: ['dev', 'issuer', '--config', file], listening: /listening on (\S+)/, configDir})
+    try {
+      expect(server.endpoint).toBe(`127.0.0.1:${port}`)
+      const login = await runCli(['login', '--issuer', issuer, '--username', 'operator@local.prism', '--password-stdin'], {configDir, input: 'prism-operator'})
+      expect(login.code, login.stderr).toBe(0)
+      expect(login.stdout).toContain(`Logged in to ${issuer} as operator@local.prism`)
+    } finally {
+      expect((await server.stop()).code).toBe(0)
+    }
   })
 })
