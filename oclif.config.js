@@ -21,5 +21,6 @@ export default {
     proxy: {description: 'Run the Prism data proxy, and ask one how it is doing'},
     kv: {description: 'Keys and values through the proxy (a namespace with a keyvalue pattern)'},
     auth: {description: 'Tokens for scripts'},
+    dev: {description: 'A whole local Prism for development: up, status, logs, down (--embedded: no Docker)'},
   },
 }

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every figure next to a baseline measured in the same run. Prints Markdown tables.
- * Sections can be chosen: `npm run bench -- yaml startup controlplane auth proxy` (default: all).
+ * Sections can be chosen: `npm run bench -- yaml startup controlplane auth proxy dev` (default: all).
  */
 import {cpus} from 'node:os'
 
@@ -8,6 +8,7 @@ import {startPostgres} from '../test/helpers/postgres.js'
 import {benchAuth} from './auth.js'
 import {benchStore, connect, prepare, withServer} from './controlplane.js'
 import {benchProxy} from './proxy.js'
+import {benchDev} from './dev.js'
 import {childEnv, printTable, type Row} from './lib.js'
 import {benchStartup} from './startup.js'
 import {benchYaml} from './yaml.js'
@@ -51,3 +52,5 @@ if (want('controlplane')) {
 if (want('auth')) printTable('Authenticated calls', await benchAuth(2000))
 
 if (want('proxy')) printTable('Data path through the proxy (proxy and control plane in their own processes)', await benchProxy({latencyCount: 2000, throughputCalls: 20_000, concurrency: 64}))
+
+if (want('dev')) printTable('Embedded dev stack (dev up --embedded: issuer, control plane, proxy in one background process)', await benchDev(3))

@@ -11,7 +11,7 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const quick = process.argv.includes('--quick')
 
 // Native addons, and the heavy modules that only some commands need (imported with `await import()`).
-const external = ['better-sqlite3', 'pg', '@grpc/grpc-js', 'openid-client', 'jose', '@inquirer/prompts', 'dockerode', 'oidc-provider',
+const external = ['better-sqlite3', 'pg', '@grpc/grpc-js', 'openid-client', 'jose', '@inquirer/prompts', 'dockerode', 'oidc-provider', 'bcryptjs',
   // Backend client libraries and metrics: only the proxy loads them.
   '@redis/client', '@nats-io/transport-node', '@nats-io/jetstream', 'kafkajs', 'prom-client',
   // oclif reads tsconfig with it only in development mode; never needed by the installed CLI.

@@ -41,8 +41,15 @@ async function authenticatorFor(options: ServeOptions, io: ServeIO): Promise<Aut
   })
 }
 
-/** Resolves once the server has stopped after a signal. */
-export async function serveControlPlane(options: ServeOptions, io: ServeIO): Promise<{address: string; store: string}> {
+export interface StartedControlPlane {
+  address: string
+  store: string
+  /** Lets in-flight calls finish (bounded by drainMs), then closes the server and the store. */
+  shutdown(): Promise<void>
+}
+
+/** Opens the store and starts the server; the caller decides when to shut it down. */
+export async function startControlPlane(options: ServeOptions, io: ServeIO): Promise<StartedControlPlane> {
   if (!/^.+:\d+$/.test(options.listen)) throw usageError(`--listen must be HOST:PORT, got "${options.listen}"`, 'e.g. --listen 127.0.0.1:8981 (port 0 picks a free port)')
   const authenticator = await authenticatorFor(options, io)
   const store = await openStore(options.store ?? defaultStoreUrl())
@@ -56,14 +63,25 @@ export async function serveControlPlane(options: ServeOptions, io: ServeIO): Pro
   }
   io.out(`control plane listening on ${server.address}`)
   io.warn(`store: ${store.engine} ${store.location}`)
+  return {
+    address: server.address,
+    store: store.location,
+    shutdown: () =>
+      server.shutdown(options.drainMs ?? 10_000).catch((err: unknown) => {
+        throw new PrismError(`Shutdown failed: ${(err as Error).message}`, {cause: err})
+      }),
+  }
+}
+
+/** Resolves once the server has stopped after a signal. */
+export async function serveControlPlane(options: ServeOptions, io: ServeIO): Promise<{address: string; store: string}> {
+  const started = await startControlPlane(options, io)
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'))
     process.once('SIGINT', () => resolve('SIGINT'))
   })
   io.warn(`${signal}: draining in-flight calls`)
-  await server.shutdown(options.drainMs ?? 10_000).catch((err: unknown) => {
-    throw new PrismError(`Shutdown failed: ${(err as Error).message}`, {cause: err})
-  })
+  await started.shutdown()
   io.warn('control plane stopped')
-  return {address: server.address, store: store.location}
+  return {address: started.address, store: started.store}
 }

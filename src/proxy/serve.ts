@@ -6,7 +6,8 @@ import {hostname} from 'node:os'
 import {randomBytes} from 'node:crypto'
 
 import {connectAdmin} from '../api/admin-client.js'
-import {resolveContext} from '../config/contexts.js'
+import type {BearerLookup} from '../api/channel.js'
+import {resolveContext, type ResolvedContext} from '../config/contexts.js'
 import {anonymousAuthenticator, type Authenticator} from '../controlplane/authn.js'
 import {usageError} from '../errors.js'
 
@@ -22,6 +23,10 @@ export interface ProxyServeOptions {
   proxyId?: string
   version: string
   drainMs?: number
+  /** The proxy's own token for the control plane; default PRISM_TOKEN or the context's stored login. */
+  bearer?: BearerLookup
+  /** The control plane to follow, already resolved (the dev stack's); default: from context and adminEndpoint. */
+  controlPlane?: ResolvedContext
 }
 
 export interface ProxyServeIO {
@@ -45,12 +50,21 @@ export function defaultProxyId(): string {
   return `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64)}-${randomBytes(3).toString('hex')}`
 }
 
-export async function serveProxy(options: ProxyServeOptions, io: ProxyServeIO): Promise<{address: string; metricsAddress: string; proxyId: string}> {
+export interface StartedProxy {
+  address: string
+  metricsAddress: string
+  proxyId: string
+  /** Ends streams, releases the lease, waits up to drainMs for calls in flight, then disconnects. */
+  shutdown(): Promise<void>
+}
+
+/** Starts the proxy following the control plane; the caller decides when to shut it down. */
+export async function startProxy(options: ProxyServeOptions, io: ProxyServeIO): Promise<StartedProxy> {
   const proxyId = options.proxyId ?? defaultProxyId()
   if (!PROXY_ID.test(proxyId)) throw usageError(`invalid --proxy-id "${proxyId}"`, 'Use letters, digits, ".", "_", ":" and "-" (at most 128).')
   const authenticator = await authenticatorFor(options, io)
-  const ctx = resolveContext({context: options.context, adminEndpoint: options.adminEndpoint})
-  const admin = await connectAdmin(ctx)
+  const ctx = options.controlPlane ?? resolveContext({context: options.context, adminEndpoint: options.adminEndpoint})
+  const admin = await connectAdmin(ctx, {bearer: options.bearer})
   const {createProxyServer} = await import('./server.js')
   let proxy
   try {
@@ -61,12 +75,18 @@ export async function serveProxy(options: ProxyServeOptions, io: ProxyServeIO): 
   }
   io.out(`proxy listening on ${proxy.address}`)
   io.warn(`proxy ${proxyId}: metrics on http://${proxy.metricsAddress}/metrics; following the control plane at ${ctx.adminEndpoint}`)
+  const running = proxy
+  return {address: proxy.address, metricsAddress: proxy.metricsAddress, proxyId, shutdown: () => running.shutdown(options.drainMs ?? 10_000)}
+}
+
+export async function serveProxy(options: ProxyServeOptions, io: ProxyServeIO): Promise<{address: string; metricsAddress: string; proxyId: string}> {
+  const proxy = await startProxy(options, io)
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'))
     process.once('SIGINT', () => resolve('SIGINT'))
   })
   io.warn(`${signal}: draining`)
-  await proxy.shutdown(options.drainMs ?? 10_000)
+  await proxy.shutdown()
   io.warn('proxy stopped')
-  return {address: proxy.address, metricsAddress: proxy.metricsAddress, proxyId}
+  return {address: proxy.address, metricsAddress: proxy.metricsAddress, proxyId: proxy.proxyId}
 }

@@ -10,6 +10,9 @@ import type {AddressInfo} from 'node:net'
 import {exportJWK, generateKeyPair, type JWK} from 'jose'
 import {errors, Provider} from 'oidc-provider'
 
+import {registerPasswordGrant} from '../../src/issuer/password-grant.js'
+import {Browser, formFields} from './browser.js'
+
 export interface TestUser {
   id: string
   email: string
@@ -161,83 +164,14 @@ function makeProvider(issuer: string, keys: JWK[], options: TestProviderOptions,
     }
   })
 
-  provider.registerGrantType(
-    'password',
-    async (ctx) => {
-      const {username, password, scope = 'openid'} = ctx.oidc.params as {username?: string; password?: string; scope?: string}
+  registerPasswordGrant(provider, {
+    invalidGrant: errors.InvalidGrant,
+    async verify(username, password) {
       const user = Object.values(USERS).find((u) => u.id === username || u.email === username)
-      if (!user || user.password !== password) throw new errors.InvalidGrant('invalid username or password')
-      const client = ctx.oidc.client
-      const grant = new provider.Grant({accountId: user.id, clientId: client.clientId})
-      grant.addOIDCScope(scope)
-      grant.addOIDCClaims(['email', 'email_verified', 'name', 'groups'])
-      const grantId = await grant.save()
-      const at = new provider.AccessToken({accountId: user.id, client, grantId, gty: 'password', scope})
-      const accessToken = await at.save()
-      const rt = new provider.RefreshToken({accountId: user.id, client, grantId, gty: 'password', scope, rotations: 0})
-      const refreshToken = await rt.save()
-      const idToken = new provider.IdToken(claimsOf(user), {ctx})
-      idToken.scope = scope
-      ctx.body = {
-        access_token: accessToken,
-        id_token: await idToken.issue({use: 'idtoken'}),
-        refresh_token: refreshToken,
-        token_type: 'Bearer',
-        expires_in: at.expiration,
-        scope,
-      }
+      return user && user.password === password ? {accountId: user.id, claims: claimsOf(user)} : undefined
     },
-    new Set(['username', 'password', 'scope']),
-  )
+  })
   return provider
-}
-
-/** A tiny cookie jar + form driver: enough for oidc-provider's device and dev-interaction pages. */
-class Browser {
-  private cookies = new Map<string, string>()
-
-  async request(url: string, form?: Record<string, string>): Promise<{url: string; html: string}> {
-    let current = url
-    let body: URLSearchParams | undefined = form ? new URLSearchParams(form) : undefined
-    for (let hop = 0; hop < 20; hop++) {
-      const res = await fetch(current, {
-        method: body ? 'POST' : 'GET',
-        body,
-        redirect: 'manual',
-        headers: {cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '), ...(body ? {'content-type': 'application/x-www-form-urlencoded'} : {})},
-      })
-      for (const c of res.headers.getSetCookie()) {
-        const [pair] = c.split(';')
-        const eq = pair!.indexOf('=')
-        this.cookies.set(pair!.slice(0, eq), pair!.slice(eq + 1))
-      }
-      const location = res.headers.get('location')
-      if (res.status >= 300 && res.status < 400 && location) {
-        await res.body?.cancel()
-        current = new URL(location, current).href
-        body = undefined
-        continue
-      }
-      const html = await res.text()
-      if (res.status >= 400) throw new Error(`HTTP ${res.status} at ${current}: ${html.slice(0, 300)}`)
-      return {url: current, html}
-    }
-    throw new Error('too many redirects')
-  }
-}
-
-function formFields(html: string, formId?: string): {action?: string; fields: Record<string, string>} {
-  const forms = [...html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/g)]
-  const form = formId ? forms.find((f) => f[1]!.includes(`id="${formId}"`)) : forms[0]
-  if (!form) throw new Error(`no form ${formId ?? ''} in page: ${html.slice(0, 300)}`)
-  const action = /action="([^"]*)"/.exec(form[1]!)?.[1]
-  const fields: Record<string, string> = {}
-  for (const input of form[2]!.matchAll(/<input\b([^>]*)>/g)) {
-    const name = /name="([^"]*)"/.exec(input[1]!)?.[1]
-    const value = /value="([^"]*)"/.exec(input[1]!)?.[1]
-    if (name && /type="hidden"/.test(input[1]!)) fields[name] = value ?? ''
-  }
-  return {action, fields}
 }
 
 /** A test user's ID token (the bearer prismctl sends), through the password grant over HTTP. */

@@ -1,0 +1,97 @@
+/**
+ * The embedded dev stack's process (`prismctl dev run-embedded`, started detached by `dev up --embedded`): the
+ * development issuer, the control plane on SQLite verifying the issuer's tokens, the default backends, and the
+ * proxy following the control plane as the proxy test user — in one process, until SIGTERM/SIGINT.
+ */
+import {connectAdmin} from '../../api/admin-client.js'
+import {DEFAULTS, type ResolvedContext} from '../../config/contexts.js'
+import {ApplyResult} from '../../gen/prism/admin/v1/control_plane_pb.js'
+import {PrismError} from '../../errors.js'
+import {backendsOf, MEMSTORE_DEV} from '../default-backends.js'
+import {readDexConfig} from '../dex-config.js'
+import {passwordBearer} from '../service-token.js'
+import {DEV_ROLE_MAP, testUser} from '../test-users.js'
+import {embeddedPaths, readState, removePid, type EmbeddedState} from './state.js'
+
+type Log = (line: string) => void
+
+function controlPlaneContext(state: EmbeddedState): ResolvedContext {
+  return {name: 'dev', stored: false, adminEndpoint: state.adminEndpoint, proxyEndpoint: state.proxyEndpoint, issuer: state.issuer, clientId: DEFAULTS.clientId, scopes: DEFAULTS.scopes, tls: false}
+}
+
+/** Idempotent: applyBackend leaves an unchanged backend as it is. */
+async function registerDefaultBackends(state: EmbeddedState, log: Log): Promise<void> {
+  const admin = testUser('admin')
+  const client = await connectAdmin(controlPlaneContext(state), {bearer: passwordBearer({issuer: state.issuer, email: admin.email, password: admin.password, log})})
+  try {
+    for (const backend of backendsOf(MEMSTORE_DEV)) {
+      const res = await client.call('applyBackend', {backend, dryRun: false, expectedVersion: 0n}, {kind: 'Backend', name: backend.name})
+      log(`bootstrap: backend ${backend.name} ${res.result === ApplyResult.CREATED ? 'registered' : 'present'}`)
+    }
+  } finally {
+    client.close()
+  }
+}
+
+export async function runEmbeddedStack(options: {env?: NodeJS.ProcessEnv; version: string; log: Log}): Promise<void> {
+  const {log} = options
+  const paths = embeddedPaths(options.env)
+  const state = readState(paths)
+  if (!state) throw new PrismError(`no stack settings in ${paths.state}`, {hint: 'Start the stack with: prismctl dev up --embedded'})
+  const prefixed = (service: string): Log => (line) => log(`${service}: ${line}`)
+  const stops: (() => Promise<void>)[] = []
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch((err: Error) => log(`stopping: ${err.message}`))
+  }
+  try {
+    const {startDexIssuer} = await import('../../issuer/dex-issuer.js')
+    const issuer = await startDexIssuer(readDexConfig(paths.dexConfig), prefixed('issuer'))
+    stops.push(() => issuer.close())
+    log(`issuer: ${state.issuer} (listening on ${issuer.address})`)
+
+    // Keys by address: the issuer listens on 127.0.0.1 whatever host its URL names.
+    const jwksUrl = `http://127.0.0.1:${state.ports.issuer}${new URL(state.issuer).pathname}/keys`
+    const {startControlPlane} = await import('../../controlplane/serve.js')
+    const admin = prefixed('admin')
+    const cp = await startControlPlane(
+      {listen: state.adminEndpoint, store: `sqlite://${paths.store}`, auth: 'oidc', issuer: state.issuer, audience: DEFAULTS.clientId, jwksUrl, roleMap: DEV_ROLE_MAP, drainMs: 2000},
+      {out: admin, warn: admin},
+    )
+    stops.push(() => cp.shutdown())
+    await registerDefaultBackends(state, prefixed('admin'))
+
+    const {startProxy} = await import('../../proxy/serve.js')
+    const proxyUser = testUser('proxy')
+    const proxyLog = prefixed('proxy')
+    const proxy = await startProxy(
+      {
+        controlPlane: controlPlaneContext(state),
+        bearer: passwordBearer({issuer: state.issuer, email: proxyUser.email, password: proxyUser.password, log: proxyLog}),
+        listen: state.proxyEndpoint,
+        metricsListen: state.metricsEndpoint,
+        auth: 'oidc',
+        issuer: state.issuer,
+        audience: DEFAULTS.clientId,
+        jwksUrl,
+        proxyId: 'dev-embedded',
+        version: options.version,
+        drainMs: 2000,
+      },
+      {out: proxyLog, warn: proxyLog},
+    )
+    stops.push(() => proxy.shutdown())
+  } catch (err) {
+    await stop()
+    removePid(paths, process.pid)
+    throw err
+  }
+  log(`stack: ready (pid ${process.pid})`)
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'))
+    process.once('SIGINT', () => resolve('SIGINT'))
+  })
+  log(`stack: ${signal}, stopping`)
+  await stop()
+  removePid(paths, process.pid)
+  log('stack: stopped')
+}

@@ -1,0 +1,55 @@
+/** Whether each dev-stack service answers: the issuer's /healthz, gRPC health of the control plane, the proxy's /readyz. */
+import {Health, HealthCheckResponse_ServingStatus} from '../gen/grpc/health/v1/health_pb.js'
+
+export interface ServiceHealth {
+  service: string
+  endpoint: string
+  healthy: boolean
+  /** What the probe saw, when not healthy. */
+  detail?: string
+}
+
+async function httpOk(url: string, timeoutMs: number): Promise<string | undefined> {
+  try {
+    const res = await fetch(url, {signal: AbortSignal.timeout(timeoutMs)})
+    const body = await res.text()
+    return res.ok ? undefined : `HTTP ${res.status}: ${body.trim().split('\n').slice(0, 3).join(' ')}`
+  } catch (err) {
+    const e = err as Error & {cause?: {code?: string}}
+    return e.cause?.code ?? e.message
+  }
+}
+
+async function grpcServing(endpoint: string, timeoutMs: number): Promise<string | undefined> {
+  const grpc = await import('@grpc/grpc-js')
+  const {createServiceClient} = await import('../api/grpc-service.js')
+  const client = createServiceClient(grpc, Health, {endpoint, credentials: grpc.credentials.createInsecure(), defaultTimeoutMs: timeoutMs})
+  try {
+    const res = await client.check({service: ''})
+    return res.status === HealthCheckResponse_ServingStatus.SERVING ? undefined : HealthCheckResponse_ServingStatus[res.status]
+  } catch (err) {
+    return (err as {details?: string}).details || (err as Error).message
+  } finally {
+    client.close()
+  }
+}
+
+export interface Endpoints {
+  issuer: string
+  adminEndpoint: string
+  proxyEndpoint: string
+  metricsEndpoint: string
+}
+
+/** The issuer is probed on 127.0.0.1 (what it listens on), whatever host its URL names. */
+export async function probeStack(e: Endpoints, timeoutMs = 2000): Promise<ServiceHealth[]> {
+  const issuerUrl = new URL(e.issuer)
+  const issuerLocal = `http://127.0.0.1:${issuerUrl.port}${issuerUrl.pathname.replace(/\/$/, '')}`
+  const [issuer, admin, proxy] = await Promise.all([
+    httpOk(`${issuerLocal}/healthz`, timeoutMs),
+    grpcServing(e.adminEndpoint, timeoutMs),
+    httpOk(`http://${e.metricsEndpoint}/readyz`, timeoutMs),
+  ])
+  const row = (service: string, endpoint: string, detail: string | undefined): ServiceHealth => ({service, endpoint, healthy: detail === undefined, ...(detail ? {detail} : {})})
+  return [row('issuer', e.issuer, issuer), row('control plane', e.adminEndpoint, admin), row('proxy', e.proxyEndpoint, proxy)]
+}
