@@ -74,8 +74,8 @@ export class RoutingTable {
     }
     const slotOf = FAMILY_SLOTS[family]
     const candidates = route.patterns.filter((p) => slotOf[p.type] !== undefined)
-    const has = route.patterns.length > 0 ? route.patterns.map((p) => `${p.name} (${p.type})`).join(', ') : 'none'
     if (candidates.length === 0) {
+      const has = route.patterns.length > 0 ? route.patterns.map((p) => `${p.name} (${p.type})`).join(', ') : 'none'
       throw new PrismError(`namespace ${namespace} has no ${familyLabel(family)} pattern; its patterns: ${has}`, {
         code: 'FAILED_PRECONDITION',
         hint: `Add a pattern of type ${Object.keys(slotOf).join(' or ')} to the namespace (prismctl namespace apply -f).`,
