@@ -11,7 +11,7 @@ import {format} from 'node:util'
 import {debug} from '../ui/debug.js'
 
 /** A grpc-js ServiceDefinition keyed by the methods' camelCase local names. */
-function serviceDefinition(service: DescService): grpc.ServiceDefinition {
+export function serviceDefinition(service: DescService): grpc.ServiceDefinition {
   const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {}
   for (const method of service.methods) {
     definition[method.localName] = {

@@ -7,6 +7,7 @@ import {create} from '@bufbuild/protobuf'
 
 import {statusMapper} from '../api/grpc-status.js'
 import {addService, routeGrpcLogs, shutdownGracefully, type ServiceHandlers} from '../api/grpc-service.js'
+import {addReflection} from '../api/reflection.js'
 import {isPrismError, PrismError} from '../errors.js'
 import {ControlPlane} from '../gen/prism/admin/v1/control_plane_pb.js'
 import {Health, HealthCheckResponse_ServingStatus, HealthCheckResponseSchema} from '../gen/grpc/health/v1/health_pb.js'
@@ -153,6 +154,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     },
   }
   addService(server, ControlPlane, handlers, toStatus)
+  addReflection(server, [ControlPlane, Health])
 
   // NOT_SERVING while stopping, and while a shared store's change feed is down (the store is unreachable).
   const healthWatchers = new Set<{update(): void; stop(): void}>()

@@ -10,6 +10,7 @@ import {timestampFromDate} from '@bufbuild/protobuf/wkt'
 import type {AdminClient} from '../api/admin-client.js'
 import {statusMapper} from '../api/grpc-status.js'
 import {addService, routeGrpcLogs, shutdownGracefully, type ServiceHandlers} from '../api/grpc-service.js'
+import {addReflection} from '../api/reflection.js'
 import type {Authenticator} from '../controlplane/authn.js'
 import {isPrismError, PrismError} from '../errors.js'
 import {Health, HealthCheckResponse_ServingStatus, HealthCheckResponseSchema} from '../gen/grpc/health/v1/health_pb.js'
@@ -137,6 +138,7 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
     },
   }
   addService(server, Health, health, toStatus)
+  addReflection(server, [KeyValuePattern, ProducerPattern, ConsumerPattern, ProxyInfo, Health])
 
   splitListen(options.listen, '--listen')
   const port = await new Promise<number>((resolve, reject) => {
