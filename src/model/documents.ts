@@ -75,10 +75,21 @@ const utf8 = new TextDecoder('utf-8', {fatal: true})
  * Parses every document of one file and type-checks it against the schema. Documents with problems are left out
  * of `docs`; all their problems are in `problems`. Rule validation (validateNamespace/validateBackend) is separate.
  */
-export function parseDocuments(input: string | Uint8Array, file: string): {docs: SourceDoc[]; problems: Problem[]} {
+/**
+ * A document that has schema problems, read without the fields that have them, so that the validation rules can
+ * still report everything else wrong with it at once. Never used for anything but those rules.
+ */
+export interface PartialDoc {
+  doc: SourceDoc
+  /** Where its schema problems are: rule violations at or under these paths would only repeat them. */
+  problemPaths: string[]
+}
+
+export function parseDocuments(input: string | Uint8Array, file: string): {docs: SourceDoc[]; problems: Problem[]; partial: PartialDoc[]} {
   const problems: Problem[] = []
   const docs: SourceDoc[] = []
-  const fail = (message: string) => ({docs, problems: [{file, message}]})
+  const partial: PartialDoc[] = []
+  const fail = (message: string) => ({docs, problems: [{file, message}], partial})
   const tooBig = `is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB, the limit for one file`
 
   let src: string
@@ -99,7 +110,7 @@ export function parseDocuments(input: string | Uint8Array, file: string): {docs:
   const deep = tooDeepAt(src)
   if (deep !== undefined) {
     const lines = src.slice(0, deep).split('\n')
-    return {docs, problems: [{file, line: lines.length, column: lines[lines.length - 1]!.length + 1, message: `is nested more than ${MAX_DEPTH} levels deep`}]}
+    return {docs, partial, problems: [{file, line: lines.length, column: lines[lines.length - 1]!.length + 1, message: `is nested more than ${MAX_DEPTH} levels deep`}]}
   }
 
   const lc = new LineCounter()
@@ -124,9 +135,18 @@ export function parseDocuments(input: string | Uint8Array, file: string): {docs:
     const w: Walk = {file, src, doc, lc, problems, aliases: 0}
     try {
       const resources = readDocument(w, root)
-      if (problems.length === before) {
-        for (const r of resources) {
-          docs.push({kind: r.kind, file, index, item: r.item, message: create(schemaFor(r.kind), r.init) as Resource, locate: (path) => locate(w, r.node, path)})
+      const own = problems.slice(before)
+      for (const r of resources) {
+        const read = (): SourceDoc => ({kind: r.kind, file, index, item: r.item, message: create(schemaFor(r.kind), r.init) as Resource, locate: (path) => locate(w, r.node, path)})
+        if (own.length === 0) docs.push(read())
+        else {
+          const prefix = r.item === undefined ? '' : `items[${r.item}].`
+          const mine = own.filter((p) => (p.path ?? '').startsWith(prefix)).map((p) => (p.path ?? '').slice(prefix.length))
+          try {
+            if (!mine.includes('')) partial.push({doc: read(), problemPaths: mine})
+          } catch {
+            // What is left of it does not even make a message: its schema problems are all there is to say.
+          }
         }
       }
     } catch (err) {
@@ -136,7 +156,7 @@ export function parseDocuments(input: string | Uint8Array, file: string): {docs:
     index++
   }
   if (index === 0 && problems.length === 0) problems.push({file, message: 'contains no documents; expected YAML with kind: Namespace or kind: Backend'})
-  return {docs, problems}
+  return {docs, problems, partial}
 }
 
 // Flow collections ([ and {) nested deeper than this are refused before parsing: the YAML parser's time and
@@ -315,7 +335,6 @@ function readMessage(w: Walk, desc: DescMessage, node: YamlNode, path: string, r
   const init: Record<string, unknown> = {}
   const seen = new Map<number, YamlNode>()
   const oneofs = new Map<string, string>()
-  const before = w.problems.length
   for (const pair of node.items) {
     const keyNode = deref(w, pair.key as YamlNode | null)
     if (!isScalar(keyNode) || typeof keyNode.value !== 'string') {
@@ -353,7 +372,9 @@ function readMessage(w: Walk, desc: DescMessage, node: YamlNode, path: string, r
     if (field.oneof) init[field.oneof.localName] = {case: field.localName, value}
     else init[field.localName] = value
   }
-  return w.problems.length === before ? init : undefined
+  // With problems, what could be read is still returned: a document with problems is never used, only checked
+  // against the rules too (PartialDoc), and for that it must keep every readable field in its place.
+  return init
 }
 
 /** undefined = unset (null in YAML) or a problem was reported; callers compare problem counts to tell them apart. */
@@ -369,15 +390,16 @@ function readField(w: Walk, field: DescField, node: YamlNode | null, path: strin
     case 'list': {
       if (!isSeq(node)) return report(w, node, path, `expected a list, got ${describe(w, node)}`)
       const out: unknown[] = []
-      const before = w.problems.length
       node.items.forEach((raw, i) => {
         const item = deref(w, raw as YamlNode | null)
         const itemPath = `${path}[${i}]`
         if (item === null || (isScalar(item) && item.value === null)) return report(w, item ?? node, itemPath, 'list items cannot be null')
         const v = field.listKind === 'scalar' ? readScalar(w, field.scalar, item, itemPath) : field.listKind === 'enum' ? readEnum(w, field.enum, item, itemPath) : readMessageValue(w, field.message, item, itemPath)
+        // An unreadable message keeps its place (empty), so the paths of the items after it stay true.
         if (v !== undefined) out.push(v)
+        else if (field.listKind === 'message') out.push({})
       })
-      return w.problems.length === before ? out : undefined
+      return out
     }
     case 'map': {
       if (!isMap(node)) return report(w, node, path, `expected a mapping, got ${describe(w, node)}`)

@@ -3,7 +3,7 @@
  * of every file is collected first and reported together as file:line:col, so nothing is used while anything is wrong.
  */
 import {PrismError, usageError} from '../errors.js'
-import {formatProblem, parseDocuments, type Kind, type Problem, type SourceDoc} from './documents.js'
+import {formatProblem, parseDocuments, type Kind, type PartialDoc, type Problem, type SourceDoc} from './documents.js'
 import {readDocumentSources} from './sources.js'
 import {validateDocuments} from './validate.js'
 
@@ -40,10 +40,12 @@ export async function loadDocuments(paths: string[], options: LoadOptions): Prom
   if (paths.length === 0) throw usageError('no input to read', 'Give -f FILE (a file, a directory, or - for stdin).')
   const sources = await readDocumentSources(paths, {stdin: options.stdin, recursive: options.recursive})
   const docs: SourceDoc[] = []
+  const partial: PartialDoc[] = []
   const problems: Problem[] = []
   for (const source of sources) {
     const parsed = parseDocuments(source.bytes, source.file)
     docs.push(...parsed.docs)
+    partial.push(...parsed.partial)
     problems.push(...parsed.problems)
   }
   const {kinds} = options
@@ -53,9 +55,22 @@ export async function loadDocuments(paths: string[], options: LoadOptions): Prom
     const message = `expected a ${kinds!.join(' or ')} document, found ${doc.kind}${options.kindAdvice ? `; ${options.kindAdvice}` : ''}`
     problems.push({file: doc.file, line: pos?.line, column: pos?.column, path: 'kind', message})
   }
-  if (options.rules !== false) problems.push(...validateDocuments(wanted))
+  if (options.rules !== false) {
+    problems.push(...validateDocuments(wanted))
+    // Every problem at once: a document with schema problems is still checked against the rules, minus what would
+    // only repeat a schema problem (a rule about a field that was unreadable).
+    for (const {doc, problemPaths} of partial) {
+      if (kinds && !kinds.includes(doc.kind)) continue
+      problems.push(...validateDocuments([doc]).filter((v) => !problemPaths.some((p) => within(v.path ?? '', p))))
+    }
+  }
   if (problems.length > 0) throw problemsError(sortProblems(problems, sources), options)
   return {sources, docs}
+}
+
+/** Whether `path` is `parent` or below it (`a.b`, `a[0]` are below `a`). */
+function within(path: string, parent: string): boolean {
+  return path === parent || path.startsWith(`${parent}.`) || path.startsWith(`${parent}[`)
 }
 
 /** In input order, then by line and column: the order a reader fixes them in. */

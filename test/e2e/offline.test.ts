@@ -27,6 +27,24 @@ function expectCleanError(stderr: string): void {
 }
 
 describe('validate', () => {
+  it('reports schema errors and rule violations of the same document together, each once', async () => {
+    const file = join(dir, 'mixed.yaml')
+    writeFileSync(
+      file,
+      ['kind: Namespace', 'name: Bad_Name', 'team: platform-team', 'colour: blue', 'patterns:', '  - name: 42', '  - name: cache', '    type: keyvalue', '    requires: [{slot: kvstore, backendType: memstore, extra: 1}]', ''].join('\n'),
+    )
+    const r = await runCli(['validate', '-f', file, '--json'])
+    expect(r.code).toBe(1)
+    const problems = (JSON.parse(r.stdout).error.details as {path: string; line: number; message: string}[]).map((d) => `${d.line} ${d.path}`)
+    // Schema: the unknown fields and the wrongly typed name; rules: the bad names and slot, at their own lines, the
+    // second pattern still at index 1 although the first could not be read.
+    expect(problems).toEqual(
+      expect.arrayContaining(['2 name', '4 colour', '6 patterns[0].name', '9 patterns[1].requires[0].slot', '9 patterns[1].requires[0].extra']),
+    )
+    // The unreadable pattern name is reported once, as the type error it is.
+    expect(problems.filter((p) => p === '6 patterns[0].name')).toHaveLength(1)
+  })
+
   it('passes every example, file by file', async () => {
     const r = await runCli(['validate', '-f', EXAMPLES])
     expect(r.stderr).toBe('')
@@ -111,6 +129,8 @@ Hint: Fix the problems listed. Documents are the proto3 JSON form of proto/prism
     for (const line of [
       'test/fixtures/bad/alias-bomb.yaml:3:1: uses more than 100 alias references; expand the aliases (anchors like &x and *x)',
       'test/fixtures/bad/duplicate-keys.yaml:4:1: name: duplicate field "name" (already set on line 2)',
+      // Rule violations of documents that also have schema problems come in the same run (issue 11, item 10).
+      'test/fixtures/bad/duplicate-keys.yaml:1:1: redis: a redis backend needs a "redis:" config block',
       'test/fixtures/bad/empty.yaml: contains no documents; expected YAML with kind: Namespace or kind: Backend',
       'test/fixtures/bad/missing-kind.yaml:1:1: missing "kind"; add "kind: Namespace" or "kind: Backend"',
       'test/fixtures/bad/out-of-range.yaml:4:42: redis.database: expected an integer from 0 to 4294967295, got number 1099511627776',
@@ -118,13 +138,14 @@ Hint: Fix the problems listed. Documents are the proto3 JSON form of proto/prism
       'test/fixtures/bad/unknown-enum.yaml:3:7: type: unknown BackendType "rediss"',
       'test/fixtures/bad/wrong-types.yaml:3:7: team: expected a string, got a list',
       'test/fixtures/bad/wrong-types.yaml:7:19: patterns[0].sessionAware: expected true or false, got string "true"',
+      'test/fixtures/bad/wrong-types.yaml:5:5: patterns[0].requires: pattern type keyvalue 1.1.0 needs slot kv-store in requires',
       `${join(dir, 'garbage.yaml')}: is a binary file, not YAML`,
       `${join(dir, 'latin1.yaml')}: is not valid UTF-8 text; save it as UTF-8`,
       `${join(dir, 'deep.yaml')}:2:71: is nested more than 64 levels deep`,
     ]) {
       expect(r.stderr).toContain(`  ${line}`)
     }
-    expect(r.stderr).toMatch(/^Error: 12 problems in 10 files\n/)
+    expect(r.stderr).toMatch(/^Error: 14 problems in 10 files\n/)
   })
 
   it('refuses a 20 MB file without reading it whole', async () => {
