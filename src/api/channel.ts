@@ -19,9 +19,9 @@ import {PrismError} from '../errors.js'
 export type BearerLookup = (ctx: ResolvedContext) => Promise<string | undefined> | string | undefined
 
 /**
- * The largest bearer sent, in bytes. Real ID and access tokens are a few KiB; servers reject header blocks far
- * smaller than what would pass here otherwise (grpc-js and Node's HTTP/2 answer with a connection reset), so an
- * oversized token is refused here, with a message, before anything is sent.
+ * The largest bearer sent, in bytes. Real ID and access tokens are a few KiB; a much larger header block makes the
+ * server reset the connection (ours did at about 100 KB: GOAWAY with COMPRESSION_ERROR), which says nothing useful,
+ * so an oversized token is refused here, with a message, before anything is sent.
  */
 export const MAX_BEARER_BYTES = 16 * 1024
 
