@@ -73,6 +73,9 @@ export async function connectAdmin(ctx: ResolvedContext, options: AdminConnectOp
         },
       }
     },
-    close: () => raw.close(),
+    close() {
+      raw.close()
+      channel.release()
+    },
   }
 }

@@ -81,6 +81,7 @@ export async function connectProxy(ctx: ResolvedContext, options: {timeoutMs?: n
     },
     close() {
       for (const c of clients.values()) c.close()
+      channel.release()
     },
   }
 }

@@ -7,7 +7,7 @@ import {spawn} from 'node:child_process'
 import {DEFAULTS, type ResolvedContext} from '../config/contexts.js'
 import {PrismError, usageError} from '../errors.js'
 import {decodeJwt, identityOf} from './jwt-claims.js'
-import {deleteTokens, readTokens, storedContexts, type StoredTokens, tokenPath, writeTokens} from './token-store.js'
+import {checkedTokensDir, deleteTokens, readTokens, storedContexts, type StoredTokens, tokenPath, writeTokens} from './token-store.js'
 
 export interface LoginOptions {
   context: ResolvedContext
@@ -84,6 +84,7 @@ export async function login(options: LoginOptions): Promise<LoginResult> {
   if (options.clientCredentials && options.username) throw usageError('--client-credentials and --username are different logins; pick one')
   // Fail on a bad token directory before talking to the issuer.
   const path = tokenPath(context.name, env)
+  checkedTokensDir(env)
 
   const {discover, deviceCodeLogin, passwordLogin, clientCredentialsLogin} = await import('./oidc.js')
   let tokens: StoredTokens

@@ -4,12 +4,10 @@
  * file once the lock is held, because another prismctl process may have refreshed (and rotated the single-use
  * refresh token) in the meantime.
  */
-import {existsSync} from 'node:fs'
-
 import {PrismError} from '../errors.js'
 import {debug} from '../ui/debug.js'
 import {withFileLock} from './lock.js'
-import {readTokens, type StoredTokens, tokenPath, writeTokens} from './token-store.js'
+import {hasTokens, readTokens, type StoredTokens, tokenPath, writeTokens} from './token-store.js'
 
 /** Refresh when less than this is left, so a token never expires in flight. */
 export const REFRESH_MARGIN_SEC = 60
@@ -103,6 +101,6 @@ export async function getBearer(context: SessionContext, env: NodeJS.ProcessEnv 
  * with `--auth none` work without a login and the others answer UNAUTHENTICATED with a login hint.
  */
 export async function optionalBearer(context: SessionContext, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
-  if (!env.PRISM_TOKEN && !existsSync(tokenPath(context.name, env))) return undefined
+  if (!env.PRISM_TOKEN && !hasTokens(context.name, env)) return undefined
   return (await getBearer(context, env)).token
 }

@@ -1,10 +1,10 @@
-import {chmodSync, mkdtempSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import {deleteTokens, readTokens, storedContexts, type StoredTokens, tokenPath, writeTokens} from './token-store.js'
+import {deleteTokens, hasTokens, readTokens, storedContexts, type StoredTokens, tokenPath, writeTokens} from './token-store.js'
 
 let env: NodeJS.ProcessEnv
 beforeEach(() => {
@@ -52,5 +52,42 @@ describe('token store', () => {
     expect(deleteTokens('dev', env)).toBe(true)
     expect(deleteTokens('dev', env)).toBe(false)
     expect(() => tokenPath('../etc/passwd', env)).toThrow(/cannot be used as a file name/)
+  })
+
+  it('refuses a tokens directory that others can write, or that is a link, without touching its target', () => {
+    const dir = join(env.PRISM_CONFIG_DIR!, 'tokens')
+    writeTokens('dev', tokens, env)
+    chmodSync(dir, 0o770)
+    const refusal = expect.objectContaining({code: 'FAILED_PRECONDITION', hint: expect.stringContaining(`chmod go-w ${dir}`)})
+    expect(() => readTokens('dev', env)).toThrow(refusal)
+    expect(() => writeTokens('dev', tokens, env)).toThrow(refusal)
+    expect(() => storedContexts(env)).toThrow(refusal)
+
+    const target = mkdtempSync(join(tmpdir(), 'prism-tokens-target-'))
+    try {
+      chmodSync(target, 0o755)
+      rmSync(dir, {recursive: true})
+      symlinkSync(target, dir)
+      const linked = expect.objectContaining({message: `refusing to use the tokens directory ${dir}: it is a symbolic link`})
+      expect(() => readTokens('dev', env)).toThrow(linked)
+      expect(() => writeTokens('dev', tokens, env)).toThrow(linked)
+      expect(() => hasTokens('dev', env)).toThrow(linked)
+      expect(statSync(target).mode & 0o777).toBe(0o755)
+    } finally {
+      rmSync(target, {recursive: true, force: true})
+    }
+  })
+
+  it('never follows a link for a token file, and refuses what is not a regular file', () => {
+    const path = writeTokens('dev', tokens, env)
+    const target = join(env.PRISM_CONFIG_DIR!, 'target.json')
+    writeFileSync(target, JSON.stringify(tokens), {mode: 0o600})
+    rmSync(path)
+    symlinkSync(target, path)
+    expect(hasTokens('dev', env)).toBe(true)
+    expect(() => readTokens('dev', env)).toThrow(expect.objectContaining({message: `refusing to use the token file ${path}: it is a symbolic link`}))
+    rmSync(path)
+    mkdirSync(path)
+    expect(() => readTokens('dev', env)).toThrow(/it is not a regular file/)
   })
 })

@@ -1,4 +1,4 @@
-import {mkdtempSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdtempSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
@@ -103,5 +103,18 @@ describe('contexts', () => {
     expect(thrown(() => resolveContext({}, env)).message).toMatch(new RegExp(`^cannot read ${configPath(env).replaceAll('/', '\\/')}: `))
     writeFileSync(configPath(env), '- a\n- b\n')
     expect(thrown(() => readConfig(env)).message).toBe(`${configPath(env)} is not a mapping`)
+  })
+
+  it('refuses a config.yaml or a configuration directory that group or others can write, with the chmod', () => {
+    setContext('dev', {adminEndpoint: 'cp.example.test:8981'}, {use: true}, env)
+    const path = configPath(env)
+    for (const mode of [0o620, 0o602]) {
+      chmodSync(path, mode)
+      expect(() => resolveContext({}, env)).toThrow(expect.objectContaining({code: 'FAILED_PRECONDITION', message: `refusing to use the configuration file ${path}: other users can write it (mode 0${mode.toString(8)})`, hint: expect.stringContaining(`chmod go-w ${path}`)}))
+    }
+    chmodSync(path, 0o644)
+    expect(resolveContext({}, env).adminEndpoint).toBe('cp.example.test:8981')
+    chmodSync(env.PRISM_CONFIG_DIR!, 0o770)
+    expect(() => setContext('dev', {tls: true}, {}, env)).toThrow(expect.objectContaining({hint: expect.stringContaining(`chmod go-w ${env.PRISM_CONFIG_DIR}`)}))
   })
 })

@@ -7,7 +7,7 @@ import {join} from 'node:path'
 import {parse, stringify} from 'yaml'
 
 import {PrismError, usageError} from '../errors.js'
-import {configDir, writeFileAtomic} from './files.js'
+import {configDir, refuseWritableByOthers, writeFileAtomic} from './files.js'
 
 export interface ContextSettings {
   adminEndpoint?: string
@@ -42,6 +42,8 @@ export function configPath(env: NodeJS.ProcessEnv = process.env): string {
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): ConfigFile {
   const path = configPath(env)
+  refuseWritableByOthers(configDir(env), 'the configuration directory')
+  refuseWritableByOthers(path, 'the configuration file')
   if (!existsSync(path)) return {contexts: {}}
   let raw: unknown
   try {

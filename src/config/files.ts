@@ -1,11 +1,30 @@
 import {randomBytes} from 'node:crypto'
-import {mkdirSync, renameSync, rmSync, statSync, chmodSync, writeFileSync, openSync, fsyncSync, closeSync} from 'node:fs'
+import {mkdirSync, renameSync, rmSync, statSync, chmodSync, writeFileSync, openSync, fsyncSync, closeSync, type Stats} from 'node:fs'
 import {homedir} from 'node:os'
 import {dirname, join} from 'node:path'
+
+import {PrismError} from '../errors.js'
 
 /** ~/.prism, or PRISM_CONFIG_DIR. */
 export function configDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.PRISM_CONFIG_DIR || join(homedir(), '.prism')
+}
+
+/**
+ * Refuses a file or directory that group or others can write: whoever can write config.yaml can point the
+ * endpoints at their own server and receive the user's bearer, and whoever can write a directory can replace what
+ * is in it. Judged by the mode bits, not by trying to write (root can write anything). `stats` defaults to stat(),
+ * which follows symbolic links (a config.yaml linked from a dotfiles checkout is judged by its target); absent paths
+ * pass.
+ */
+export function refuseWritableByOthers(path: string, what: string, stats: Stats | undefined = statSync(path, {throwIfNoEntry: false})): void {
+  if (!stats || process.platform === 'win32') return
+  const mode = stats.mode & 0o777
+  if ((mode & 0o022) === 0) return
+  throw new PrismError(`refusing to use ${what} ${path}: other users can write it (mode ${mode.toString(8).padStart(4, '0')})`, {
+    code: 'FAILED_PRECONDITION',
+    hint: `Fix it with: chmod go-w ${path}   (and check its contents: someone else may have changed them)`,
+  })
 }
 
 /** Creates the directory (and parents) private to the user; tightens it if it already exists. */
