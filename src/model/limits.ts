@@ -59,6 +59,7 @@ function checkCredentials(out: Violation[], path: string, credentials: Credentia
 function checkConfig(out: Violation[], config: Backend['config']): void {
   if (config.case === undefined) return
   for (const [field, value] of Object.entries(config.value)) {
+    if (field.startsWith('$')) continue // protobuf-es bookkeeping ($typeName), not a field
     const path = `${config.case}.${field}`
     if (typeof value === 'string') checkLength(out, path, value, LIMITS.maxConfigValueChars)
     if (!Array.isArray(value)) continue
