@@ -4,15 +4,17 @@
  */
 import {crc32} from 'node:zlib'
 
+import {BinaryWriter, WireType} from '@bufbuild/protobuf/wire'
+import {create, fromBinary, toBinary} from '@bufbuild/protobuf'
 import * as grpc from '@grpc/grpc-js'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
 import {clientFor, failure, kvNamespace, nats, redis, roleAuthenticator, startServer, storeUrls, type Client, type Engine} from '../../test/helpers/control-plane.js'
 import {createServiceClient} from '../api/grpc-service.js'
 import {Health, HealthCheckResponse_ServingStatus} from '../gen/grpc/health/v1/health_pb.js'
-import {ApplyResult, WatchEventType} from '../gen/prism/admin/v1/control_plane_pb.js'
+import {ApplyResult, ControlPlane, CreateNamespaceRequestSchema, WatchEventType} from '../gen/prism/admin/v1/control_plane_pb.js'
 import type {WatchEvent} from '../gen/prism/admin/v1/control_plane_pb.js'
-import {BackendType, NamespacePhase} from '../gen/prism/admin/v1/resources_pb.js'
+import {BackendSchema, BackendType, NamespacePhase, NamespaceSchema} from '../gen/prism/admin/v1/resources_pb.js'
 import type {Authenticator} from './authn.js'
 import type {RunningServer} from './server.js'
 
@@ -300,7 +302,91 @@ describe.each(['sqlite', 'postgres'] as const)('control plane server on %s', (en
       {field: 'patterns[0].requires', description: 'at most 16 bindings are allowed, got 17'},
     ])
   })
+
+  it('limits label filters, and the backend, credential and group fields other limits do not cover', async () => {
+    const filters = Object.fromEntries(Array.from({length: 17}, (_, i) => [`k${i}`, 'v']))
+    const tooMany = await failure(client.listNamespaces({labels: filters}))
+    expect(tooMany.code).toBe('INVALID_ARGUMENT')
+    expect(tooMany.violations).toEqual([{field: 'labels', description: 'at most 16 label filters are allowed, got 17'}])
+    delete filters.k16
+    expect((await client.listNamespaces({labels: filters})).namespaces).toEqual([])
+
+    const kafka = await failure(
+      client.registerBackend({
+        backend: {
+          name: 'kafka-a',
+          type: BackendType.KAFKA,
+          config: {case: 'kafka', value: {brokers: Array.from({length: 65}, (_, i) => `b${i}:9092`), clientId: 'c'.repeat(1025)}},
+          credentials: {source: {case: 'static', value: {username: 'u'.repeat(4097), password: 'p'.repeat(4097), token: 't'.repeat(4097)}}},
+        },
+      }),
+    )
+    expect(kafka.code).toBe('INVALID_ARGUMENT')
+    expect(kafka.violations).toEqual([
+      {field: 'kafka.brokers', description: 'at most 64 entries are allowed, got 65'},
+      {field: 'kafka.clientId', description: 'at most 1024 characters are allowed, got 1025'},
+      {field: 'credentials.static.username', description: 'at most 4096 characters are allowed, got 4097'},
+      {field: 'credentials.static.password', description: 'at most 4096 characters are allowed, got 4097'},
+      {field: 'credentials.static.token', description: 'at most 4096 characters are allowed, got 4097'},
+    ])
+    // The long values themselves are never echoed (the password least of all).
+    expect(kafka.message + kafka.violations.map((v) => v.description).join()).not.toMatch(/ppp|uuu|ccc/)
+    expect((await failure(client.registerBackend({backend: redis('redis-a', {config: {case: 'redis', value: {address: `${'h'.repeat(1030)}:6379`}}})}))).violations).toEqual([
+      {field: 'redis.address', description: 'at most 1024 characters are allowed, got 1035'},
+    ])
+
+    await client.registerBackend({backend: redis('redis-a')})
+    const ns = await failure(
+      client.createNamespace({
+        namespace: kvNamespace('orders', {
+          patterns: [{name: 'cache', type: 'keyvalue', requires: [{slot: 'kv-store', target: {case: 'backend', value: 'redis-a'}, credentials: {source: {case: 'vaultPath', value: `vault://${'s'.repeat(1020)}`}}}]}],
+          auth: {enabled: true, provider: 'oidc', allowedGroups: ['ok', 'g'.repeat(257)]},
+        }),
+      }),
+    )
+    expect(ns.code).toBe('INVALID_ARGUMENT')
+    expect(ns.violations).toEqual([
+      {field: 'patterns[0].requires[0].credentials.vaultPath', description: 'at most 1024 characters are allowed, got 1028'},
+      {field: 'auth.allowedGroups[1]', description: 'at most 256 characters are allowed, got 257'},
+    ])
+  })
+
+  it('drops unknown protobuf fields on every write: none is stored or served back', async () => {
+    // Raw request bytes: the resource, plus a 100 KB field no schema has, at the top and (by the protobuf rule that a
+    // message field seen twice is merged) inside a nested message.
+    const field = (no: number, payload: Uint8Array) => new BinaryWriter().tag(no, WireType.LengthDelimited).bytes(payload).finish()
+    const junk = field(9000, new Uint8Array(100_000).fill(0x78))
+    const withJunk = (message: Uint8Array, nestedField: number) => field(1, Buffer.concat([message, junk, field(nestedField, junk)]))
+    const createNs = withJunk(toBinary(NamespaceSchema, create(NamespaceSchema, kvNamespace('orders'))), 6) // auth
+    const registerBackend = withJunk(toBinary(BackendSchema, create(BackendSchema, redis('redis-a'))), 3) // redis config
+    // The server does receive unknown fields, where the test means them to be.
+    const sent = fromBinary(CreateNamespaceRequestSchema, createNs)
+    expect([sent.namespace?.$unknown?.length, sent.namespace?.auth?.$unknown?.length]).toEqual([1, 1])
+
+    const raw = new grpc.Client(server.address, grpc.credentials.createInsecure())
+    const call = (method: string, bytes: Uint8Array) =>
+      new Promise<Buffer>((resolve, reject) =>
+        raw.makeUnaryRequest(`/${ControlPlane.typeName}/${method}`, (b: Buffer) => b, (b: Buffer) => b, Buffer.from(bytes), (err, res) => (err ? reject(err) : resolve(res!))),
+      )
+    try {
+      expect((await call('RegisterBackend', registerBackend)).length).toBeLessThan(10_000)
+      expect((await call('CreateNamespace', createNs)).length).toBeLessThan(10_000)
+      expect((await call('ApplyNamespace', createNs)).length).toBeLessThan(10_000)
+    } finally {
+      raw.close()
+    }
+    const got = await client.getNamespace({name: 'orders'})
+    const served = [got, await client.getBackend({name: 'redis-a'}), ...(await client.listNamespaces({})).namespaces]
+    expect(served.map(unknownFieldsIn)).toEqual([0, 0, 0])
+    expect(got.auth).toBeDefined()
+  })
 })
+
+/** How many messages in a tree carry unknown fields. */
+function unknownFieldsIn(value: unknown): number {
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return 0
+  return ('$unknown' in value ? 1 : 0) + Object.values(value).reduce((n: number, v) => n + unknownFieldsIn(v), 0)
+}
 
 describe('control plane RBAC', () => {
   let server: RunningServer

@@ -31,6 +31,8 @@ import type {
 } from '../gen/prism/admin/v1/control_plane_pb.js'
 import {BackendSchema, BackendStatusSchema, BackendType, NamespacePhase, NamespaceSchema, NamespaceStatusSchema, ResourceMetaSchema} from '../gen/prism/admin/v1/resources_pb.js'
 import type {Backend, Namespace, ResourceMeta} from '../gen/prism/admin/v1/resources_pb.js'
+import {labelFilterViolations} from '../model/limits.js'
+import {dropUnknownFields} from '../model/unknown-fields.js'
 import {NAME_PATTERN, validateBackend, validateNamespace} from '../model/validate.js'
 import type {Principal} from './authn.js'
 import {partitionOf} from './crc32.js'
@@ -193,6 +195,8 @@ export class ControlPlaneService {
 
   async listNamespaces(req: ListNamespacesRequest): Promise<{namespaces: Namespace[]; nextPageToken: string}> {
     const limit = pageSize(req.pageSize)
+    const filterViolations = labelFilterViolations(req.labels)
+    if (filterViolations.length) throw invalid('the request', filterViolations.map((v) => ({field: v.path, description: v.message})))
     const rows = await this.store.list('namespace', {limit: limit + 1, after: decodeToken(req.pageToken, NAME_PATTERN), team: req.team || undefined, labels: req.labels})
     const {page, nextPageToken} = paginate(rows, limit, (r) => r.name)
     return {namespaces: await this.withServingStatus(page.map((r) => redactNamespace(fromBinary(NamespaceSchema, r.data)))), nextPageToken}
@@ -284,8 +288,9 @@ export class ControlPlaneService {
       for (let attempt = 1; ; attempt++) {
         const {stored, storedVersion} = await this.readForWrite(NamespaceSchema, 'namespace', name, mode, expected)
 
-        // The one copy of the input this attempt works on (secrets are restored into it): spec, then the next version.
-        const next = clone(NamespaceSchema, input)
+        // The one copy of the input this attempt works on (secrets are restored into it; fields this server does not
+        // know are dropped, never stored): spec, then the next version.
+        const next = dropUnknownFields(clone(NamespaceSchema, input))
         next.status = undefined
         const violations = restoreNamespaceSecrets(next, stored)
         if (stored && violations.length === 0 && sameNamespaceSpec(next, stored)) {
@@ -354,7 +359,7 @@ export class ControlPlaneService {
         const {stored, storedVersion} = await this.readForWrite(BackendSchema, 'backend', name, mode, expected)
 
         // As for namespaces: one copy of the input, serialized before it is redacted in place.
-        const next = clone(BackendSchema, input)
+        const next = dropUnknownFields(clone(BackendSchema, input))
         next.status = undefined
         const violations = restoreBackendSecrets(next, stored)
         if (stored && violations.length === 0 && sameBackendSpec(next, stored)) {

@@ -80,6 +80,7 @@ type Outcome = {value: unknown} | {error: unknown}
 
 class SqliteStore implements Store {
   readonly engine = 'sqlite' as const
+  /** One per distinct SQL text, kept for the life of the store: every text below is one of a fixed set. */
   private readonly statements = new Map<string, Statement>()
   private readonly runBatch: (batch: Pending[]) => Outcome[]
   private queue: Pending[] = []
@@ -90,6 +91,10 @@ class SqliteStore implements Store {
     readonly location: string,
   ) {
     this.runBatch = db.transaction((batch: Pending[]) => batch.map((item) => this.inSavepoint(item.work))).immediate
+  }
+
+  get preparedStatements(): number {
+    return this.statements.size
   }
 
   /** Queues work for the next group commit; resolves once it is durable. */
@@ -160,12 +165,17 @@ class SqliteStore implements Store {
     if (query.after !== undefined) where.push('name > ?'), params.push(query.after)
     if (kind === 'namespace' && query.team) where.push('team = ?'), params.push(query.team)
     if (kind === 'backend' && query.backendType) where.push('type = ?'), params.push(query.backendType)
-    for (const [key, value] of Object.entries(query.labels ?? {})) {
-      where.push('EXISTS (SELECT 1 FROM json_each(labels) WHERE json_each.key = ? AND json_each.value = ?)')
-      params.push(key, value)
+    // All the label filters are one JSON parameter, so the SQL text (and the statement cache) does not grow with their
+    // number. It is parsed once (the CTE), not per row; a row matches when each filter is one of its labels (keys are
+    // unique on both sides, so counting the matches is enough).
+    let filters = ''
+    if (query.labels && Object.keys(query.labels).length) {
+      filters = 'WITH wanted (key, value) AS MATERIALIZED (SELECT key, value FROM json_each(?)) '
+      where.push('(SELECT count(*) FROM json_each(labels) AS have JOIN wanted ON have.key = wanted.key AND have.value = wanted.value) = (SELECT count(*) FROM wanted)')
+      params.unshift(JSON.stringify(query.labels))
     }
     params.push(query.limit)
-    const text = `SELECT name, version, data FROM ${TABLE[kind]}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY name LIMIT ?`
+    const text = `${filters}SELECT name, version, data FROM ${TABLE[kind]}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY name LIMIT ?`
     return (this.sql(text).all(...params) as RawRow[]).map(toStoredRow)
   }
 

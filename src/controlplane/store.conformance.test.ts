@@ -122,6 +122,26 @@ describe.each(engines)('store conformance: $name', (engine) => {
     expect((await store.list('backend', {limit: 10, backendType: 1})).map((r) => r.name)).toEqual(['redis-a', 'redis-b'])
   })
 
+  it('filters by any number of labels with a fixed set of statements', async () => {
+    const store = await fresh()
+    const labels = Object.fromEntries(Array.from({length: 40}, (_, i) => [`k${i}`, `v${i}`]))
+    await store.commit({kind: 'namespace', name: 'all-labels', expectedVersion: 0, row: ns('all-labels', 1, {labels})}, {}, audit('all-labels'))
+    await store.commit({kind: 'namespace', name: 'one-label', expectedVersion: 0, row: ns('one-label', 1, {labels: {k0: 'v0'}})}, {}, audit('one-label'))
+    const first = (n: number) => Object.fromEntries(Object.entries(labels).slice(0, n))
+    const names = async (filters: Record<string, string>) => (await store.list('namespace', {limit: 10, labels: filters})).map((r) => r.name)
+    expect(await names(first(1))).toEqual(['all-labels', 'one-label'])
+    const statements = store.preparedStatements
+    for (let n = 2; n <= 40; n++) expect(await names(first(n))).toEqual(['all-labels'])
+    // The key must carry that very value.
+    expect(await names({k0: 'v1'})).toEqual([])
+    expect(await names({k1: 'v0'})).toEqual([])
+    // Far more filters than the server accepts still make one query (SQLite once failed past ~1,000: "Expression tree is too large").
+    expect(await names({...labels, ...Object.fromEntries(Array.from({length: 2000}, (_, i) => [`x${i}`, 'y']))})).toEqual([])
+    // SQLite keeps one prepared statement per SQL text: the number of filters must not make new ones.
+    expect(store.preparedStatements).toBe(statements)
+    if (engine.name === 'sqlite') expect(statements).toBeGreaterThan(0)
+  })
+
   it('guards: the backends a namespace binds must exist, and a bound backend cannot be deleted', async () => {
     const store = await fresh()
     await store.commit({kind: 'backend', name: 'redis-a', expectedVersion: 0, row: backend('redis-a', 1)}, {}, audit('redis-a', 'RegisterBackend'))

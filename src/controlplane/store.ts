@@ -137,6 +137,8 @@ export interface Store {
    * as the store is open. Absent for SQLite: one process owns the file.
    */
   followRemoteChanges?(feed: ChangeFeed): Promise<void>
+  /** SQLite: the prepared statements it keeps (one per distinct SQL text, a fixed set whatever the requests). */
+  readonly preparedStatements?: number
   close(): Promise<void>
 }
 

@@ -3,7 +3,7 @@
  * before anything is sent and by the control plane (the authority) on every write, through validateNamespace /
  * validateBackend. The size of a whole request is capped separately by the server's gRPC message limit.
  */
-import type {Backend, Namespace} from '../gen/prism/admin/v1/resources_pb.js'
+import type {Backend, Credentials, Namespace} from '../gen/prism/admin/v1/resources_pb.js'
 import type {Violation} from './validate.js'
 
 const LIMITS = {
@@ -17,6 +17,16 @@ const LIMITS = {
   maxDescriptionChars: 1024,
   maxInterfaces: 32,
   maxAllowedGroups: 64,
+  maxGroupChars: 256,
+  /** Label filters of one ListNamespaces call (each one is a condition the store evaluates per row). */
+  maxLabelFilters: 16,
+  /** Kafka brokers: the only list in a config block. */
+  maxKafkaBrokers: 64,
+  /** Any string of a backend's config block: an address, URL, host, bucket, path, client id… */
+  maxConfigValueChars: 1024,
+  maxVaultPathChars: 1024,
+  /** Each of a static username, password and token. */
+  maxStaticCredentialChars: 4096,
 } as const
 
 // Paths name a map entry as `labels["key"]` (what documents.ts locates); a huge key is cut so the message stays
@@ -33,13 +43,34 @@ function checkMap(out: Violation[], path: string, map: Record<string, string>, m
   }
 }
 
-function checkDescription(out: Violation[], value: string): void {
-  if (value.length > LIMITS.maxDescriptionChars) out.push({path: 'description', message: `at most ${LIMITS.maxDescriptionChars} characters are allowed, got ${value.length}`})
+function checkLength(out: Violation[], path: string, value: string, max: number): void {
+  if (value.length > max) out.push({path, message: `at most ${max} characters are allowed, got ${value.length}`})
+}
+
+function checkCredentials(out: Violation[], path: string, credentials: Credentials | undefined): void {
+  const source = credentials?.source
+  if (source?.case === 'vaultPath') checkLength(out, `${path}.vaultPath`, source.value, LIMITS.maxVaultPathChars)
+  if (source?.case === 'static') {
+    for (const field of ['username', 'password', 'token'] as const) checkLength(out, `${path}.static.${field}`, source.value[field], LIMITS.maxStaticCredentialChars)
+  }
+}
+
+/** Every string (and list of strings) of a backend's config block, whatever its type. */
+function checkConfig(out: Violation[], config: Backend['config']): void {
+  if (config.case === undefined) return
+  for (const [field, value] of Object.entries(config.value)) {
+    if (field.startsWith('$')) continue // protobuf-es bookkeeping ($typeName), not a field
+    const path = `${config.case}.${field}`
+    if (typeof value === 'string') checkLength(out, path, value, LIMITS.maxConfigValueChars)
+    if (!Array.isArray(value)) continue
+    if (value.length > LIMITS.maxKafkaBrokers) out.push({path, message: `at most ${LIMITS.maxKafkaBrokers} entries are allowed, got ${value.length}`})
+    value.slice(0, LIMITS.maxKafkaBrokers).forEach((item: string, i) => checkLength(out, `${path}[${i}]`, item, LIMITS.maxConfigValueChars))
+  }
 }
 
 export function namespaceLimitViolations(ns: Namespace): Violation[] {
   const out: Violation[] = []
-  checkDescription(out, ns.description)
+  checkLength(out, 'description', ns.description, LIMITS.maxDescriptionChars)
   checkMap(out, 'labels', ns.labels, LIMITS.maxLabels, LIMITS.maxLabelValueChars)
   if (ns.patterns.length > LIMITS.maxPatterns) out.push({path: 'patterns', message: `at most ${LIMITS.maxPatterns} patterns are allowed, got ${ns.patterns.length}`})
   ns.patterns.slice(0, LIMITS.maxPatterns).forEach((p, i) => {
@@ -48,17 +79,31 @@ export function namespaceLimitViolations(ns: Namespace): Violation[] {
       if (n > LIMITS.maxBindingsPerDirection) out.push({path: `patterns[${i}].${direction}`, message: `at most ${LIMITS.maxBindingsPerDirection} bindings are allowed, got ${n}`})
     }
     checkMap(out, `patterns[${i}].settings`, p.settings, LIMITS.maxSettings, LIMITS.maxSettingValueChars)
+    for (const direction of ['requires', 'produces'] as const) {
+      p[direction].slice(0, LIMITS.maxBindingsPerDirection).forEach((b, j) => checkCredentials(out, `patterns[${i}].${direction}[${j}].credentials`, b.credentials))
+    }
   })
-  if (ns.auth && ns.auth.allowedGroups.length > LIMITS.maxAllowedGroups) {
-    out.push({path: 'auth.allowedGroups', message: `at most ${LIMITS.maxAllowedGroups} groups are allowed, got ${ns.auth.allowedGroups.length}`})
-  }
+  const groups = ns.auth?.allowedGroups ?? []
+  if (groups.length > LIMITS.maxAllowedGroups) out.push({path: 'auth.allowedGroups', message: `at most ${LIMITS.maxAllowedGroups} groups are allowed, got ${groups.length}`})
+  groups.slice(0, LIMITS.maxAllowedGroups).forEach((g, i) => checkLength(out, `auth.allowedGroups[${i}]`, g, LIMITS.maxGroupChars))
   return out
 }
 
 export function backendLimitViolations(b: Backend): Violation[] {
   const out: Violation[] = []
-  checkDescription(out, b.description)
+  checkLength(out, 'description', b.description, LIMITS.maxDescriptionChars)
   checkMap(out, 'labels', b.labels, LIMITS.maxLabels, LIMITS.maxLabelValueChars)
   if (b.interfaces.length > LIMITS.maxInterfaces) out.push({path: 'interfaces', message: `at most ${LIMITS.maxInterfaces} interfaces are allowed, got ${b.interfaces.length}`})
+  checkConfig(out, b.config)
+  checkCredentials(out, 'credentials', b.credentials)
+  return out
+}
+
+/** The label filters of one list call: at most maxLabelFilters, keys and values as long as labels may be. */
+export function labelFilterViolations(labels: Record<string, string>): Violation[] {
+  const count = Object.keys(labels).length
+  if (count > LIMITS.maxLabelFilters) return [{path: 'labels', message: `at most ${LIMITS.maxLabelFilters} label filters are allowed, got ${count}`}]
+  const out: Violation[] = []
+  checkMap(out, 'labels', labels, LIMITS.maxLabelFilters, LIMITS.maxLabelValueChars)
   return out
 }

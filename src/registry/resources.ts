@@ -6,6 +6,7 @@ import type {AdminClient} from '../api/admin-client.js'
 import {PrismError, usageError} from '../errors.js'
 import {BackendType, type Backend} from '../gen/prism/admin/v1/resources_pb.js'
 import type {Kind, Resource} from '../model/documents.js'
+import {labelFilterViolations} from '../model/limits.js'
 import {validateBackend} from '../model/validate.js'
 import {applyLabels, backendFromFlags, hasBackendChanges, parseBackendType, updateBackendFromFlags, type BackendFlagValues} from './backend-flags.js'
 import {confirmDestructive} from './confirm.js'
@@ -37,6 +38,8 @@ export interface ListFilters {
 /** Follows next_page_token until the server has no more, or `limit` items are in hand. */
 export async function listResources<K extends Kind>(kind: K, filters: ListFilters, connection: ConnectionOptions): Promise<Resource<K>[]> {
   const labels = applyLabels({}, filters.labels)
+  const tooMany = labelFilterViolations(labels)[0]
+  if (tooMany) throw usageError(`--selector: ${tooMany.path}: ${tooMany.message}`)
   const type = filters.type ? parseBackendType(filters.type) : BackendType.UNSPECIFIED
   return withAdmin(connection, async (admin) => {
     const items: Resource<K>[] = []
