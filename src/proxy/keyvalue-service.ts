@@ -28,7 +28,7 @@ export function keyValueHandlers(router: Router): ServiceHandlers<(typeof KeyVal
       })
     }
     const namespace = routed.target.route.namespace
-    return {driver, key: (k: string) => scopeKey(namespace, k), namespace, ...routed}
+    return {driver, key: (k: string) => scopeKey(namespace, k), namespace, target: routed.target, routed}
   }
 
   function needExpiration(driver: KeyValueDriver, backend: string): void {
@@ -39,7 +39,7 @@ export function keyValueHandlers(router: Router): ServiceHandlers<(typeof KeyVal
 
   return {
     getCapabilities: async (_req, call) => {
-      const {driver, target, backendType} = await kv(call)
+      const {driver, target, routed} = await kv(call)
       const s = driver.support
       return {
         supportsExpiration: s.expiration,
@@ -50,7 +50,7 @@ export function keyValueHandlers(router: Router): ServiceHandlers<(typeof KeyVal
         batchPerformance: BATCH[s.batch],
         pattern: target.pattern.name,
         backend: target.backend,
-        backendType,
+        backendType: routed.backendType,
         maxKeyBytes: LIMITS.keyBytes,
         maxValueBytes: LIMITS.valueBytes,
         maxBatchEntries: LIMITS.batchEntries,

@@ -32,7 +32,7 @@ function messagingOf(router: Router) {
       })
     }
     const namespace = routed.target.route.namespace
-    return {driver, topic: (t: string) => scopeTopic(namespace, t), namespace, ...routed}
+    return {driver, topic: (t: string) => scopeTopic(namespace, t), namespace, target: routed.target, routed}
   }
 }
 
@@ -53,13 +53,13 @@ export function producerHandlers(router: Router): ServiceHandlers<(typeof Produc
   const messaging = messagingOf(router)
   return {
     getCapabilities: async (_req, call) => {
-      const {driver, target, backendType} = await messaging(call, 'producer')
+      const {driver, target, routed} = await messaging(call, 'producer')
       return {
         persistent: driver.support.persistent,
         supportsBatch: true,
         pattern: target.pattern.name,
         backend: target.backend,
-        backendType,
+        backendType: routed.backendType,
         maxPayloadBytes: LIMITS.payloadBytes,
         maxMetadataEntries: LIMITS.metadataEntries,
         maxBatchMessages: LIMITS.batchEntries,
@@ -86,7 +86,7 @@ export function consumerHandlers(grpcModule: typeof grpc, router: Router, open: 
   const messaging = messagingOf(router)
   return {
     getCapabilities: async (_req, call) => {
-      const {driver, target, backendType} = await messaging(call, 'consumer')
+      const {driver, target, routed} = await messaging(call, 'consumer')
       return {
         persistent: driver.support.persistent,
         supportsGroups: driver.support.groups,
@@ -94,7 +94,7 @@ export function consumerHandlers(grpcModule: typeof grpc, router: Router, open: 
         supportsReplay: driver.support.persistent,
         pattern: target.pattern.name,
         backend: target.backend,
-        backendType,
+        backendType: routed.backendType,
       }
     },
     consume: async (req, call) => {

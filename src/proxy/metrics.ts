@@ -4,7 +4,7 @@
  */
 import {createServer, type Server} from 'node:http'
 
-import {PrismError} from '../errors.js'
+import {PrismError, usageError} from '../errors.js'
 import type {BackendStatus} from './backends.js'
 import type {SyncState} from './follower.js'
 
@@ -98,7 +98,7 @@ export function splitListen(listen: string, flag: string): [string, number] {
   const i = listen.lastIndexOf(':')
   const port = Number(listen.slice(i + 1))
   if (i <= 0 || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new PrismError(`${flag} must be HOST:PORT, got "${listen}"`, {code: 'USAGE', exitCode: 2, hint: `e.g. ${flag} 127.0.0.1:0 (port 0 picks a free port)`})
+    throw usageError(`${flag} must be HOST:PORT, got "${listen}"`, `e.g. ${flag} 127.0.0.1:0 (port 0 picks a free port)`)
   }
   return [listen.slice(0, i).replace(/^\[|\]$/g, ''), port]
 }

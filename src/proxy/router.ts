@@ -19,8 +19,13 @@ export interface Routed {
   target: Target
   principal: Principal
   connection: BackendConnection
-  /** e.g. "redis" */
-  backendType: string
+  /** e.g. "redis"; only capability answers need it, so it is not worked out on every call. */
+  readonly backendType: string
+}
+
+/** BackendType.REDIS → "redis"; a number this build does not know, as is. */
+export function backendTypeName(type: BackendType): string {
+  return (BackendType[type] ?? String(type)).toLowerCase()
 }
 
 export type Router = (call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, family: Family) => Promise<Routed>
@@ -51,7 +56,13 @@ export function createRouter(deps: RouterDeps): Router {
     const target = table.target(namespace, family, header(call, PATTERN_HEADER) || undefined)
     checkPolicy(deps.authenticator, principal, target.route)
     const connection = await deps.pool.get(target.backend)
-    const type = table.backends.get(target.backend)?.type ?? BackendType.UNSPECIFIED
-    return {target, principal, connection, backendType: (BackendType[type] ?? String(type)).toLowerCase()}
+    return {
+      target,
+      principal,
+      connection,
+      get backendType() {
+        return backendTypeName(table.backends.get(target.backend)?.type ?? BackendType.UNSPECIFIED)
+      },
+    }
   }
 }

@@ -14,7 +14,6 @@ import {addReflection} from '../api/reflection.js'
 import type {Authenticator} from '../controlplane/authn.js'
 import {isPrismError, PrismError} from '../errors.js'
 import {Health, HealthCheckResponse_ServingStatus, HealthCheckResponseSchema} from '../gen/grpc/health/v1/health_pb.js'
-import {BackendType} from '../gen/prism/admin/v1/resources_pb.js'
 import {KeyValuePattern} from '../gen/prism/patterns/v1/keyvalue_pb.js'
 import {ConsumerPattern, ProducerPattern} from '../gen/prism/patterns/v1/messaging_pb.js'
 import {ProxyInfo, SyncState as SyncStateProto} from '../gen/prism/proxy/v1/proxy_pb.js'
@@ -24,7 +23,7 @@ import {keyValueHandlers} from './keyvalue-service.js'
 import {LIMITS} from './limits.js'
 import {consumerHandlers, producerHandlers, type OpenStreams} from './messaging-service.js'
 import {createMetrics, serveMetrics, splitListen, type ProxyMetrics} from './metrics.js'
-import {createRouter, header, NAMESPACE_HEADER} from './router.js'
+import {backendTypeName, createRouter, header, NAMESPACE_HEADER} from './router.js'
 import {RoutingTable} from './routing.js'
 
 export interface ProxyOptions {
@@ -105,7 +104,7 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
           syncState: SYNC_PROTO[follower.state],
           lastSyncedAt: follower.lastSyncedAt ? timestampFromDate(follower.lastSyncedAt) : undefined,
           namespaces: [...table.routes.values()].map((r) => ({name: r.namespace, patterns: r.patterns.map((p) => `${p.name} (${p.type})`)})),
-          backends: (await pool.check()).map((b) => ({name: b.name, type: (BackendType[b.type] ?? String(b.type)).toLowerCase(), state: b.state, error: b.error ?? ''})),
+          backends: (await pool.check()).map((b) => ({name: b.name, type: backendTypeName(b.type), state: b.state, error: b.error ?? ''})),
           authEnabled: options.authenticator.enabled,
         }
       },
@@ -140,7 +139,7 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
   addService(server, Health, health, toStatus)
   addReflection(server, [KeyValuePattern, ProducerPattern, ConsumerPattern, ProxyInfo, Health])
 
-  splitListen(options.listen, '--listen')
+  const [host] = splitListen(options.listen, '--listen')
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(options.listen, grpcModule.ServerCredentials.createInsecure(), (err, bound) => {
       if (err) reject(new PrismError(`cannot listen on ${options.listen}: ${err.message}`, {code: 'UNAVAILABLE', hint: 'Pick a free port with --listen HOST:PORT (port 0 picks one).'}))
@@ -162,7 +161,6 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
     await follower.stop()
     throw err
   }
-  const host = options.listen.slice(0, options.listen.lastIndexOf(':'))
 
   return {
     address: `${host}:${port}`,

@@ -12,7 +12,7 @@ type ConfigOf<K extends ConfigCase> = Extract<Backend['config'], {case: K}>['val
 /** The backend's config message of the given kind; FAILED_PRECONDITION when it carries another one (or none). */
 export function backendConfig<K extends ConfigCase>(backend: Backend, kind: K): ConfigOf<K> {
   if (backend.config.case !== kind) {
-    throw new PrismError(`Backend ${backend.name} has no ${kind} config`, {
+    throw new PrismError(`backend ${backend.name} has no ${kind} config`, {
       code: 'FAILED_PRECONDITION',
       hint: `Register it with a "${kind}:" section (prismctl backend update ${backend.name} -f FILE).`,
     })
@@ -35,7 +35,7 @@ export function scrub(text: string, backend: Backend): string {
 
 export function unavailable(backend: Backend, address: string, cause: unknown): PrismError {
   const reason = cause instanceof Error ? cause.message : String(cause)
-  return new PrismError(`Backend ${backend.name} (${address}) is unavailable: ${scrub(reason, backend)}`, {
+  return new PrismError(`backend ${backend.name} (${address}) is unavailable: ${scrub(reason, backend)}`, {
     code: 'UNAVAILABLE',
     hint: 'Check that the backend is running and reachable from the proxy; the next call tries again.',
     cause,

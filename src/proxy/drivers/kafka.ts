@@ -38,7 +38,7 @@ function checkTopic(topic: string): void {
 
 export const connect: Connect = async (backend, {log}) => {
   const config = backendConfig(backend, 'kafka')
-  if (config.brokers.length === 0) throw new PrismError(`Backend ${backend.name} has no kafka.brokers`, {code: 'FAILED_PRECONDITION', hint: 'Set kafka.brokers, e.g. [kafka:9092].'})
+  if (config.brokers.length === 0) throw new PrismError(`backend ${backend.name} has no kafka.brokers`, {code: 'FAILED_PRECONDITION', hint: 'Set kafka.brokers, e.g. [kafka:9092].'})
   const address = config.brokers.join(',')
   const creds = staticCredentials(backend)
   const {Kafka, logLevel, Partitioners} = (await import('kafkajs')).default
@@ -163,7 +163,7 @@ export const connect: Connect = async (backend, {log}) => {
       }
       const member = [...members].find((m) => m.topic === topic && m.group === group && [...highest.keys()].every((p) => m.partitions.has(p)))
       if (!member) {
-        throw new PrismError(`Backend ${backend.name} (Kafka): group ${group} does not consume partition${highest.size > 1 ? 's' : ''} ${[...highest.keys()].join(', ')} of ${topic} through this proxy`, {
+        throw new PrismError(`backend ${backend.name} (Kafka): group ${group} does not consume partition${highest.size > 1 ? 's' : ''} ${[...highest.keys()].join(', ')} of ${topic} through this proxy`, {
           code: 'FAILED_PRECONDITION',
           hint: 'Kafka accepts offset commits only from the group member holding the partition: acknowledge through the proxy serving the Consume stream. Unacknowledged messages are delivered again from the committed offset when the group rebalances.',
         })

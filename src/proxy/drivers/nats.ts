@@ -73,7 +73,7 @@ function fromHeaders(headers: MsgHdrs | undefined): Record<string, string> {
 
 export const connect: Connect = async (backend, {log}) => {
   const config = backendConfig(backend, 'nats')
-  if (!config.url) throw new PrismError(`Backend ${backend.name} has no nats.url`, {code: 'FAILED_PRECONDITION', hint: 'Set nats.url, e.g. nats://nats:4222.'})
+  if (!config.url) throw new PrismError(`backend ${backend.name} has no nats.url`, {code: 'FAILED_PRECONDITION', hint: 'Set nats.url, e.g. nats://nats:4222.'})
   const address = scrub(config.url, backend)
   const nats = await import('@nats-io/transport-node')
   const js = config.jetstream ? await import('@nats-io/jetstream') : undefined
@@ -89,7 +89,7 @@ export const connect: Connect = async (backend, {log}) => {
     if (err instanceof PrismError) return err
     // The class is not exported by @nats-io/jetstream's entry point; its name is stable.
     if (js && (err as Error)?.name === 'JetStreamNotEnabled') {
-      return new PrismError(`Backend ${backend.name} is registered with JetStream, but the NATS server at ${address} has it off`, {code: 'FAILED_PRECONDITION', hint: 'Start nats-server with -js, or register the backend with nats.jetstream: false.'})
+      return new PrismError(`backend ${backend.name} is registered with JetStream, but the NATS server at ${address} has it off`, {code: 'FAILED_PRECONDITION', hint: 'Start nats-server with -js, or register the backend with nats.jetstream: false.'})
     }
     return unavailable(backend, address, err)
   }
@@ -184,7 +184,7 @@ export const connect: Connect = async (backend, {log}) => {
   }
 
   async function subscribeCore(topic: string, options: SubscribeOptions): Promise<Subscription> {
-    if (options.group) throw new PrismError(`Backend ${backend.name} (NATS without JetStream) has no consumer groups`, {code: 'FAILED_PRECONDITION', hint: 'Register the backend with nats.jetstream: true for groups and acknowledgements.'})
+    if (options.group) throw new PrismError(`backend ${backend.name} (NATS without JetStream) has no consumer groups`, {code: 'FAILED_PRECONDITION', hint: 'Register the backend with nats.jetstream: true for groups and acknowledgements.'})
     const nc = await connection()
     const sub = nc.subscribe(subjectOf(topic))
     // The server has the subscription once it answers a PING sent after it.
@@ -261,7 +261,7 @@ export const connect: Connect = async (backend, {log}) => {
     subscribe: (topic, options) => (js ? subscribeJetStream(topic, options) : subscribeCore(topic, options)),
 
     async ack(topic: string, group: string, ackTokens: string[]): Promise<number> {
-      if (!js) throw new PrismError(`Backend ${backend.name} (NATS without JetStream) does not acknowledge messages`, {code: 'FAILED_PRECONDITION', hint: 'Core NATS delivers at most once; nothing waits for an acknowledgement.'})
+      if (!js) throw new PrismError(`backend ${backend.name} (NATS without JetStream) does not acknowledge messages`, {code: 'FAILED_PRECONDITION', hint: 'Core NATS delivers at most once; nothing waits for an acknowledgement.'})
       const stream = streamName(topic)
       const consumer = natsName('group', group)
       for (const token of ackTokens) {

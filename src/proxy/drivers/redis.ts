@@ -6,10 +6,10 @@
  */
 import {randomUUID} from 'node:crypto'
 
-import {PrismError} from '../../errors.js'
+import {isPrismError, PrismError} from '../../errors.js'
 import type {Backend} from '../../gen/prism/admin/v1/resources_pb.js'
 import type {BackendConnection, Connect, ConnectOptions, DeliveredMessage, KeyValueDriver, MessagingDriver, OutgoingMessage, Subscription} from './types.js'
-import {unavailable} from './errors.js'
+import {backendConfig, scrub, staticCredentials, unavailable} from './backend-config.js'
 
 /** Keys SCAN asks for per round trip. */
 const SCAN_COUNT = 500
@@ -29,20 +29,20 @@ export function globEscape(prefix: string): string {
 
 export const connect: Connect = async (backend: Backend, options: ConnectOptions): Promise<BackendConnection> => {
   const {createClient, RESP_TYPES} = await import('@redis/client')
-  const config = backend.config.case === 'redis' ? backend.config.value : undefined
-  const address = config?.address || 'localhost:6379'
+  const config = backendConfig(backend, 'redis')
+  const address = config.address || 'localhost:6379'
   const [host, port] = splitHostPort(address, 6379)
-  const secret = backend.credentials?.source.case === 'static' ? backend.credentials.source.value : undefined
+  const secret = staticCredentials(backend)
   const base = createClient({
     socket: {
       host,
       port,
-      tls: config?.tls || undefined,
+      tls: config.tls || undefined,
       connectTimeout: 5000,
       // Back off to 2 s between attempts, for ever: a restarted Redis is picked up without a proxy restart.
       reconnectStrategy: (retries: number) => Math.min(100 * 2 ** Math.min(retries, 5), 2000),
     },
-    database: config?.database || undefined,
+    database: config.database || undefined,
     username: secret?.username || undefined,
     password: secret?.password || secret?.token || undefined,
     disableOfflineQueue: true,
@@ -59,7 +59,9 @@ export const connect: Connect = async (backend: Backend, options: ConnectOptions
   const client = base.withTypeMapping({[RESP_TYPES.BLOB_STRING]: Buffer})
   // The first connection is not awaited: a Redis that is down now must not stop the proxy from serving the rest.
   void base.connect().catch(() => {})
-  const down = (err: unknown) => unavailable(backend.name, `redis ${address}`, err, base.isReady)
+  // Not connected: UNAVAILABLE, and the client reconnects by itself; connected: Redis answered with an error.
+  const down = (err: unknown) =>
+    isPrismError(err) ? err : base.isReady ? new PrismError(`backend ${backend.name} (redis ${address}) failed: ${scrub((err as Error)?.message ?? String(err), backend)}`, {code: 'INTERNAL', cause: err}) : unavailable(backend, `redis ${address}`, err)
 
   // On the hot path of every call: no async frame of its own, only the rejection is mapped.
   function call<T>(fn: () => Promise<T>): Promise<T> {
