@@ -17,6 +17,11 @@ export interface IssuerSettings {
   clientSecret?: string
   /** Allow plain http:// to a non-loopback issuer. */
   insecure?: boolean
+  /**
+   * Where this process reaches the issuer when not at the issuer's own URL: in a container of the dev stack,
+   * http://dex:5556/dex for tokens that say http://localhost:5556/dex. Endpoints are rewritten to it.
+   */
+  reachAt?: string
 }
 
 export interface Issuer {
@@ -77,12 +82,31 @@ function oidcError(err: unknown, doing: string, issuer: string): PrismError {
   return new PrismError(`${doing} failed at ${issuer}: ${e.message ?? String(err)}`, {code: 'FAILED_PRECONDITION', cause: err})
 }
 
+/** Discovery at settings.reachAt: the document must still name settings.issuer; its endpoints move to reachAt. */
+async function discoverAt(client: typeof import('openid-client'), settings: IssuerSettings, auth: import('openid-client').ClientAuth): Promise<Configuration> {
+  const from = settings.issuer.replace(/\/$/, '')
+  const to = settings.reachAt!.replace(/\/$/, '')
+  const res = await fetch(`${to}/.well-known/openid-configuration`, {signal: AbortSignal.timeout(15_000)})
+  if (!res.ok) throw new PrismError(`OIDC discovery at ${to} answered HTTP ${res.status}`, {code: 'UNAVAILABLE', hint: 'Check that the issuer is up and reachable at that address.'})
+  const metadata = (await res.json()) as Record<string, unknown>
+  if (metadata.issuer !== settings.issuer) {
+    throw Object.assign(new Error('issuer mismatch'), {code: 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED'})
+  }
+  for (const [key, value] of Object.entries(metadata)) {
+    if (key !== 'issuer' && typeof value === 'string' && value.startsWith(from)) metadata[key] = to + value.slice(from.length)
+  }
+  const config = new client.Configuration(metadata as unknown as import('openid-client').ServerMetadata, settings.clientId, undefined, auth)
+  if (to.startsWith('http:')) client.allowInsecureRequests(config)
+  return config
+}
+
 export async function discover(settings: IssuerSettings): Promise<Issuer> {
   const url = checkIssuerUrl(settings.issuer, settings.insecure)
   const client = await import('openid-client')
   const auth = settings.clientSecret === undefined ? client.None() : client.ClientSecretBasic(settings.clientSecret)
   debug(`discovering ${settings.issuer} (client ${settings.clientId})`)
   try {
+    if (settings.reachAt) return {config: await discoverAt(client, settings, auth), client, settings}
     const config = await client.discovery(url, settings.clientId, undefined, auth, {
       execute: url.protocol === 'http:' ? [client.allowInsecureRequests] : [],
       timeout: 15,

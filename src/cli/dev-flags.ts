@@ -1,11 +1,14 @@
-/** Flags the dev commands share: which stack (only --embedded exists so far). */
+/** Flags the dev commands share, and which stack a command addresses. */
+import {existsSync} from 'node:fs'
+
 import {Flags} from '@oclif/core'
 
-import {usageError} from '../errors.js'
+import {embeddedPaths} from '../stack/embedded/state.js'
 
 export const embeddedFlag = Flags.boolean({description: 'The embedded stack: one background process, no Docker'})
+export const stackFlag = Flags.string({description: 'Name of the Docker stack (a second one runs beside the first with another name and --port-offset)', default: 'dev'})
 
-/** The Docker stack is not built yet: say so instead of pretending. */
-export function requireEmbedded(embedded: boolean | undefined, command: string): void {
-  if (!embedded) throw usageError(`the Docker dev stack is not available yet: use prismctl ${command} --embedded`, 'The embedded stack runs the issuer, the control plane and the proxy in one process, without Docker.')
+/** --embedded, or the embedded stack left its pid file (it runs, or it crashed and status should say so). */
+export function addressesEmbedded(embedded: boolean | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(embedded) || existsSync(embeddedPaths(env).pid)
 }

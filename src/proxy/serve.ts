@@ -25,6 +25,8 @@ export interface ProxyServeOptions {
   drainMs?: number
   /** The proxy's own token for the control plane; default PRISM_TOKEN or the context's stored login. */
   bearer?: BearerLookup
+  /** Log in as this user of `issuer` with the password grant (a container of the dev stack); overrides bearer. */
+  login?: {email: string; password?: string; reachAt?: string}
   /** The control plane to follow, already resolved (the dev stack's); default: from context and adminEndpoint. */
   controlPlane?: ResolvedContext
 }
@@ -50,6 +52,15 @@ export function defaultProxyId(): string {
   return `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64)}-${randomBytes(3).toString('hex')}`
 }
 
+async function bearerFor(options: ProxyServeOptions, io: ProxyServeIO): Promise<BearerLookup | undefined> {
+  const login = options.login
+  if (!login) return options.bearer
+  if (!options.issuer) throw usageError('--login needs --issuer', 'The proxy logs in at the issuer its callers use.')
+  if (!login.password) throw usageError('--login needs the password in PRISM_LOGIN_PASSWORD', 'Set it in the environment of the proxy (never on the command line).')
+  const {passwordBearer} = await import('../stack/service-token.js')
+  return passwordBearer({issuer: options.issuer, email: login.email, password: login.password, ...(login.reachAt ? {reachAt: login.reachAt} : {}), log: io.warn})
+}
+
 export interface StartedProxy {
   address: string
   metricsAddress: string
@@ -64,7 +75,7 @@ export async function startProxy(options: ProxyServeOptions, io: ProxyServeIO): 
   if (!PROXY_ID.test(proxyId)) throw usageError(`invalid --proxy-id "${proxyId}"`, 'Use letters, digits, ".", "_", ":" and "-" (at most 128).')
   const authenticator = await authenticatorFor(options, io)
   const ctx = options.controlPlane ?? resolveContext({context: options.context, adminEndpoint: options.adminEndpoint})
-  const admin = await connectAdmin(ctx, {bearer: options.bearer})
+  const admin = await connectAdmin(ctx, {bearer: await bearerFor(options, io)})
   const {createProxyServer} = await import('./server.js')
   let proxy
   try {

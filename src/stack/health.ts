@@ -41,15 +41,18 @@ export interface Endpoints {
   metricsEndpoint: string
 }
 
-/** The issuer is probed on 127.0.0.1 (what it listens on), whatever host its URL names. */
-export async function probeStack(e: Endpoints, timeoutMs = 2000): Promise<ServiceHealth[]> {
-  const issuerUrl = new URL(e.issuer)
-  const issuerLocal = `http://127.0.0.1:${issuerUrl.port}${issuerUrl.pathname.replace(/\/$/, '')}`
-  const [issuer, admin, proxy] = await Promise.all([
-    httpOk(`${issuerLocal}/healthz`, timeoutMs),
-    grpcServing(e.adminEndpoint, timeoutMs),
-    httpOk(`http://${e.metricsEndpoint}/readyz`, timeoutMs),
-  ])
+/**
+ * Probes the services whose endpoints are given (the Docker stack may run without some). The issuer is probed on
+ * 127.0.0.1 (what it listens on), whatever host its URL names.
+ */
+export async function probeStack(e: Partial<Endpoints>, timeoutMs = 2000): Promise<ServiceHealth[]> {
   const row = (service: string, endpoint: string, detail: string | undefined): ServiceHealth => ({service, endpoint, healthy: detail === undefined, ...(detail ? {detail} : {})})
-  return [row('issuer', e.issuer, issuer), row('control plane', e.adminEndpoint, admin), row('proxy', e.proxyEndpoint, proxy)]
+  const probes: Promise<ServiceHealth>[] = []
+  if (e.issuer) {
+    const url = new URL(e.issuer)
+    probes.push(httpOk(`http://127.0.0.1:${url.port}${url.pathname.replace(/\/$/, '')}/healthz`, timeoutMs).then((d) => row('issuer', e.issuer!, d)))
+  }
+  if (e.adminEndpoint) probes.push(grpcServing(e.adminEndpoint, timeoutMs).then((d) => row('control plane', e.adminEndpoint!, d)))
+  if (e.proxyEndpoint && e.metricsEndpoint) probes.push(httpOk(`http://${e.metricsEndpoint}/readyz`, timeoutMs).then((d) => row('proxy', e.proxyEndpoint!, d)))
+  return Promise.all(probes)
 }

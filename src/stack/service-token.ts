@@ -13,6 +13,8 @@ export interface ServiceLogin {
   issuer: string
   email: string
   password: string
+  /** Where to reach the issuer when not at its own URL (see IssuerSettings.reachAt). */
+  reachAt?: string
   log?: (line: string) => void
 }
 
@@ -23,7 +25,7 @@ export function passwordBearer(login: ServiceLogin): BearerLookup {
 
   async function renew(): Promise<string> {
     const {discover, passwordLogin, refresh} = await import('../auth/oidc.js')
-    oidc ??= await discover({issuer: login.issuer, clientId: DEFAULTS.clientId})
+    oidc ??= await discover({issuer: login.issuer, clientId: DEFAULTS.clientId, ...(login.reachAt ? {reachAt: login.reachAt} : {})})
     if (tokens?.refreshToken) {
       try {
         tokens = await refresh(oidc, tokens)

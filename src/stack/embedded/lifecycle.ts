@@ -8,14 +8,13 @@ import {closeSync, openSync, rmSync, writeFileSync} from 'node:fs'
 
 import {ensurePrivateDir, writeFileAtomic} from '../../config/files.js'
 import {PrismError} from '../../errors.js'
+import {connectCli, DEV_CONTEXT} from '../bootstrap.js'
 import {renderDexConfig} from '../dex-config.js'
 import {probeStack, type ServiceHealth} from '../health.js'
 import {checkPortsFree} from '../ports.js'
 import {tailLines} from './logs.js'
-import {testUser} from '../test-users.js'
 import {embeddedPaths, pidState, processAlive, readState, removePid, RUNNER_ARGV, SERVICE_NAMES, stateFor, writePid, writeState, type EmbeddedPorts, type EmbeddedState, type EmbeddedPaths} from './state.js'
 
-export const DEV_CONTEXT = 'dev'
 
 export interface UpOptions {
   ports: EmbeddedPorts
@@ -117,14 +116,6 @@ function startFailure(paths: EmbeddedPaths, what: string): PrismError {
   })
 }
 
-async function loginAsAdmin(state: EmbeddedState, env: NodeJS.ProcessEnv): Promise<string> {
-  const [{discover, passwordLogin}, {writeTokens}, {DEFAULTS}] = await Promise.all([import('../../auth/oidc.js'), import('../../auth/token-store.js'), import('../../config/contexts.js')])
-  const admin = testUser('admin')
-  const issuer = await discover({issuer: state.issuer, clientId: DEFAULTS.clientId})
-  writeTokens(DEV_CONTEXT, await passwordLogin(issuer, DEFAULTS.scopes, admin.email, admin.password), env)
-  return admin.email
-}
-
 export async function embeddedUp(options: UpOptions): Promise<UpResult> {
   const env = options.env ?? process.env
   const paths = embeddedPaths(env)
@@ -167,11 +158,7 @@ export async function embeddedUp(options: UpOptions): Promise<UpResult> {
     throw startFailure(paths, died ? 'the embedded stack stopped while starting' : `the embedded stack did not get healthy within ${options.timeoutMs / 1000} s; not answering: ${failing.join(', ')}`)
   }
 
-  if (options.context) {
-    const {setContext} = await import('../../config/contexts.js')
-    setContext(DEV_CONTEXT, {adminEndpoint: state.adminEndpoint, proxyEndpoint: state.proxyEndpoint, issuer: state.issuer, tls: false}, {use: true}, env)
-  }
-  const loggedInAs = options.login ? await loginAsAdmin(state, env) : undefined
+  const loggedInAs = await connectCli(state, options, env)
   return {...statusOf(paths, state, child.pid, services), alreadyRunning: false, ...(loggedInAs ? {loggedInAs} : {})}
 }
 

@@ -34,3 +34,15 @@ export async function followLog(path: string, write: (chunk: string) => void, si
     }
   }
 }
+
+/**
+ * Lines of one service ("issuer", "admin", "proxy", "stack") and/or not older than sinceMs. Each line starts with
+ * its ISO time and the service: "2026-12-01T10:00:00.000Z admin: …".
+ */
+export function filterLines(lines: string[], filter: {service?: string; sinceMs?: number}): string[] {
+  return lines.filter((line) => {
+    const space = line.indexOf(' ')
+    if (filter.sinceMs !== undefined && !(Date.parse(line.slice(0, space)) >= filter.sinceMs)) return false
+    return filter.service === undefined || line.startsWith(`${filter.service}: `, space + 1)
+  })
+}

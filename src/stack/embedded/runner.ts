@@ -3,35 +3,16 @@
  * development issuer, the control plane on SQLite verifying the issuer's tokens, the default backends, and the
  * proxy following the control plane as the proxy test user — in one process, until SIGTERM/SIGINT.
  */
-import {connectAdmin} from '../../api/admin-client.js'
-import {DEFAULTS, type ResolvedContext} from '../../config/contexts.js'
-import {ApplyResult} from '../../gen/prism/admin/v1/control_plane_pb.js'
+import {DEFAULTS} from '../../config/contexts.js'
 import {PrismError} from '../../errors.js'
-import {backendsOf, MEMSTORE_DEV} from '../default-backends.js'
+import {registerBackends, stackContext} from '../bootstrap.js'
+import {MEMSTORE_DEV} from '../default-backends.js'
 import {readDexConfig} from '../dex-config.js'
 import {passwordBearer} from '../service-token.js'
 import {DEV_ROLE_MAP, testUser} from '../test-users.js'
-import {embeddedPaths, readState, removePid, type EmbeddedState} from './state.js'
+import {embeddedPaths, readState, removePid} from './state.js'
 
 type Log = (line: string) => void
-
-function controlPlaneContext(state: EmbeddedState): ResolvedContext {
-  return {name: 'dev', stored: false, adminEndpoint: state.adminEndpoint, proxyEndpoint: state.proxyEndpoint, issuer: state.issuer, clientId: DEFAULTS.clientId, scopes: DEFAULTS.scopes, tls: false}
-}
-
-/** Idempotent: applyBackend leaves an unchanged backend as it is. */
-async function registerDefaultBackends(state: EmbeddedState, log: Log): Promise<void> {
-  const admin = testUser('admin')
-  const client = await connectAdmin(controlPlaneContext(state), {bearer: passwordBearer({issuer: state.issuer, email: admin.email, password: admin.password, log})})
-  try {
-    for (const backend of backendsOf(MEMSTORE_DEV)) {
-      const res = await client.call('applyBackend', {backend, dryRun: false, expectedVersion: 0n}, {kind: 'Backend', name: backend.name})
-      log(`bootstrap: backend ${backend.name} ${res.result === ApplyResult.CREATED ? 'registered' : 'present'}`)
-    }
-  } finally {
-    client.close()
-  }
-}
 
 export async function runEmbeddedStack(options: {env?: NodeJS.ProcessEnv; version: string; log: Log}): Promise<void> {
   const {log} = options
@@ -58,14 +39,14 @@ export async function runEmbeddedStack(options: {env?: NodeJS.ProcessEnv; versio
       {out: admin, warn: admin},
     )
     stops.push(() => cp.shutdown())
-    await registerDefaultBackends(state, prefixed('admin'))
+    for (const line of await registerBackends(state, [MEMSTORE_DEV], prefixed('admin'))) admin(`bootstrap: ${line}`)
 
     const {startProxy} = await import('../../proxy/serve.js')
     const proxyUser = testUser('proxy')
     const proxyLog = prefixed('proxy')
     const proxy = await startProxy(
       {
-        controlPlane: controlPlaneContext(state),
+        controlPlane: stackContext(state),
         bearer: passwordBearer({issuer: state.issuer, email: proxyUser.email, password: proxyUser.password, log: proxyLog}),
         listen: state.proxyEndpoint,
         metricsListen: state.metricsEndpoint,
