@@ -35,7 +35,7 @@ describe('dev up --embedded', () => {
   })
 
   afterAll(async () => {
-    await cli(['dev', 'down'])
+    await cli(['dev', 'down', '--embedded'])
     if (pid && alive(pid)) process.kill(pid, 'SIGKILL')
   })
 
@@ -48,7 +48,7 @@ describe('dev up --embedded', () => {
     pid = Number(readFileSync(join(stackDir, 'stack.pid'), 'utf8'))
     expect(alive(pid)).toBe(true)
 
-    const status = await cli(['dev', 'status', '-o', 'json'])
+    const status = await cli(['dev', 'status', '--embedded', '-o', 'json'])
     expect(status.code, status.stderr).toBe(0)
     expect(JSON.parse(status.stdout)).toMatchObject({
       stack: 'embedded',
@@ -128,6 +128,13 @@ describe('dev up --embedded', () => {
     expect(logs.stdout).toContain('stack: ready')
     const tail = await cli(['dev', 'logs', '--tail', '2'])
     expect(tail.stdout.trimEnd().split('\n')).toHaveLength(2)
+    // One service, and only recent lines: everything here is younger than an hour, nothing is from the future.
+    const admin = (await cli(['dev', 'logs', 'admin', '--since', '1h'])).stdout.trimEnd().split('\n')
+    expect(admin.length).toBeGreaterThan(1)
+    expect(admin.every((line) => / admin: /.test(line))).toBe(true)
+    const none = await cli(['dev', 'logs', '--since', '0s'])
+    expect(none.stdout).toBe('')
+    expect(none.stderr).toContain('No log lines match')
   })
 
   it('a second stack on the same ports is refused before it starts, naming the port and its holder', async () => {
@@ -138,26 +145,26 @@ describe('dev up --embedded', () => {
   })
 
   it('dev down stops the process and removes the pid file; status then says not running', async () => {
-    const down = await cli(['dev', 'down'])
+    const down = await cli(['dev', 'down', '--embedded'])
     expect(down.code, down.stderr).toBe(0)
     expect(down.stdout).toContain(`Stopped the embedded dev stack (pid ${pid}).`)
     expect(alive(pid)).toBe(false)
     expect(existsSync(join(stackDir, 'stack.pid'))).toBe(false)
-    const status = await cli(['dev', 'status'])
+    const status = await cli(['dev', 'status', '--embedded'])
     expect(status.code).toBe(1)
     expect(status.stdout).toContain('The embedded dev stack is not running.')
-    const again = await cli(['dev', 'down'])
+    const again = await cli(['dev', 'down', '--embedded'])
     expect(again.stdout).toContain('The embedded dev stack is not running.')
   })
 
   it('a stale pid file (the process is gone) is reported and removed, and up starts afresh', async () => {
     // A pid that was ours but no longer exists: this test's own stack, stopped above.
     writeFileSync(join(stackDir, 'stack.pid'), `${pid}\n`)
-    const status = await cli(['dev', 'status'])
+    const status = await cli(['dev', 'status', '--embedded'])
     expect(status.code).toBe(1)
     expect(status.stdout).toContain('stale pid file was removed')
     writeFileSync(join(stackDir, 'stack.pid'), `${pid}\n`)
-    const down = await cli(['dev', 'down'])
+    const down = await cli(['dev', 'down', '--embedded'])
     expect(down.stdout).toContain(`removed its stale pid file (pid ${pid})`)
     writeFileSync(join(stackDir, 'stack.pid'), `${pid}\n`)
     const up = await cli(['dev', 'up', '--embedded', ...portFlags, '--no-login', '--no-context'])
@@ -174,7 +181,7 @@ describe('dev up --embedded', () => {
     expect(JSON.parse(get.stdout)).toMatchObject({name: 'scratch-kv'})
     // Bootstrap again at this start, and idempotent: the backend was already there.
     expect((await cli(['dev', 'logs'])).stdout).toContain('admin: bootstrap: backend memstore-dev present')
-    const down2 = await cli(['dev', 'down'])
+    const down2 = await cli(['dev', 'down', '--embedded'])
     expect(down2.code).toBe(0)
     expect(alive(pid)).toBe(false)
   })
@@ -205,7 +212,7 @@ describe('dev up --embedded when the stack cannot start', () => {
     expect(up.code).toBe(1)
     expect(up.stderr).toMatch(/Error: the embedded stack did not get healthy within 0\.001 s; not answering: .*control plane/)
     expect(existsSync(join(stackDir, 'stack.pid'))).toBe(false)
-    const status = await cli(['dev', 'status', '-o', 'json'])
+    const status = await cli(['dev', 'status', '--embedded', '-o', 'json'])
     expect(JSON.parse(status.stdout)).toMatchObject({running: false, healthy: false})
   })
 })
