@@ -33,6 +33,7 @@ const LOADERS: Record<string, () => {default: typeof Command}> = {
   'dev:down': () => require('./commands/dev/down.js'),
   'dev:issuer': () => require('./commands/dev/issuer.js'),
   'dev:logs': () => require('./commands/dev/logs.js'),
+  'dev:reset': () => require('./commands/dev/reset.js'),
   'dev:run-embedded': () => require('./commands/dev/run-embedded.js'),
   'dev:status': () => require('./commands/dev/status.js'),
   'dev:up': () => require('./commands/dev/up.js'),

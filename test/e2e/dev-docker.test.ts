@@ -185,6 +185,32 @@ describe('dev up on Docker (--oidc embedded --without vault,kafka)', () => {
     expect(containerIds(stack).nats).toBe(before.nats)
   }, 120_000)
 
+  it('dev reset wipes the data (containers and volumes) and starts again from nothing', async () => {
+    const before = containerIds(stack)
+    const reset = await cli(['dev', 'reset', ...upFlags, '--json'])
+    expect(reset.code, reset.stderr).toBe(0)
+    const result = JSON.parse(reset.stdout)
+    expect(Object.values(result.actions)).toEqual(['created', 'created', 'created', 'created', 'created', 'created'])
+    expect(result.bootstrap).toContain('backend redis-dev registered')
+    expect(containerIds(stack).postgres).not.toBe(before.postgres)
+    // The namespace lived in the stack's PostgreSQL volume: gone.
+    const ns = await cli(['namespace', 'get', 'docker-e2e'])
+    expect(ns.code).toBe(1)
+    expect(ns.stderr).toContain('namespace "docker-e2e" not found')
+  }, 180_000)
+
+  it('images: --pull never refuses a missing one, --pull missing says why it cannot be pulled', async () => {
+    const missing = 'local/prism-no-such-image:1'
+    const never = await cli(['dev', 'up', '--stack', `${stack}c`, '--services', 'redis', '--image', `redis=${missing}`, '--pull', 'never', '--base-image', images.node])
+    expect(never.code).toBe(1)
+    expect(never.stderr).toContain(`the image ${missing} is not present and --pull never forbids pulling it`)
+    const pull = await cli(['dev', 'up', '--stack', `${stack}c`, '--services', 'redis', '--image', `redis=${missing}`, '--pull', 'missing', '--base-image', images.node])
+    expect(pull.code).toBe(1)
+    expect(pull.stderr).toContain(`pulling ${missing}`)
+    expect(pull.stderr).toContain(`Error: cannot pull ${missing}:`)
+    expect(labelled('ps', `${stack}c`)).toEqual([])
+  }, 60_000)
+
   it('a busy port is named before anything starts: a container of another stack, or a host process', async () => {
     const second = `${stack}b`
     const clash = await cli(['dev', 'up', ...flagsFor(second, offset)])

@@ -12,7 +12,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {renderDexConfig} from '../../src/stack/dex-config.js'
 import {processAlive} from '../../src/stack/embedded/state.js'
 import {approveDexDevice} from '../helpers/browser.js'
-import {runCli, tempDir, type RunOptions} from '../helpers/cli.js'
+import {ROOT, runCli, tempDir, type RunOptions} from '../helpers/cli.js'
 import {freePort} from '../helpers/ports.js'
 import {spawnServer} from '../helpers/server-process.js'
 
@@ -132,7 +132,7 @@ describe('dev up --embedded', () => {
     const admin = (await cli(['dev', 'logs', 'admin', '--since', '1h'])).stdout.trimEnd().split('\n')
     expect(admin.length).toBeGreaterThan(1)
     expect(admin.every((line) => / admin: /.test(line))).toBe(true)
-    const none = await cli(['dev', 'logs', '--since', '0s'])
+    const none = await cli(['dev', 'logs', '--since', '1ms'])
     expect(none.stdout).toBe('')
     expect(none.stderr).toContain('No log lines match')
   })
@@ -185,6 +185,29 @@ describe('dev up --embedded', () => {
     expect(down2.code).toBe(0)
     expect(alive(pid)).toBe(false)
   })
+})
+
+describe('dev reset --embedded', () => {
+  const configDir = tempDir('prismctl-dev-reset-')
+  const cli = (args: string[], options: RunOptions = {}) => runCli(args, {configDir, timeoutMs: 60_000, ...options})
+  afterAll(async () => {
+    await cli(['dev', 'down', '--embedded'])
+  })
+
+  it('stops the stack, deletes its store, and starts it again from nothing', async () => {
+    const portFlags = ['--issuer-port', `${await freePort()}`, '--admin-port', `${await freePort()}`, '--proxy-port', `${await freePort()}`, '--metrics-port', `${await freePort()}`]
+    expect((await cli(['dev', 'up', '--embedded', ...portFlags])).code).toBe(0)
+    expect((await cli(['apply', '-f', 'templates/examples/kv-memstore.yaml'], {cwd: ROOT})).code).toBe(0)
+    const reset = await cli(['dev', 'reset', '--embedded', ...portFlags])
+    expect(reset.code, reset.stderr).toBe(0)
+    expect(reset.stderr).toMatch(/reset the embedded dev stack: stopped it; removed its store .*controlplane\.db/)
+    expect(reset.stdout).toContain('The embedded dev stack is up.')
+    const ns = await cli(['namespace', 'get', 'scratch-kv'])
+    expect(ns.code).toBe(1)
+    expect(ns.stderr).toContain('namespace "scratch-kv" not found')
+    // The default backend is registered again.
+    expect((await cli(['backend', 'get', 'memstore-dev'])).code).toBe(0)
+  }, 90_000)
 })
 
 describe('dev up --embedded when the stack cannot start', () => {

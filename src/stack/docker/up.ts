@@ -67,12 +67,15 @@ async function imageId(docker: Dockerode, ref: string): Promise<string> {
   return (await docker.getImage(ref).inspect()).Id
 }
 
-async function prepareImages(docker: Dockerode, o: DockerUpOptions, settings: StackSettings): Promise<void> {
-  const refs = new Set(o.services.map((s) => containerSpec(s, settings).image).filter((r) => r !== settings.runtimeImage))
-  if (refs.size < o.services.length || o.services.some((s) => containerSpec(s, settings).image === settings.runtimeImage)) refs.add(o.baseImage)
+/** Pulls what --pull says; returns whether any service runs the runtime image (then its base is needed too). */
+async function prepareImages(docker: Dockerode, o: DockerUpOptions, settings: StackSettings): Promise<boolean> {
+  const images = o.services.map((s) => containerSpec(s, settings).image)
+  const needsRuntime = images.includes(settings.runtimeImage)
+  const refs = new Set([...images.filter((r) => r !== settings.runtimeImage), ...(needsRuntime ? [o.baseImage] : [])])
   for (const ref of refs) {
     if (o.pull === 'always' || !(await imageExists(docker, ref))) await pullImage(docker, ref, o.pull, o.progress)
   }
+  return needsRuntime
 }
 
 /** A busy port named by its holder: this stack, another container, or a host process. */
@@ -139,9 +142,10 @@ export async function dockerUp(o: DockerUpOptions): Promise<DockerUpResult> {
     dexConfig: await renderDexConfig({issuer: issuerFor(o.portOffset), listen: '0.0.0.0:5556'}),
   }
 
-  await prepareImages(docker, o, settings)
-  const runtime = await ensureRuntimeImage(docker, o.packageRoot, plan, labels, (line) => o.progress(`runtime image: ${line}`))
-  if (runtime.built) o.progress(`built the runtime image ${runtime.tag}`)
+  if (await prepareImages(docker, o, settings)) {
+    const runtime = await ensureRuntimeImage(docker, o.packageRoot, plan, labels, (line) => o.progress(`runtime image: ${line}`))
+    if (runtime.built) o.progress(`built the runtime image ${runtime.tag}`)
+  }
 
   const existing = await listStackContainers(docker, o.stack)
   const planned: Planned[] = []

@@ -31,7 +31,7 @@ function send(res: import('node:http').ServerResponse, status: number, body?: un
 }
 
 async function startFakeVault(): Promise<FakeVault> {
-  const vault = {requests: [] as string[], auths: {'token/': {type: 'token'}}, policies: {} as Record<string, string>, roles: {} as Record<string, Record<string, unknown>>, kv: {} as Record<string, Record<string, unknown>>} as FakeVault
+  const vault = {requests: [] as string[], auths: {'token/': {type: 'token'}}, policies: {} as Record<string, string>, roles: {} as Record<string, Record<string, unknown>>, kv: {} as Record<string, Record<string, unknown>>} as unknown as FakeVault
   vault.server = createServer((req, res) => {
     let raw = ''
     req.on('data', (c: Buffer) => (raw += c.toString()))
