@@ -25,7 +25,7 @@ export async function benchDev(rounds: number): Promise<Row[]> {
   for (let round = 0; round < rounds; round++) {
     samples.up.push(timed(['dev', 'up', '--embedded', ...ports], env))
     samples.again.push(timed(['dev', 'up', '--embedded', ...ports], env))
-    samples.down.push(timed(['dev', 'down'], env))
+    samples.down.push(timed(['dev', 'down', '--embedded'], env))
     const start = process.hrtime.bigint()
     const server = await spawnServer({args: ['admin', 'serve', '--auth', 'none', '--listen', '127.0.0.1:0', '--store', `sqlite://${configDir}/bench-serve.db`], listening: /listening on (\S+)/, configDir})
     samples.serve.push(Number(process.hrtime.bigint() - start) / 1e6)

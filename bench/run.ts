@@ -9,6 +9,7 @@ import {benchAuth} from './auth.js'
 import {benchStore, connect, prepare, withServer} from './controlplane.js'
 import {benchProxy} from './proxy.js'
 import {benchDev} from './dev.js'
+import {benchDevDocker} from './dev-docker.js'
 import {childEnv, printTable, type Row} from './lib.js'
 import {benchStartup} from './startup.js'
 import {benchYaml} from './yaml.js'
@@ -53,4 +54,7 @@ if (want('auth')) printTable('Authenticated calls', await benchAuth(2000))
 
 if (want('proxy')) printTable('Data path through the proxy (proxy and control plane in their own processes)', await benchProxy({latencyCount: 2000, throughputCalls: 20_000, concurrency: 64}))
 
-if (want('dev')) printTable('Embedded dev stack (dev up --embedded: issuer, control plane, proxy in one background process)', await benchDev(3))
+if (want('dev')) {
+  printTable('Embedded dev stack (dev up --embedded: issuer, control plane, proxy in one background process)', await benchDev(3))
+  printTable('Docker dev stack (--oidc embedded --without vault,kafka; images built from host binaries, present)', await benchDevDocker(3))
+}

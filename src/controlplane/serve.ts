@@ -10,6 +10,8 @@ export interface ServeOptions {
   listen: string
   /** Store URL; default: SQLite under the config dir. */
   store?: string
+  /** Keep trying to open the store for this long (a database container still starting); 0: fail at once. */
+  storeWaitMs?: number
   auth: 'none' | 'oidc'
   issuer?: string
   audience?: string
@@ -48,11 +50,26 @@ export interface StartedControlPlane {
   shutdown(): Promise<void>
 }
 
+/** Retries an unreachable store (UNAVAILABLE) with backoff until waitMs has passed; other errors fail at once. */
+async function openStoreWaiting(url: string, waitMs: number, io: ServeIO): Promise<Awaited<ReturnType<typeof openStore>>> {
+  const deadline = Date.now() + waitMs
+  for (let delay = 100, told = false; ; delay = Math.min(delay * 2, 1000)) {
+    try {
+      return await openStore(url)
+    } catch (err) {
+      if (!(err instanceof PrismError) || err.code !== 'UNAVAILABLE' || Date.now() + delay > deadline) throw err
+      if (!told) io.warn(`${err.message}; retrying for up to ${Math.round(waitMs / 1000)} s (--store-wait)`)
+      told = true
+      await new Promise((resolve) => setTimeout(resolve, delay))
+    }
+  }
+}
+
 /** Opens the store and starts the server; the caller decides when to shut it down. */
 export async function startControlPlane(options: ServeOptions, io: ServeIO): Promise<StartedControlPlane> {
   if (!/^.+:\d+$/.test(options.listen)) throw usageError(`--listen must be HOST:PORT, got "${options.listen}"`, 'e.g. --listen 127.0.0.1:8981 (port 0 picks a free port)')
   const authenticator = await authenticatorFor(options, io)
-  const store = await openStore(options.store ?? defaultStoreUrl())
+  const store = await openStoreWaiting(options.store ?? defaultStoreUrl(), options.storeWaitMs ?? 0, io)
   const {createServer} = await import('./server.js')
   let server
   try {

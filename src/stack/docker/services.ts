@@ -189,7 +189,7 @@ export function containerSpec(service: ServiceName, s: StackSettings): Container
     case 'admin':
       return {
         ...base,
-        cmd: ['admin', 'serve', '--listen', '0.0.0.0:8981', '--store', `postgres://${POSTGRES.user}:${POSTGRES.password}@postgres:5432/${POSTGRES.db}`, '--issuer', issuerFor(s.portOffset), '--audience', DEFAULTS.clientId, '--jwks-url', `${ISSUER_IN_NETWORK}/keys`],
+        cmd: ['admin', 'serve', '--listen', '0.0.0.0:8981', '--store', `postgres://${POSTGRES.user}:${POSTGRES.password}@postgres:5432/${POSTGRES.db}`, '--issuer', issuerFor(s.portOffset), '--audience', DEFAULTS.clientId, '--jwks-url', `${ISSUER_IN_NETWORK}/keys`, '--store-wait', '120s'],
         env: ['PRISM_CONFIG_DIR=/tmp/prism'],
         ports: [{container: 8981, host: port('admin')}],
         health: quick(tcpProbe(8981)),

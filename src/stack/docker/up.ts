@@ -10,7 +10,7 @@ import {connectCli, registerBackends} from '../bootstrap.js'
 import {DOCKER_BACKENDS, MEMSTORE_DEV} from '../default-backends.js'
 import {renderDexConfig} from '../dex-config.js'
 import {checkPortsFree, type PortClaim} from '../ports.js'
-import {containerName, containersByHostPort, createContainer, ensureNetwork, ensureVolumes, healthOf, listStackContainers, logLines, removeContainer, startContainer, type StackContainer} from './containers.js'
+import {containerName, containersByHostPort, createContainer, ensureNetwork, ensureVolumes, healthOf, listStackContainers, logLines, probeNow, removeContainer, startContainer, type StackContainer} from './containers.js'
 import {findEngine} from './engine.js'
 import {pullImage, type PullPolicy} from './images.js'
 import {ensureRuntimeImage, imageExists, planRuntimeImage} from './runtime-image.js'
@@ -51,7 +51,7 @@ interface Planned {
   action: 'kept' | 'started' | 'created' | 'replaced'
 }
 
-/** Dependency waves: each service starts once everything it needs is healthy. */
+/** Dependency waves: each service after everything it needs. */
 function waves(services: ServiceName[]): ServiceName[][] {
   const done = new Set<ServiceName>()
   const out: ServiceName[][] = []
@@ -114,14 +114,17 @@ async function failure(docker: Dockerode, service: string, id: string, what: str
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-async function waitHealthy(docker: Dockerode, service: string, id: string, deadline: number, timeoutMs: number): Promise<void> {
+/** Until the service's health check passes: Docker's verdict, or the same check run by us without waiting for it. */
+async function waitHealthy(docker: Dockerode, spec: ContainerSpec, id: string, deadline: number, timeoutMs: number): Promise<void> {
+  const service = spec.service
   for (;;) {
     const h = await healthOf(docker, id)
     if (h.state === 'exited' || h.state === 'dead') throw await failure(docker, service, id, `exited (code ${h.exitCode ?? '?'}) while starting`)
-    if (h.health === 'healthy' || (h.health === 'none' && h.state === 'running')) return
+    if (h.health === 'healthy') return
     if (h.health === 'unhealthy') throw await failure(docker, service, id, 'is unhealthy')
+    if (h.state === 'running' && (await probeNow(docker, id, spec.health.test))) return
     if (Date.now() > deadline) throw await failure(docker, service, id, `did not get healthy within ${timeoutMs / 1000} s (--timeout)`)
-    await sleep(250)
+    await sleep(150)
   }
 }
 
@@ -169,26 +172,41 @@ export async function dockerUp(o: DockerUpOptions): Promise<DockerUpResult> {
     await removeContainer(docker, stale.id)
   }
   await ensureNetwork(docker, o.stack)
-  for (const wave of waves(o.services)) {
-    const inWave = planned.filter((p) => wave.includes(p.spec.service))
+  // Started in dependency order without waiting in between: admin retries its store (--store-wait) and the proxy its
+  // control plane, so their start-up overlaps PostgreSQL's. The health checks are then awaited in the same order,
+  // so a failing dependency is the one reported.
+  const ids = new Map<ServiceName, string>()
+  const order = waves(o.services)
+  for (const wave of order) {
     await Promise.all(
-      inWave.map(async (p) => {
-        let id = p.existing?.id
-        if (p.action === 'replaced') {
-          o.progress(`${p.spec.service}: settings changed, replacing ${containerName(o.stack, p.spec.service)}`)
-          await removeContainer(docker, id!)
-        }
-        if (p.action === 'created' || p.action === 'replaced') {
-          await ensureVolumes(docker, o.stack, p.spec)
-          id = await createContainer(docker, o.stack, p.spec, p.hash)
-        }
-        if (p.action !== 'kept') {
-          o.progress(`${p.spec.service}: starting (${p.spec.image})`)
-          await startContainer(docker, id!, p.spec.service)
-        }
-        await waitHealthy(docker, p.spec.service, id!, deadline, o.timeoutMs)
-        o.progress(`${p.spec.service}: healthy${p.action === 'kept' ? ' (unchanged)' : ''}`)
-      }),
+      planned
+        .filter((p) => wave.includes(p.spec.service))
+        .map(async (p) => {
+          let id = p.existing?.id
+          if (p.action === 'replaced') {
+            o.progress(`${p.spec.service}: settings changed, replacing ${containerName(o.stack, p.spec.service)}`)
+            await removeContainer(docker, id!)
+          }
+          if (p.action === 'created' || p.action === 'replaced') {
+            await ensureVolumes(docker, o.stack, p.spec)
+            id = await createContainer(docker, o.stack, p.spec, p.hash)
+          }
+          if (p.action !== 'kept') {
+            o.progress(`${p.spec.service}: starting (${p.spec.image})`)
+            await startContainer(docker, id!, p.spec.service)
+          }
+          ids.set(p.spec.service, id!)
+        }),
+    )
+  }
+  for (const wave of order) {
+    await Promise.all(
+      planned
+        .filter((p) => wave.includes(p.spec.service))
+        .map(async (p) => {
+          await waitHealthy(docker, p.spec, ids.get(p.spec.service)!, deadline, o.timeoutMs)
+          o.progress(`${p.spec.service}: healthy${p.action === 'kept' ? ' (unchanged)' : ''}`)
+        }),
     )
   }
 
