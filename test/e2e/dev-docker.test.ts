@@ -206,7 +206,7 @@ describe('dev up on Docker (--oidc embedded --without vault,kafka)', () => {
     expect(never.stderr).toContain(`the image ${missing} is not present and --pull never forbids pulling it`)
     const pull = await cli(['dev', 'up', '--stack', `${stack}c`, '--services', 'redis', '--image', `redis=${missing}`, '--pull', 'missing', '--base-image', images.node])
     expect(pull.code).toBe(1)
-    expect(pull.stderr).toContain(`pulling ${missing}`)
+    expect(pull.stderr).toContain(`${missing}: pulling`)
     expect(pull.stderr).toContain(`Error: cannot pull ${missing}:`)
     expect(labelled('ps', `${stack}c`)).toEqual([])
   }, 60_000)

@@ -11,6 +11,7 @@ import {checkStackName, chosenServices, imageOverrides} from '../../stack/docker
 import {HOST_PORTS, SERVICES} from '../../stack/docker/services.js'
 import {DEFAULT_PORTS} from '../../stack/embedded/state.js'
 import {renderDockerEndScreen, renderEndScreen} from '../../stack/render.js'
+import {progressRows} from '../../ui/progress-rows.js'
 
 const port = (description: string) => Flags.integer({description: `${description} (--embedded)`, min: 1, max: 65535})
 
@@ -50,7 +51,8 @@ Either way the "dev" context is written and made current, and you are logged in 
 
   async run() {
     const f = this.flags
-    const progress = (line: string) => this.note(line)
+    const rows = this.jsonEnabled() ? undefined : progressRows(process.stderr)
+    const progress = (text: string, service?: string) => (service ? rows?.update(service, text) : rows?.line(text))
     if (f.embedded) return this.embedded(progress)
     const perPort = (['issuer-port', 'admin-port', 'proxy-port', 'metrics-port'] as const).find((k) => f[k] !== undefined)
     if (perPort) throw usageError(`--${perPort} is for --embedded`, 'Move the Docker stack with --port-offset N.')
@@ -71,6 +73,7 @@ Either way the "dev" context is written and made current, and you are logged in 
       version: this.config.version,
       progress,
     })
+    rows?.done()
     this.out(renderDockerEndScreen(result, {context: !f['no-context']}))
     return result
   }

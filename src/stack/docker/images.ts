@@ -18,14 +18,14 @@ function withTag(ref: string): string {
   return lastSegment.includes(':') || ref.includes('@') ? ref : `${ref}:latest`
 }
 
-export async function pullImage(docker: Dockerode, ref: string, policy: PullPolicy, progress: (line: string) => void): Promise<void> {
+export async function pullImage(docker: Dockerode, ref: string, policy: PullPolicy, progress: (text: string, item?: string) => void): Promise<void> {
   if (policy === 'never') {
     throw new PrismError(`the image ${ref} is not present and --pull never forbids pulling it`, {
       code: 'FAILED_PRECONDITION',
       hint: `Pull or build it yourself (docker pull ${ref}), point the service at a local image (--image SERVICE=REF, or --base-image REF for the runtime image's base), or allow pulling: --pull missing.`,
     })
   }
-  progress(`pulling ${ref}`)
+  progress('pulling', ref)
   let last = ''
   try {
     const stream = await docker.pull(withTag(ref))
@@ -33,10 +33,9 @@ export async function pullImage(docker: Dockerode, ref: string, policy: PullPoli
       docker.modem.followProgress(stream, (err: Error | null, output: PullEvent[]) => (err ? reject(err) : resolve(output)), (event: PullEvent) => {
         // Layer-level events are many; one line per change of the image's overall status is enough.
         if (!event.id || event.status?.startsWith('Pulling from')) return
-        const line = `${ref}: ${event.status}`
-        if (event.status && line !== last && /Download complete|Pull complete|Already exists|Digest|Status/.test(event.status)) {
-          last = line
-          progress(line)
+        if (event.status && event.status !== last && /Download complete|Pull complete|Already exists|Digest|Status/.test(event.status)) {
+          last = event.status
+          progress(event.status, ref)
         }
       })
     })
@@ -51,5 +50,5 @@ export async function pullImage(docker: Dockerode, ref: string, policy: PullPoli
       cause: err,
     })
   }
-  progress(`pulled ${ref}`)
+  progress('pulled', ref)
 }

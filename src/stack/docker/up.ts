@@ -34,7 +34,8 @@ export interface DockerUpOptions {
   packageRoot: string
   version: string
   env?: NodeJS.ProcessEnv
-  progress: (line: string) => void
+  /** A line about one service (drawn as its row on a terminal), or about the whole stack. */
+  progress: (text: string, item?: string) => void
 }
 
 export interface DockerUpResult extends DockerStatus {
@@ -146,8 +147,8 @@ export async function dockerUp(o: DockerUpOptions): Promise<DockerUpResult> {
   }
 
   if (await prepareImages(docker, o, settings)) {
-    const runtime = await ensureRuntimeImage(docker, o.packageRoot, plan, labels, (line) => o.progress(`runtime image: ${line}`))
-    if (runtime.built) o.progress(`built the runtime image ${runtime.tag}`)
+    const runtime = await ensureRuntimeImage(docker, o.packageRoot, plan, labels, (line) => o.progress(line, 'runtime image'))
+    if (runtime.built) o.progress(`built ${runtime.tag}`, 'runtime image')
   }
 
   const existing = await listStackContainers(docker, o.stack)
@@ -168,7 +169,7 @@ export async function dockerUp(o: DockerUpOptions): Promise<DockerUpResult> {
   await checkPorts(docker, o.stack, claims)
 
   for (const stale of existing.filter((c) => !o.services.includes(c.service))) {
-    o.progress(`${stale.service}: removing (not selected)`)
+    o.progress('removing (not selected)', stale.service)
     await removeContainer(docker, stale.id)
   }
   await ensureNetwork(docker, o.stack)
@@ -184,7 +185,7 @@ export async function dockerUp(o: DockerUpOptions): Promise<DockerUpResult> {
         .map(async (p) => {
           let id = p.existing?.id
           if (p.action === 'replaced') {
-            o.progress(`${p.spec.service}: settings changed, replacing ${containerName(o.stack, p.spec.service)}`)
+            o.progress(`settings changed, replacing ${containerName(o.stack, p.spec.service)}`, p.spec.service)
             await removeContainer(docker, id!)
           }
           if (p.action === 'created' || p.action === 'replaced') {
@@ -192,7 +193,7 @@ export async function dockerUp(o: DockerUpOptions): Promise<DockerUpResult> {
             id = await createContainer(docker, o.stack, p.spec, p.hash)
           }
           if (p.action !== 'kept') {
-            o.progress(`${p.spec.service}: starting (${p.spec.image})`)
+            o.progress(`starting (${p.spec.image})`, p.spec.service)
             await startContainer(docker, id!, p.spec.service)
           }
           ids.set(p.spec.service, id!)
@@ -205,7 +206,7 @@ export async function dockerUp(o: DockerUpOptions): Promise<DockerUpResult> {
         .filter((p) => wave.includes(p.spec.service))
         .map(async (p) => {
           await waitHealthy(docker, p.spec, ids.get(p.spec.service)!, deadline, o.timeoutMs)
-          o.progress(`${p.spec.service}: healthy${p.action === 'kept' ? ' (unchanged)' : ''}`)
+          o.progress(`healthy${p.action === 'kept' ? ' (unchanged)' : ''}`, p.spec.service)
         }),
     )
   }
