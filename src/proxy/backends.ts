@@ -5,6 +5,7 @@
  */
 import type {Backend} from '../gen/prism/admin/v1/resources_pb.js'
 import {PrismError} from '../errors.js'
+import type {CredentialResolver} from './credentials.js'
 import {driverFor} from './drivers/index.js'
 import type {BackendConnection} from './drivers/types.js'
 import {backendFingerprint, RoutingTable} from './routing.js'
@@ -30,7 +31,10 @@ export class BackendPool {
   private readonly entries = new Map<string, Entry>()
   private table = RoutingTable.empty()
 
-  constructor(private readonly log: (line: string) => void) {}
+  constructor(
+    private readonly log: (line: string) => void,
+    private readonly resolveCredentials: CredentialResolver = async (backend) => backend,
+  ) {}
 
   /** Brings the connections in line with a new routing table. */
   sync(table: RoutingTable): void {
@@ -91,7 +95,7 @@ export class BackendPool {
 
   private open(backend: Backend): Entry {
     const entry: Entry = {backend, fingerprint: backendFingerprint(backend), state: 'connecting', connection: undefined as never}
-    entry.connection = driverFor(backend).then((connect) => connect(backend, {log: this.log}))
+    entry.connection = this.resolveCredentials(backend).then(async (resolved) => (await driverFor(resolved))(resolved, {log: this.log}))
     entry.connection.then(
       () => {
         if (entry.state === 'connecting') entry.state = 'connected'
@@ -99,7 +103,8 @@ export class BackendPool {
       (err: Error) => {
         entry.state = 'down'
         entry.error = err.message
-        this.log(`backend ${backend.name}: ${err.message}`)
+        // Drivers and the credential resolver name the backend in their messages.
+        this.log(err.message)
         // A connection that could not even be set up is retried on the next sync or call.
         if (this.entries.get(backend.name) === entry) this.entries.delete(backend.name)
       },

@@ -7,6 +7,7 @@ import {randomBytes} from 'node:crypto'
 
 import {connectAdmin} from '../api/admin-client.js'
 import type {BearerLookup} from '../api/channel.js'
+import {optionalBearer} from '../auth/session.js'
 import {resolveContext, type ResolvedContext} from '../config/contexts.js'
 import {anonymousAuthenticator, type Authenticator} from '../controlplane/authn.js'
 import {usageError} from '../errors.js'
@@ -25,6 +26,8 @@ export interface ProxyServeOptions {
   drainMs?: number
   /** The proxy's own token for the control plane; default PRISM_TOKEN or the context's stored login. */
   bearer?: BearerLookup
+  /** Backends' Vault-held credentials: the address, and VAULT_TOKEN or a JWT login role (with the proxy's own token). */
+  vault?: {address: string; token?: string; role?: string}
   /** Log in as this user of `issuer` with the password grant (a container of the dev stack); overrides bearer. */
   login?: {email: string; password?: string; reachAt?: string}
   /** The control plane to follow, already resolved (the dev stack's); default: from context and adminEndpoint. */
@@ -61,6 +64,12 @@ async function bearerFor(options: ProxyServeOptions, io: ProxyServeIO): Promise<
   return passwordBearer({issuer: options.issuer, email: login.email, password: login.password, ...(login.reachAt ? {reachAt: login.reachAt} : {}), log: io.warn})
 }
 
+async function vaultClient(v: NonNullable<ProxyServeOptions['vault']>, jwt: () => Promise<string | undefined>) {
+  if (!v.token && !v.role) throw usageError('--vault-addr needs VAULT_TOKEN or --vault-role', 'A token: VAULT_TOKEN in the environment. A JWT login with the proxy\'s own token: --vault-role ROLE.')
+  const {VaultClient} = await import('./vault.js')
+  return new VaultClient({address: v.address, ...(v.token ? {token: v.token} : {jwtLogin: {role: v.role!, jwt}})})
+}
+
 export interface StartedProxy {
   address: string
   metricsAddress: string
@@ -75,11 +84,13 @@ export async function startProxy(options: ProxyServeOptions, io: ProxyServeIO): 
   if (!PROXY_ID.test(proxyId)) throw usageError(`invalid --proxy-id "${proxyId}"`, 'Use letters, digits, ".", "_", ":" and "-" (at most 128).')
   const authenticator = await authenticatorFor(options, io)
   const ctx = options.controlPlane ?? resolveContext({context: options.context, adminEndpoint: options.adminEndpoint})
-  const admin = await connectAdmin(ctx, {bearer: await bearerFor(options, io)})
+  const bearer = (await bearerFor(options, io)) ?? optionalBearer
+  const admin = await connectAdmin(ctx, {bearer})
+  const vault = options.vault ? await vaultClient(options.vault, async () => (await bearer(ctx)) ?? undefined) : undefined
   const {createProxyServer} = await import('./server.js')
   let proxy
   try {
-    proxy = await createProxyServer({admin, authenticator, listen: options.listen, metricsListen: options.metricsListen, proxyId, version: options.version, log: io.warn})
+    proxy = await createProxyServer({admin, authenticator, listen: options.listen, metricsListen: options.metricsListen, proxyId, version: options.version, log: io.warn, ...(vault ? {vault} : {})})
   } catch (err) {
     admin.close()
     throw err

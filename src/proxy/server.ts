@@ -18,6 +18,8 @@ import {KeyValuePattern} from '../gen/prism/patterns/v1/keyvalue_pb.js'
 import {ConsumerPattern, ProducerPattern} from '../gen/prism/patterns/v1/messaging_pb.js'
 import {ProxyInfo, SyncState as SyncStateProto} from '../gen/prism/proxy/v1/proxy_pb.js'
 import {BackendPool} from './backends.js'
+import {credentialResolver} from './credentials.js'
+import type {VaultClient} from './vault.js'
 import {ControlPlaneFollower, type SyncState} from './follower.js'
 import {keyValueHandlers} from './keyvalue-service.js'
 import {LIMITS} from './limits.js'
@@ -37,6 +39,8 @@ export interface ProxyOptions {
   log: (line: string) => void
   /** Lease lifetime; renewed every third of it. */
   leaseTtlSeconds?: number
+  /** Where backends' Vault-held credentials are read; absent: such backends cannot connect. */
+  vault?: VaultClient
 }
 
 export interface RunningProxy {
@@ -54,7 +58,7 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
   const {log} = options
   const startedAt = new Date()
   const metrics = await createMetrics()
-  const pool = new BackendPool(log)
+  const pool = new BackendPool(log, credentialResolver(options.vault))
   let table = RoutingTable.empty()
   let everSynced = false
   let stopping = false

@@ -77,6 +77,8 @@ describe('dev up on Docker (--oidc embedded --without vault,kafka)', () => {
   it('starts every service healthy, writes the dev context and logs in as admin', async () => {
     const up = await cli(['dev', 'up', ...upFlags, '--json'])
     expect(up.code, up.stderr + up.stdout).toBe(0)
+    // Nothing but the final JSON: no progress lines on either stream.
+    expect(up.stderr).toBe('')
     const result = JSON.parse(up.stdout)
     expect(result).toMatchObject({
       stack: 'docker',
@@ -154,6 +156,12 @@ describe('dev up on Docker (--oidc embedded --without vault,kafka)', () => {
     expect(up.code, up.stderr).toBe(0)
     expect(Object.values(JSON.parse(up.stdout).actions)).toEqual(['kept', 'kept', 'kept', 'kept', 'kept', 'kept'])
     expect(containerIds(stack)).toEqual(before)
+    // Without --json: progress lines per service on stderr (no terminal here), the end screen on stdout.
+    const plain = await cli(['dev', 'up', ...upFlags])
+    expect(plain.stderr).toContain('proxy: healthy (unchanged)')
+    expect(plain.stdout).toContain(`The Docker dev stack "${stack}" was already up; nothing changed.`)
+    expect(plain.stdout).toMatch(/admin@local\.prism\s+prism-admin\s+admin/)
+    expect(plain.stdout).toContain('Next:')
   }, 120_000)
 
   it('a changed setting replaces only that service', async () => {

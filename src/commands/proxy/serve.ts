@@ -22,6 +22,8 @@ export default class ProxyServe extends BaseCommand<typeof ProxyServe> {
     'jwks-url': Flags.string({description: "Where to fetch the issuer's signing keys, when the proxy reaches them elsewhere than the issuer says"}),
     'proxy-id': Flags.string({description: 'This proxy’s id in leases and metrics (default: hostname plus a random suffix)'}),
     'drain-timeout': Flags.integer({description: 'Seconds to let in-flight calls finish on SIGTERM', default: 10, min: 0}),
+    'vault-addr': Flags.string({description: 'Vault to read backends\' credentials.vaultPath from (KV v2), with VAULT_TOKEN or --vault-role'}),
+    'vault-role': Flags.string({description: "Log in to Vault with the proxy's own token through this role of auth/jwt (instead of VAULT_TOKEN)", dependsOn: ['vault-addr']}),
     login: Flags.string({description: "Log in to the control plane as this user of --issuer (password grant; the password from PRISM_LOGIN_PASSWORD), refreshing unattended, instead of PRISM_TOKEN or the context's login"}),
     'login-issuer-url': Flags.string({description: 'Where to reach --issuer for --login when not at its own URL (in a container: http://dex:5556/dex)', dependsOn: ['login']}),
   }
@@ -43,6 +45,7 @@ export default class ProxyServe extends BaseCommand<typeof ProxyServe> {
         proxyId: f['proxy-id'],
         version: this.config.version,
         drainMs: f['drain-timeout'] * 1000,
+        ...(f['vault-addr'] ? {vault: {address: f['vault-addr'], token: process.env.VAULT_TOKEN, role: f['vault-role']}} : {}),
         ...(f.login ? {login: {email: f.login, password: process.env.PRISM_LOGIN_PASSWORD, reachAt: f['login-issuer-url']}} : {}),
       },
       {out: (line) => (this.jsonEnabled() ? process.stderr : process.stdout).write(`${line}\n`), warn: (line) => process.stderr.write(`${line}\n`)},

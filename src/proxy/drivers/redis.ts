@@ -57,14 +57,23 @@ export const connect: Connect = async (backend: Backend, options: ConnectOptions
     lastError = ''
   })
   const client = base.withTypeMapping({[RESP_TYPES.BLOB_STRING]: Buffer})
-  // The first connection is not awaited: a Redis that is down now must not stop the proxy from serving the rest.
-  void base.connect().catch(() => {})
+  // The first connection is not awaited here: a Redis that is down now must not stop the proxy from serving the rest.
+  // Calls that come while it is under way wait for its outcome (at most connectTimeout) instead of failing at once.
+  // (connect() keeps retrying while Redis is down, so the wait is bounded separately.)
+  let connecting: Promise<void> | undefined = Promise.race([
+    base.connect().then(
+      () => {},
+      () => {},
+    ),
+    new Promise<void>((resolve) => setTimeout(resolve, 5000).unref()),
+  ]).finally(() => (connecting = undefined))
   // Not connected: UNAVAILABLE, and the client reconnects by itself; connected: Redis answered with an error.
   const down = (err: unknown) =>
     isPrismError(err) ? err : base.isReady ? new PrismError(`backend ${backend.name} (redis ${address}) failed: ${scrub((err as Error)?.message ?? String(err), backend)}`, {code: 'INTERNAL', cause: err}) : unavailable(backend, `redis ${address}`, err)
 
   // On the hot path of every call: no async frame of its own, only the rejection is mapped.
   function call<T>(fn: () => Promise<T>): Promise<T> {
+    if (connecting) return connecting.then(() => call(fn))
     try {
       return fn().catch((err: unknown) => Promise.reject(down(err)))
     } catch (err) {
