@@ -300,6 +300,29 @@ describe('password, client credentials, PRISM_TOKEN, refresh, logout', () => {
     await expect(logout({context: 'default', env})).rejects.toMatchObject({code: 'NOT_FOUND'})
   })
 
+  it('a new login revokes the refresh token of the login it replaces', async () => {
+    await passwordLogin(op.issuer, 'bob')
+    const first = readTokens('default', env)!
+    const second = await passwordLogin(op.issuer, 'alice')
+    expect(second.previous).toEqual({revocation: 'revoked'})
+    const issuer = await discover({issuer: op.issuer, clientId: CLIENT_ID})
+    await expect(issuer.client.refreshTokenGrant(issuer.config, first.refreshToken!)).rejects.toMatchObject({error: 'invalid_grant'})
+    // The new login's own refresh token still works.
+    await expect(issuer.client.refreshTokenGrant(issuer.config, readTokens('default', env)!.refreshToken!)).resolves.toMatchObject({id_token: expect.any(String)})
+  })
+
+  it('a revocation that fails warns but never blocks the new login', async () => {
+    await passwordLogin(op.issuer, 'bob')
+    const stale = readTokens('default', env)!
+    writeTokens('default', {...stale, issuer: 'http://127.0.0.1:9/gone'}, env)
+    const told: string[] = []
+    const result = await login({context: ctxFor(op.issuer), env, username: USERS.carol!.email, passwordStdin: true, stdin: Readable.from(['carol-pw\n']), tell: (line) => told.push(line)})
+    expect(result).toMatchObject({email: 'carol@example.test', previous: {revocation: 'failed'}})
+    expect(readTokens('default', env)!.refreshToken).not.toBe(stale.refreshToken)
+    expect(told.join('\n')).toContain("Warning: the previous login's token could not be revoked at http://127.0.0.1:9/gone")
+    expect(told.join('\n')).not.toContain(stale.refreshToken!)
+  })
+
   it('logout --all through the CLI clears every context', async () => {
     await passwordLogin(op.issuer, 'bob')
     writeTokens('other', readTokens('default', env)!, env)
