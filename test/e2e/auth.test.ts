@@ -11,11 +11,10 @@ import {fileURLToPath} from 'node:url'
 import {decodeProtectedHeader} from 'jose'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
-import {connectAdmin} from '../../src/api/admin-client.js'
 import {login, logout} from '../../src/auth/login.js'
 import {decodeJwt} from '../../src/auth/jwt-claims.js'
 import {discover} from '../../src/auth/oidc.js'
-import {getBearer, optionalBearer} from '../../src/auth/session.js'
+import {getBearer} from '../../src/auth/session.js'
 import {readTokens, type StoredTokens, tokenPath, writeTokens} from '../../src/auth/token-store.js'
 import {resolveContext} from '../../src/config/contexts.js'
 import {createJwtAuthenticator} from '../../src/jwt/verifier.js'
@@ -496,17 +495,12 @@ describe('permission matrix through the CLI against admin serve --issuer', () =>
         else if (/not authenticated to the control plane|not logged in/.test(r.stderr)) actual[action] = 'unauthenticated'
         else actual[action] = `exit ${r.code}: ${r.stderr.trim()}`
       }
-      // The audit log has no CLI command yet: its RPC, with the same bearer lookup the CLI uses.
       expected.audit = user === 'alice' ? 'ok' : user === 'nobody' ? 'unauthenticated' : 'denied'
-      const admin = await connectAdmin({...resolveContext({}, env), adminEndpoint: endpoint}, {bearer: (c) => optionalBearer(c, env)})
-      try {
-        const events = await admin.call('listAuditEvents', {pageSize: 5})
-        actual.audit = events.events.length > 0 ? 'ok' : 'empty audit log'
-      } catch (err) {
-        actual.audit = (err as {code?: string}).code === 'PERMISSION_DENIED' ? 'denied' : (err as {code?: string}).code === 'UNAUTHENTICATED' ? 'unauthenticated' : String(err)
-      } finally {
-        admin.close()
-      }
+      const audit = await cli(['audit', 'list', '--limit', '5', '-o', 'json'], env)
+      if (audit.code === 0) actual.audit = JSON.parse(audit.stdout).events.length > 0 ? 'ok' : 'empty audit log'
+      else if (/permission denied/.test(audit.stderr)) actual.audit = 'denied'
+      else if (/not authenticated to the control plane|not logged in/.test(audit.stderr)) actual.audit = 'unauthenticated'
+      else actual.audit = `exit ${audit.code}: ${audit.stderr.trim()}`
       expect(actual).toEqual(expected)
     })
   }
