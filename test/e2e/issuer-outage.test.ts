@@ -17,6 +17,7 @@ import {createJwtAuthenticator} from '../../src/jwt/verifier.js'
 import {startAdminServer, type AdminServer} from '../helpers/admin-server.js'
 import {runCli} from '../helpers/cli.js'
 import {CLIENT_ID, idTokenFor, startTestProvider, type TestProvider} from '../helpers/oidc-provider.js'
+import {startProxyServer, waitReady, type ProxyServer} from '../helpers/proxy-server.js'
 
 type Mode = 'pass' | '503' | 'drop'
 
@@ -160,5 +161,31 @@ describe('admin serve against a failing issuer (spawned, through the CLI)', () =
     faulty.mode = 'drop'
     const bob = await list(tokens.bob)
     expect(bob.code, bob.stderr).toBe(0)
+  })
+})
+
+describe('proxy serve against a failing issuer (same verifier)', () => {
+  let admin: AdminServer
+  let proxy: ProxyServer
+
+  beforeAll(async () => {
+    faulty.mode = '503'
+    faulty.fetches = 0
+    admin = await startAdminServer()
+    proxy = await startProxyServer({adminEndpoint: admin.endpoint, args: ['--issuer', op.issuer, '--audience', CLIENT_ID, '--jwks-url', `${faulty.url}/jwks`]})
+    await waitReady(proxy)
+  })
+  afterAll(async () => {
+    await proxy?.stop()
+    await admin?.stop()
+  })
+
+  it('a data call with a valid token while the JWKS answers 503 is UNAVAILABLE: the issuer cannot be reached', async () => {
+    const r = await runCli(['kv', 'get', 'any-namespace', 'k'], {env: {PRISM_TOKEN: tokens.alice, PRISM_PROXY_ENDPOINT: proxy.endpoint}})
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(`the issuer ${op.issuer} cannot be reached (GET ${faulty.url}/jwks: HTTP 503)`)
+    expect(r.stderr).not.toMatch(/log in again/i)
+    expect(faulty.fetches).toBeGreaterThanOrEqual(1)
+    expect(faulty.fetches).toBeLessThanOrEqual(2)
   })
 })
