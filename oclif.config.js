@@ -18,6 +18,7 @@ export default {
     backend: {description: 'Validate and manage backends in the global registry (also: backends)'},
     context: {description: 'Manage named contexts (endpoints, issuer) in config.yaml'},
     admin: {description: 'Run the Prism control plane'},
+    audit: {description: "Read the control plane's audit log (admin role)"},
     proxy: {description: 'Run the Prism data proxy, and ask one how it is doing'},
     kv: {description: 'Keys and values through the proxy (a namespace with a keyvalue pattern)'},
     auth: {description: 'Tokens for scripts'},

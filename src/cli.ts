@@ -14,6 +14,7 @@ import {expandTopicAlias} from './cli/aliases.js'
 const LOADERS: Record<string, () => {default: typeof Command}> = {
   'admin:serve': () => require('./commands/admin/serve.js'),
   'apply': () => require('./commands/apply.js'),
+  'audit:list': () => require('./commands/audit/list.js'),
   'auth:token': () => require('./commands/auth/token.js'),
   'backend:delete': () => require('./commands/backend/delete.js'),
   'backend:diff': () => require('./commands/backend/diff.js'),

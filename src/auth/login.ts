@@ -34,6 +34,14 @@ export interface LoginResult {
   groups: string[]
   expiresAt?: string
   tokenFile: string
+  /** What became of the login this one replaced: its refresh token is revoked at its issuer, best effort. */
+  previous?: Revocation
+}
+
+/** revoked: at the issuer; unsupported: the issuer has no revocation endpoint; failed: see error. */
+export interface Revocation {
+  revocation: 'revoked' | 'unsupported' | 'failed' | 'skipped'
+  error?: string
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
@@ -85,6 +93,13 @@ export async function login(options: LoginOptions): Promise<LoginResult> {
   // Fail on a bad token directory before talking to the issuer.
   const path = tokenPath(context.name, env)
   checkedTokensDir(env)
+  // The login this one replaces; one that cannot be read (leaked, corrupt) cannot be revoked from here either.
+  let previous: StoredTokens | undefined
+  try {
+    previous = readTokens(context.name, env)
+  } catch {
+    previous = undefined
+  }
 
   const {discover, deviceCodeLogin, passwordLogin, clientCredentialsLogin} = await import('./oidc.js')
   let tokens: StoredTokens
@@ -125,14 +140,28 @@ export async function login(options: LoginOptions): Promise<LoginResult> {
     )
   }
   writeTokens(context.name, tokens, env)
-  return describeTokens(context.name, tokens, path)
+  const result = describeTokens(context.name, tokens, path)
+  // Only once the new login is stored: a failure here never costs it, it is only reported.
+  if (previous && (previous.refreshToken ?? previous.accessToken) !== (tokens.refreshToken ?? tokens.accessToken)) {
+    result.previous = await revokeAtIssuer(previous, env)
+    if (result.previous.revocation === 'failed') tell(`Warning: the previous login's token could not be revoked at ${previous.issuer} (${result.previous.error}); it stays valid until it expires.`)
+  }
+  return result
 }
 
-export interface LogoutEntry {
+/** Revokes a stored login's refresh token (else its access token) at its issuer; never throws. */
+async function revokeAtIssuer(tokens: StoredTokens, env: NodeJS.ProcessEnv): Promise<Revocation> {
+  try {
+    const {discover, revoke} = await import('./oidc.js')
+    const issuer = await discover({issuer: tokens.issuer, clientId: tokens.clientId, insecure: tokens.insecure, clientSecret: tokens.grant === 'client_credentials' ? env.PRISM_CLIENT_SECRET : undefined})
+    return {revocation: (await revoke(issuer, tokens)) ? 'revoked' : 'unsupported'}
+  } catch (err) {
+    return {revocation: 'failed', error: (err as Error).message}
+  }
+}
+
+export interface LogoutEntry extends Revocation {
   context: string
-  /** revoked: at the issuer; unsupported: the issuer has no revocation endpoint; failed: see error. */
-  revocation: 'revoked' | 'unsupported' | 'failed' | 'skipped'
-  error?: string
   deleted: boolean
 }
 
@@ -149,15 +178,7 @@ export async function logout(options: {context: string; all?: boolean; env?: Nod
       // A token file that leaked or is corrupt is deleted all the same; it cannot be revoked from here.
       entry = {...entry, revocation: 'failed', error: (err as Error).message}
     }
-    if (tokens) {
-      try {
-        const {discover, revoke} = await import('./oidc.js')
-        const issuer = await discover({issuer: tokens.issuer, clientId: tokens.clientId, insecure: tokens.insecure, clientSecret: tokens.grant === 'client_credentials' ? env.PRISM_CLIENT_SECRET : undefined})
-        entry.revocation = (await revoke(issuer, tokens)) ? 'revoked' : 'unsupported'
-      } catch (err) {
-        entry = {...entry, revocation: 'failed', error: (err as Error).message}
-      }
-    }
+    if (tokens) entry = {...entry, ...(await revokeAtIssuer(tokens, env))}
     entry.deleted = deleteTokens(context, env)
     entries.push(entry)
   }

@@ -5,7 +5,7 @@
 import chalk from 'chalk'
 
 import type {PrismError} from '../errors.js'
-import {redact, setDebug} from '../ui/debug.js'
+import {redact, redactJson, setDebug} from '../ui/debug.js'
 
 /** --debug and colour, read from argv itself so that they apply before flag parsing, and even when it fails. */
 export function applyOutputFlags(): void {
@@ -19,14 +19,16 @@ export function applyOutputFlags(): void {
  */
 export function reportError(prism: PrismError, json: boolean, original?: unknown): void {
   process.exitCode = prism.exitCode
+  // Messages and details may carry user data: redacted. The hint is text we wrote (placeholders such as
+  // postgres://user:PASSWORD@host included) and is shown as written.
   if (json || process.argv.includes('--json')) {
     // What was done before the failure comes first, in the shape the command has on success.
-    const body = {...prism.result, error: {code: prism.code, message: prism.message, hint: prism.hint, details: prism.problems}}
-    process.stdout.write(`${redact(JSON.stringify(body, null, 2))}\n`)
+    const body = {...(redactJson(prism.result ?? {}) as object), error: {code: prism.code, message: redact(prism.message), hint: prism.hint, details: redactJson(prism.problems)}}
+    process.stdout.write(`${JSON.stringify(body, null, 2)}\n`)
   } else {
-    const lines = [`${chalk.red('Error:')} ${prism.message}`, ...prism.details.map((d) => `  ${d}`)]
+    const lines = [`${chalk.red('Error:')} ${redact(prism.message)}`, ...prism.details.map((d) => `  ${redact(d)}`)]
     if (prism.hint) lines.push(`${chalk.dim('Hint:')} ${prism.hint}`)
-    process.stderr.write(`${redact(lines.join('\n'))}\n`)
+    process.stderr.write(`${lines.join('\n')}\n`)
   }
   if (process.argv.includes('--debug')) {
     const cause = (prism.cause ?? original ?? prism) as Error

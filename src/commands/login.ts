@@ -48,6 +48,7 @@ Tokens are stored in <config dir>/tokens/<context>.json (mode 0600) and refreshe
       const who = result.email ?? result.subject ?? 'unknown subject'
       this.out(`Logged in to ${result.issuer} as ${who} (context ${result.context}).`)
       this.note(`Token stored in ${result.tokenFile}${result.expiresAt ? `, valid until ${result.expiresAt}` : ''}.`)
+      if (result.previous?.revocation === 'revoked') this.note('The previous login of this context was revoked at its issuer.')
       return result
     } finally {
       process.removeListener('SIGINT', onSigint)

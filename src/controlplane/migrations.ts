@@ -54,6 +54,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX proxy_lease_namespaces_proxy ON proxy_lease_namespaces (proxy_id);
     `,
   },
+  {
+    version: 3,
+    name: 'audit counts, retention and filters',
+    // count: refused writes are aggregated per principal and minute. The indexes serve pruning by age and the
+    // principal filter of ListAuditEvents.
+    sqlite: `
+      ALTER TABLE audit_events ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
+      CREATE INDEX audit_events_time ON audit_events (time_ms);
+      CREATE INDEX audit_events_principal ON audit_events (principal, id);
+    `,
+    postgres: `
+      ALTER TABLE audit_events ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
+      CREATE INDEX audit_events_time ON audit_events (time_ms);
+      CREATE INDEX audit_events_principal ON audit_events (principal, id);
+    `,
+  },
 ]
 
 /** The migrations not yet applied, in order, given the versions schema_migrations lists. */

@@ -2,6 +2,7 @@
  * `prismctl admin serve`: open the store, pick the authenticator, start the server, and run until SIGTERM/SIGINT,
  * then drain in-flight calls (bounded) and return.
  */
+import {parseDuration} from '../config/duration.js'
 import {PrismError, usageError} from '../errors.js'
 import {anonymousAuthenticator, type Authenticator} from './authn.js'
 import {defaultStoreUrl, openStore} from './store.js'
@@ -19,6 +20,8 @@ export interface ServeOptions {
   roleMap?: string
   /** How long SIGTERM waits for in-flight calls before cutting them off. */
   drainMs?: number
+  /** Audit entries older than this are pruned, e.g. 90d (the default). */
+  auditRetention?: string
 }
 
 export interface ServeIO {
@@ -68,12 +71,13 @@ async function openStoreWaiting(url: string, waitMs: number, io: ServeIO): Promi
 /** Opens the store and starts the server; the caller decides when to shut it down. */
 export async function startControlPlane(options: ServeOptions, io: ServeIO): Promise<StartedControlPlane> {
   if (!/^.+:\d+$/.test(options.listen)) throw usageError(`--listen must be HOST:PORT, got "${options.listen}"`, 'e.g. --listen 127.0.0.1:8981 (port 0 picks a free port)')
+  const auditRetentionMs = options.auditRetention === undefined ? undefined : parseDuration(options.auditRetention, '--audit-retention')
   const authenticator = await authenticatorFor(options, io)
   const store = await openStoreWaiting(options.store ?? defaultStoreUrl(), options.storeWaitMs ?? 0, io)
   const {createServer} = await import('./server.js')
   let server
   try {
-    server = await createServer({store, authenticator, listen: options.listen, log: io.warn})
+    server = await createServer({store, authenticator, listen: options.listen, log: io.warn, auditRetentionMs})
   } catch (err) {
     await store.close()
     throw err

@@ -5,6 +5,7 @@
 import {crc32} from 'node:zlib'
 
 import {BinaryWriter, WireType} from '@bufbuild/protobuf/wire'
+import {timestampFromDate} from '@bufbuild/protobuf/wkt'
 import {create, fromBinary, toBinary} from '@bufbuild/protobuf'
 import * as grpc from '@grpc/grpc-js'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
@@ -433,6 +434,40 @@ describe('control plane RBAC', () => {
       expect((await failure(admin.getNamespace({name: 'orders'}))).code).toBe('NOT_FOUND')
     } finally {
       for (const c of [anonymous, viewer, operator, admin, nobody]) c.close()
+    }
+  })
+
+  it('a caller without a role hammering writes fills the audit log at a bounded rate: one entry per principal and minute', async () => {
+    const nobody = clientFor(server, 'nobody')
+    const admin = clientFor(server, 'admin')
+    const attempts = 2000
+    try {
+      const writes = [
+        () => nobody.createNamespace({namespace: kvNamespace('spam')}),
+        () => nobody.applyNamespace({namespace: kvNamespace('spam')}),
+        () => nobody.registerBackend({backend: redis('spam-backend')}),
+        () => nobody.deleteBackend({name: 'spam-backend'}),
+      ]
+      const codes = new Set<string>()
+      const started = Date.now()
+      for (let batch = 0; batch < attempts / 100; batch++) {
+        const results = await Promise.all(Array.from({length: 100}, (_, i) => failure(writes[i % writes.length]!())))
+        for (const r of results) codes.add(r.code)
+      }
+      expect(codes).toEqual(new Set(['PERMISSION_DENIED']))
+      const minutes = Math.ceil((Date.now() - started) / 60_000)
+      const mine = await admin.listAuditEvents({principal: 'nobody@example.com'})
+      // One entry (more only if the run took longer than a minute), counting every attempt.
+      expect(mine.events.length).toBeLessThanOrEqual(minutes)
+      expect(mine.events.every((e) => e.outcome === 'PERMISSION_DENIED')).toBe(true)
+      expect(mine.events.reduce((n, e) => n + e.count, 0)).toBe(attempts)
+      console.log(`audit: ${mine.events.length} row(s) for ${attempts} refused writes of a caller without a role`)
+      // The filters: since (nothing in the future), principal (nobody else's entries).
+      expect((await admin.listAuditEvents({principal: 'nobody@example.com', since: timestampFromDate(new Date(Date.now() + 60_000))})).events).toEqual([])
+      expect((await admin.listAuditEvents({})).events.some((e) => e.principal === 'admin@example.com')).toBe(true)
+    } finally {
+      nobody.close()
+      admin.close()
     }
   })
 })

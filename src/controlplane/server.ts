@@ -11,6 +11,7 @@ import {addReflection} from '../api/reflection.js'
 import {isPrismError, PrismError} from '../errors.js'
 import {ControlPlane} from '../gen/prism/admin/v1/control_plane_pb.js'
 import {Health, HealthCheckResponse_ServingStatus, HealthCheckResponseSchema} from '../gen/grpc/health/v1/health_pb.js'
+import {DEFAULT_AUDIT_RETENTION_MS, startAuditPruning} from './audit-limits.js'
 import {hasRole, requireRole, type Authenticator, type Principal, type Role} from './authn.js'
 import {ControlPlaneService} from './service.js'
 import type {Kind, Store} from './store.js'
@@ -25,6 +26,8 @@ export interface ServerOptions {
   log?: (line: string) => void
   /** What one watcher may hold before it is dropped; DEFAULT_WATCH_LIMITS by default. */
   watchLimits?: Partial<WatchLimits>
+  /** Audit entries older than this are pruned (at start, then hourly); DEFAULT_AUDIT_RETENTION_MS by default. */
+  auditRetentionMs?: number
 }
 
 export interface RunningServer {
@@ -49,6 +52,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   const service = new ControlPlaneService(options.store)
   const watchLimits = {...DEFAULT_WATCH_LIMITS, ...options.watchLimits}
   await service.followReplicas()
+  const pruning = await startAuditPruning(options.store, options.auditRetentionMs ?? DEFAULT_AUDIT_RETENTION_MS, log)
   const server = new grpcModule.Server({
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': 64 * 1024 * 1024,
@@ -222,6 +226,8 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
       for (const watcher of [...healthWatchers]) watcher.stop()
       service.events.emit('close')
       await shutdownGracefully(server, graceMs)
+      pruning.stop()
+      await service.stop().catch(() => {})
       await options.store.close()
     },
   }

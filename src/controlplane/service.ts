@@ -6,13 +6,14 @@
  * other replicas arrive through the store's LISTEN/NOTIFY feed (a remote DELETE carries only the name).
  *
  * Audit policy: every committed write is audited in its own transaction; every failed write attempt (validation,
- * conflict, permission, …) is audited with the gRPC code name as outcome. Dry runs and applies that change nothing
- * (UNCHANGED) write nothing, so they are not audited.
+ * conflict, …) is audited with the gRPC code name as outcome, except writes refused for lack of a role, which are
+ * aggregated per principal and minute (audit-limits.ts) so that any account the issuer knows cannot flood the log.
+ * Dry runs and applies that change nothing (UNCHANGED) write nothing, so they are not audited.
  */
 import {EventEmitter} from 'node:events'
 
 import {clone, create, equals, fromBinary, toBinary} from '@bufbuild/protobuf'
-import {timestampFromDate, type Timestamp} from '@bufbuild/protobuf/wkt'
+import {timestampDate, timestampFromDate, type Timestamp} from '@bufbuild/protobuf/wkt'
 
 import {isPrismError, PrismError} from '../errors.js'
 import type {FieldViolation} from '../errors.js'
@@ -34,6 +35,7 @@ import type {Backend, Namespace, ResourceMeta} from '../gen/prism/admin/v1/resou
 import {labelFilterViolations} from '../model/limits.js'
 import {dropUnknownFields} from '../model/unknown-fields.js'
 import {NAME_PATTERN, validateBackend, validateNamespace} from '../model/validate.js'
+import {RefusalAudit} from './audit-limits.js'
 import type {Principal} from './authn.js'
 import {partitionOf} from './crc32.js'
 import {leaseFrom, proxyIdViolations} from './leases.js'
@@ -133,8 +135,16 @@ export class ControlPlaneService {
   /** 'change' (a Change) after every commit; 'resync' and 'health' (see followReplicas); 'close' when the server stops. */
   readonly events = new EventEmitter()
 
+  private readonly refusals: RefusalAudit
+
   constructor(private readonly store: Store) {
     this.events.setMaxListeners(0)
+    this.refusals = new RefusalAudit(store)
+  }
+
+  /** Writes what is still only counted (aggregated refusals); the store stays open. */
+  async stop(): Promise<void> {
+    await this.refusals.stop()
   }
 
   /** False while a shared store's change feed is down: a watch could miss changes, so none runs meanwhile. */
@@ -212,7 +222,14 @@ export class ControlPlaneService {
   async listAuditEvents(req: ListAuditEventsRequest): Promise<{events: AuditEvent[]; nextPageToken: string}> {
     const limit = pageSize(req.pageSize)
     const before = decodeToken(req.pageToken, ID_TOKEN)
-    const rows = await this.store.listAudit({limit: limit + 1, before: before === undefined ? undefined : Number(before), resourceName: req.resourceName || undefined})
+    await this.refusals.flush()
+    const rows = await this.store.listAudit({
+      limit: limit + 1,
+      before: before === undefined ? undefined : Number(before),
+      resourceName: req.resourceName || undefined,
+      principal: req.principal || undefined,
+      since: req.since ? timestampDate(req.since) : undefined,
+    })
     const {page, nextPageToken} = paginate(rows, limit, (r) => String(r.id))
     return {
       events: page.map((r) =>
@@ -225,6 +242,7 @@ export class ControlPlaneService {
           resourceName: r.resourceName,
           outcome: r.outcome,
           message: r.message,
+          count: r.count,
         }),
       ),
       nextPageToken,
@@ -441,9 +459,9 @@ export class ControlPlaneService {
     return {stored, storedVersion}
   }
 
-  /** Records a write refused before it reached the service (e.g. PERMISSION_DENIED). */
+  /** Records a write refused before it reached the service for lack of a role (aggregated per principal and minute). */
   async auditRefusal(principal: Principal, action: string, kind: Kind, name: string, err: PrismError): Promise<void> {
-    await this.store.appendAudit(this.auditRecord(principal, action, kind, name, err.code, err.message))
+    await this.refusals.record(this.auditRecord(principal, action, kind, name, err.code, err.message))
   }
 
   private async audited<T>(principal: Principal, action: string, kind: Kind, name: string, dryRun: boolean, fn: () => Promise<T>): Promise<T> {

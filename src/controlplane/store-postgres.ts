@@ -106,7 +106,7 @@ class PostgresStore implements Store {
     private readonly newClient: () => Pg.Client,
   ) {
     // Every public call maps connection failures to UNAVAILABLE, in one place rather than in each method.
-    for (const method of ['get', 'list', 'namespacesBinding', 'commit', 'appendAudit', 'listAudit', 'renewLease', 'releaseLease', 'servingProxies'] as const) {
+    for (const method of ['get', 'list', 'namespacesBinding', 'commit', 'appendAudit', 'listAudit', 'setAuditCount', 'pruneAudit', 'renewLease', 'releaseLease', 'servingProxies'] as const) {
       const impl = this[method].bind(this) as (...args: unknown[]) => Promise<unknown>
       ;(this as Record<string, unknown>)[method] = (...args: unknown[]) => impl(...args).catch((err: unknown) => Promise.reject(mapError(err, location)))
     }
@@ -290,8 +290,19 @@ class PostgresStore implements Store {
     const param = (value: unknown) => (values.push(value), `$${values.length}`)
     if (query.before !== undefined) where.push(`id < ${param(query.before)}`)
     if (query.resourceName) where.push(`resource_name = ${param(query.resourceName)}`)
+    if (query.principal) where.push(`principal = ${param(query.principal)}`)
+    if (query.since) where.push(`time_ms >= ${param(query.since.getTime())}`)
     const text = `SELECT * FROM audit_events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${param(query.limit)}`
     return (await this.pool.query(text, values)).rows.map(toAuditRow)
+  }
+
+  async setAuditCount(id: number, count: number): Promise<void> {
+    await this.pool.query({name: 'set-audit-count', text: 'UPDATE audit_events SET count = GREATEST(count, $2) WHERE id = $1', values: [id, count]})
+  }
+
+  async pruneAudit(before: Date): Promise<number> {
+    const result = await this.pool.query({name: 'prune-audit', text: 'DELETE FROM audit_events WHERE time_ms < $1', values: [before.getTime()]})
+    return result.rowCount ?? 0
   }
 
   async close(): Promise<void> {
@@ -309,8 +320,8 @@ async function bindingNamespaces(queryable: Pg.Pool | Pg.PoolClient, backend: st
 async function insertAudit(queryable: Pg.Pool | Pg.PoolClient, audit: AuditRecord): Promise<number> {
   const result = await queryable.query<{id: string}>({
     name: 'insert-audit',
-    text: 'INSERT INTO audit_events (time_ms, principal, action, resource_kind, resource_name, outcome, message) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id',
-    values: [audit.time.getTime(), audit.principal, audit.action, audit.resourceKind, audit.resourceName, audit.outcome, audit.message],
+    text: 'INSERT INTO audit_events (time_ms, principal, action, resource_kind, resource_name, outcome, message, count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id',
+    values: [audit.time.getTime(), audit.principal, audit.action, audit.resourceKind, audit.resourceName, audit.outcome, audit.message, audit.count ?? 1],
   })
   return Number(result.rows[0]!.id)
 }

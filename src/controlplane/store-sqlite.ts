@@ -221,8 +221,8 @@ class SqliteStore implements Store {
   }
 
   private insertAudit(audit: AuditRecord): number {
-    const result = this.sql('INSERT INTO audit_events (time_ms, principal, action, resource_kind, resource_name, outcome, message) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(audit.time.getTime(), audit.principal, audit.action, audit.resourceKind, audit.resourceName, audit.outcome, audit.message)
+    const result = this.sql('INSERT INTO audit_events (time_ms, principal, action, resource_kind, resource_name, outcome, message, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(audit.time.getTime(), audit.principal, audit.action, audit.resourceKind, audit.resourceName, audit.outcome, audit.message, audit.count ?? 1)
     return Number(result.lastInsertRowid)
   }
 
@@ -235,9 +235,19 @@ class SqliteStore implements Store {
     const params: unknown[] = []
     if (query.before !== undefined) where.push('id < ?'), params.push(query.before)
     if (query.resourceName) where.push('resource_name = ?'), params.push(query.resourceName)
+    if (query.principal) where.push('principal = ?'), params.push(query.principal)
+    if (query.since) where.push('time_ms >= ?'), params.push(query.since.getTime())
     params.push(query.limit)
     const text = `SELECT * FROM audit_events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`
     return (this.sql(text).all(...params) as Record<string, unknown>[]).map(toAuditRow)
+  }
+
+  setAuditCount(id: number, count: number): Promise<void> {
+    return this.enqueue(() => void this.sql('UPDATE audit_events SET count = max(count, ?) WHERE id = ?').run(count, id))
+  }
+
+  pruneAudit(before: Date): Promise<number> {
+    return this.enqueue(() => this.sql('DELETE FROM audit_events WHERE time_ms < ?').run(before.getTime()).changes)
   }
 
   renewLease(lease: Lease): Promise<Date> {

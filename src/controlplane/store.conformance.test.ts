@@ -175,6 +175,25 @@ describe.each(engines)('store conformance: $name', (engine) => {
     expect((await store.listAudit({limit: 10, resourceName: 'orders'})).map((e) => e.outcome)).toEqual(['PERMISSION_DENIED', 'OK'])
   })
 
+  it('audit: filters by principal and time, counts that only grow, pruning by age', async () => {
+    const store = await fresh()
+    const at = (ms: number, principal: string, name: string): AuditRecord => ({...audit(name), time: new Date(ms), principal})
+    await store.appendAudit(at(1_000, 'alice@example.com', 'old'))
+    const refused = await store.appendAudit({...at(2_000, 'dave@example.com', 'spam'), outcome: 'PERMISSION_DENIED', count: 1})
+    await store.appendAudit(at(3_000, 'alice@example.com', 'new'))
+    expect((await store.listAudit({limit: 10, principal: 'alice@example.com'})).map((e) => e.resourceName)).toEqual(['new', 'old'])
+    expect((await store.listAudit({limit: 10, since: new Date(2_000)})).map((e) => e.resourceName)).toEqual(['new', 'spam'])
+    expect((await store.listAudit({limit: 10, principal: 'alice@example.com', since: new Date(2_000)})).map((e) => e.resourceName)).toEqual(['new'])
+    expect((await store.listAudit({limit: 10})).map((e) => e.count)).toEqual([1, 1, 1])
+    await store.setAuditCount(refused, 40)
+    // Counts written out of order (replicas, concurrent flushes) never go back.
+    await store.setAuditCount(refused, 7)
+    expect((await store.listAudit({limit: 10, principal: 'dave@example.com'}))[0]).toMatchObject({count: 40, outcome: 'PERMISSION_DENIED'})
+    expect(await store.pruneAudit(new Date(2_500))).toBe(2)
+    expect((await store.listAudit({limit: 10})).map((e) => e.resourceName)).toEqual(['new'])
+    expect(await store.pruneAudit(new Date(2_500))).toBe(0)
+  })
+
   it('lets exactly one of many concurrent writers with the same expected version win', async () => {
     const store = await fresh()
     const creates = await Promise.all(Array.from({length: 8}, () => store.commit({kind: 'namespace', name: 'race', expectedVersion: 0, row: ns('race', 1)}, {}, audit('race'))))

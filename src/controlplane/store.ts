@@ -71,10 +71,13 @@ export interface AuditRecord {
   /** OK, or a gRPC status code name. */
   outcome: string
   message: string
+  /** How many attempts the entry stands for (refused writes are aggregated); 1 when absent. */
+  count?: number
 }
 
 export interface AuditRow extends AuditRecord {
   id: number
+  count: number
 }
 
 export interface AuditQuery {
@@ -82,6 +85,9 @@ export interface AuditQuery {
   before?: number
   limit: number
   resourceName?: string
+  principal?: string
+  /** Entries at or after this time. */
+  since?: Date
 }
 
 /** A change another process committed to a shared store. */
@@ -125,6 +131,10 @@ export interface Store {
   /** Records a failed attempt (nothing else changes). */
   appendAudit(audit: AuditRecord): Promise<number>
   listAudit(query: AuditQuery): Promise<AuditRow[]>
+  /** Raises how many attempts an audit entry stands for (an aggregated entry, as its count grows); never lowers it. */
+  setAuditCount(id: number, count: number): Promise<void>
+  /** Deletes the audit entries older than `before`; returns how many. */
+  pruneAudit(before: Date): Promise<number>
   /** Stores or replaces a proxy's lease and prunes expired ones; returns when it expires. */
   renewLease(lease: Lease): Promise<Date>
   /** False when there was no lease. */
@@ -207,5 +217,6 @@ export function toAuditRow(r: Record<string, unknown>): AuditRow {
     resourceName: String(r.resource_name),
     outcome: String(r.outcome),
     message: String(r.message),
+    count: Number(r.count ?? 1),
   }
 }

@@ -2,8 +2,11 @@ import {createServer, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
 import {exportJWK, generateKeyPair, type JWK, SignJWT, type CryptoKey} from 'jose'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 
+import type {PrismError} from '../errors.js'
+
+import {KEY_REFRESH_MS, MAX_KEY_AGE_MS, RETRY_MAX_MS, RETRY_MIN_MS} from './issuer-keys.js'
 import {createJwtAuthenticator} from './verifier.js'
 
 const AUDIENCE = 'prismctl'
@@ -24,11 +27,18 @@ let server: Server
 let issuer: string
 let published: Key[] = []
 let jwksFetches = 0
+/** Every request (discovery and JWKS), and whether the issuer answers 503 to all of them. */
+let requests = 0
+let failing = false
 
 beforeAll(async () => {
   server = createServer((req, res) => {
+    requests++
     res.setHeader('content-type', 'application/json')
-    if (req.url === '/.well-known/openid-configuration') {
+    if (failing) {
+      res.statusCode = 503
+      res.end('{"error": "temporarily unavailable"}')
+    } else if (req.url === '/.well-known/openid-configuration') {
       res.end(JSON.stringify({issuer, jwks_uri: `${issuer}/keys`}))
     } else if (req.url === '/keys') {
       jwksFetches++
@@ -200,5 +210,88 @@ describe('verdict cache', () => {
     expect((await auth.authenticate(`Bearer ${await sign(key, {groups: ['viewers']})}`)).roles).toEqual(['viewer'])
     const forged = (await sign(key)).replace(/\.[^.]+$/, '.AAAA')
     await expect(auth.authenticate(`Bearer ${forged}`)).rejects.toMatchObject({code: 'UNAUTHENTICATED'})
+  })
+})
+
+describe('issuer trouble', () => {
+  const garbage = (i: number) => `${b64({alg: 'RS256', kid: `garbage-${i}`})}.${b64({iss: issuer, aud: AUDIENCE, sub: 'x', exp: 9_999_999_999})}.${Buffer.from(`sig-${i}`).toString('base64url')}`
+  const attempt = (auth: ReturnType<typeof createJwtAuthenticator>, token: string) => auth.authenticate(`Bearer ${token}`).then(() => 'ok', (err: {code: string}) => err.code)
+
+  let key: Key
+  beforeAll(async () => {
+    key = await makeKey('trouble-k')
+  })
+  afterEach(() => {
+    failing = false
+  })
+
+  it('a valid token while the issuer answers 503 is UNAVAILABLE, saying the issuer cannot be reached (not "log in again")', async () => {
+    published = [key]
+    failing = true
+    const auth = createJwtAuthenticator({issuer, audience: AUDIENCE})
+    const err = (await auth.authenticate(`Bearer ${await sign(key)}`).catch((e: unknown) => e)) as PrismError
+    expect(err).toMatchObject({code: 'UNAVAILABLE', message: expect.stringContaining(`the issuer ${issuer} cannot be reached (GET ${issuer}/.well-known/openid-configuration: HTTP 503)`)})
+    expect(err.hint).toContain('not a problem with your login')
+    expect(`${err.message} ${err.hint}`).not.toMatch(/log in again/i)
+  })
+
+  it('1,000 garbage tokens during an outage make one fetch; the next attempt waits for the backoff', async () => {
+    published = [key]
+    failing = true
+    let clock = Date.now()
+    const auth = createJwtAuthenticator({issuer, audience: AUDIENCE, now: () => clock})
+    const before = requests
+    const codes = new Set<string>()
+    for (let i = 0; i < 1000; i++) codes.add(await attempt(auth, garbage(i)))
+    expect(codes).toEqual(new Set(['UNAVAILABLE']))
+    expect(requests - before).toBe(1)
+    // Backoff doubles after each failure: 1 s, then 2 s; still one fetch per attempt, whatever the number of tokens.
+    clock += RETRY_MIN_MS
+    for (let i = 0; i < 100; i++) await attempt(auth, garbage(i))
+    expect(requests - before).toBe(2)
+    clock += RETRY_MIN_MS
+    for (let i = 0; i < 100; i++) await attempt(auth, garbage(i))
+    expect(requests - before).toBe(2)
+    // Back up: discovery and keys, once; valid tokens verify again.
+    failing = false
+    clock += 2 * RETRY_MIN_MS
+    expect(await attempt(auth, await sign(key))).toBe('ok')
+    expect(requests - before).toBe(4)
+  })
+
+  it('tokens with unknown kids trigger at most one refetch per cooldown window', async () => {
+    published = [key]
+    let clock = Date.now()
+    const auth = createJwtAuthenticator({issuer, audience: AUDIENCE, jwksUrl: `${issuer}/keys`, jwksCooldownMs: 30_000, now: () => clock})
+    expect(await attempt(auth, await sign(key))).toBe('ok')
+    const before = jwksFetches
+    for (let i = 0; i < 1000; i++) expect(await attempt(auth, garbage(i))).toBe('UNAUTHENTICATED')
+    expect(jwksFetches - before).toBe(0)
+    clock += 30_000
+    for (let i = 0; i < 1000; i++) expect(await attempt(auth, garbage(i))).toBe('UNAUTHENTICATED')
+    expect(jwksFetches - before).toBe(1)
+  })
+
+  it(`keeps using the keys it knows while the issuer is down, for ${MAX_KEY_AGE_MS / 3_600_000} h after the last good fetch`, async () => {
+    published = [key]
+    let clock = Date.now()
+    const auth = createJwtAuthenticator({issuer, audience: AUDIENCE, jwksUrl: `${issuer}/keys`, now: () => clock})
+    const fresh = () => sign(key, {exp: Math.floor(clock / 1000) + 300})
+    const fetchedAt = clock
+    expect(await attempt(auth, await fresh())).toBe('ok')
+    failing = true
+    const before = requests
+    // Ten minutes into the outage (the keys are due for a refresh, which fails): tokens still verify.
+    clock = fetchedAt + KEY_REFRESH_MS + 1
+    expect(await attempt(auth, await fresh())).toBe('ok')
+    clock = fetchedAt + MAX_KEY_AGE_MS - RETRY_MAX_MS
+    expect(await attempt(auth, await fresh())).toBe('ok')
+    // Past the bound, a token cannot be checked: UNAVAILABLE, saying why.
+    clock = fetchedAt + MAX_KEY_AGE_MS + 1
+    const err = (await auth.authenticate(`Bearer ${await fresh()}`).catch((e: unknown) => e)) as PrismError
+    expect(err).toMatchObject({code: 'UNAVAILABLE', message: expect.stringContaining('the keys fetched last are over 24 h old')})
+    // At most one refresh attempt per step above (the last one may join the background refresh still under way).
+    expect(requests - before).toBeGreaterThanOrEqual(2)
+    expect(requests - before).toBeLessThanOrEqual(3)
   })
 })

@@ -7,6 +7,7 @@ import type {JWTPayload} from 'jose'
 
 import type {Authenticator, Principal} from '../controlplane/authn.js'
 import {PrismError} from '../errors.js'
+import {IssuerKeys} from './issuer-keys.js'
 import {DEFAULT_ROLE_MAP, type RoleMap, rolesForGroups} from './roles.js'
 
 /** Asymmetric algorithms only: `none` and HMAC (where a public key could be abused as the secret) are refused. */
@@ -19,7 +20,7 @@ export interface JwtAuthenticatorOptions {
   jwksUrl?: string
   roleMap?: RoleMap
   clockToleranceSec?: number
-  /** Minimum time between two JWKS refetches triggered by an unknown `kid`. */
+  /** Minimum time between two JWKS refetches triggered by an unknown `kid` (see issuer-keys.ts for the other bounds). */
   jwksCooldownMs?: number
   /** The clock, for tests. */
   now?: () => number
@@ -45,30 +46,6 @@ function bearerToken(authorization: string | undefined): string {
   return match[1]!
 }
 
-async function discoverJwksUri(issuer: string): Promise<string> {
-  const url = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`
-  let body: {issuer?: string; jwks_uri?: string}
-  try {
-    const res = await fetch(url, {signal: AbortSignal.timeout(10_000), headers: {accept: 'application/json'}})
-    if (!res.ok) throw new Error(`HTTP ${res.status}`)
-    body = (await res.json()) as typeof body
-  } catch (err) {
-    throw new PrismError(`cannot read the OIDC discovery document at ${url}: ${(err as Error).message}`, {
-      code: 'UNAVAILABLE',
-      hint: 'Check that the issuer is reachable from the server, or pass --jwks-url.',
-      cause: err,
-    })
-  }
-  if (body.issuer !== issuer) {
-    throw new PrismError(`the discovery document at ${url} names issuer "${body.issuer}", expected "${issuer}"`, {
-      code: 'UNAVAILABLE',
-      hint: 'Use the exact issuer string of the tokens for --issuer, and --jwks-url if the server reaches the keys elsewhere.',
-    })
-  }
-  if (!body.jwks_uri) throw new PrismError(`the discovery document at ${url} has no jwks_uri`, {code: 'UNAVAILABLE', hint: 'Pass --jwks-url.'})
-  return body.jwks_uri
-}
-
 /** jose's error codes → a reason a person can act on. The token itself never appears. */
 function explain(err: unknown, options: JwtAuthenticatorOptions): PrismError {
   if (err instanceof PrismError) return err
@@ -89,18 +66,12 @@ function explain(err: unknown, options: JwtAuthenticatorOptions): PrismError {
       return unauthenticated("no signing key of the issuer matches the token's key id")
     case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
       return unauthenticated("several signing keys match the token's key id")
-    case 'ERR_JWKS_TIMEOUT':
-    case 'ERR_JWKS_INVALID':
-      return new PrismError(`cannot fetch the issuer's signing keys (${e.code})`, {code: 'UNAVAILABLE', hint: 'Check --jwks-url / the issuer from the server side.'})
     case 'ERR_JWT_INVALID':
     case 'ERR_JWS_INVALID':
     case 'ERR_JOSE_NOT_SUPPORTED':
       return unauthenticated('the bearer is not a valid signed JWT')
     default:
-      // fetch failures of the JWKS carry no jose code
-      if (e.message && /fetch|ECONNREFUSED|ENOTFOUND|status/i.test(e.message)) {
-        return new PrismError(`cannot fetch the issuer's signing keys: ${e.message}`, {code: 'UNAVAILABLE', hint: 'Check --jwks-url / the issuer from the server side.'})
-      }
+      // Failures to reach the issuer are PrismErrors of IssuerKeys (UNAVAILABLE), passed through above.
       return unauthenticated('the token could not be verified')
   }
 }
@@ -122,33 +93,19 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
   const clockTolerance = options.clockToleranceSec ?? 30
   const now = options.now ?? Date.now
   const verdicts = new Map<string, {principal: Principal; until: number}>()
-  let verifier: Promise<(token: string, at: number) => Promise<JWTPayload>> | undefined
-
-  // Built on first use: the JWKS URL may need discovery, and jose is a heavy import.
-  const getVerifier = () => {
-    if (!verifier) {
-      verifier = (async () => {
-        const {createRemoteJWKSet, jwtVerify} = await import('jose')
-        const url = options.jwksUrl ?? (await discoverJwksUri(options.issuer))
-        const keys = createRemoteJWKSet(new URL(url), {cooldownDuration: options.jwksCooldownMs ?? 30_000, timeoutDuration: 10_000})
-        return async (token: string, at: number) => {
-          const {payload} = await jwtVerify(token, keys, {
-            issuer: options.issuer,
-            audience: options.audience,
-            algorithms: ALLOWED_ALGORITHMS,
-            clockTolerance,
-            currentDate: new Date(at),
-            requiredClaims: ['exp', 'sub'],
-          })
-          return payload
-        }
-      })()
-      // A failed discovery must not stick: the issuer may come up later.
-      verifier.catch(() => {
-        verifier = undefined
-      })
-    }
-    return verifier
+  const keys = new IssuerKeys({issuer: options.issuer, jwksUrl: options.jwksUrl, cooldownMs: options.jwksCooldownMs ?? 30_000, now})
+  const verify = async (token: string, at: number): Promise<JWTPayload> => {
+    // jose is a heavy import: loaded on first use (then from the module cache).
+    const {jwtVerify} = await import('jose')
+    const {payload} = await jwtVerify(token, keys.getKey, {
+      issuer: options.issuer,
+      audience: options.audience,
+      algorithms: ALLOWED_ALGORITHMS,
+      clockTolerance,
+      currentDate: new Date(at),
+      requiredClaims: ['exp', 'sub'],
+    })
+    return payload
   }
 
   return {
@@ -160,7 +117,7 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
       if (known && at < known.until) return known.principal
       verdicts.delete(token)
       try {
-        const payload = await (await getVerifier())(token, at)
+        const payload = await verify(token, at)
         const principal = principalFromClaims(payload, roleMap)
         // Map order is insertion order: the first key is the oldest verdict.
         if (verdicts.size >= VERDICT_CACHE_SIZE) verdicts.delete(verdicts.keys().next().value!)

@@ -84,6 +84,39 @@ status: {meta: {version: "9007199254740993", createdAt: "2026-01-31T12:00:00.5Z"
 })
 
 describe('parseDocuments: every problem, with line, column, path and what was expected', () => {
+  it('never shows a secret value of the wrong type, whatever the type, and says what kind it is', () => {
+    const found = problems(`kind: Backend
+name: redis-a
+type: redis
+redis: {address: "redis:6379"}
+credentials:
+  static:
+    username: 12345
+    password: 98765432101234
+---
+kind: Backend
+name: redis-b
+type: redis
+redis: {address: "redis:6379"}
+credentials: {static: {password: {nested: s3cr3t-obj}, token: true}}
+---
+kind: Backend
+name: redis-c
+type: redis
+redis: {address: "redis:6379"}
+credentials: {static: {token: [t0k3n-list]}}
+`)
+    expect(found).toEqual([
+      // The username is not a secret: its value helps.
+      'ns.yaml:7:15: credentials.static.username: expected a string, got number 12345; quote it: "12345"',
+      'ns.yaml:8:15: credentials.static.password: expected a string, got a number; quote it (the value is not shown: it is a secret)',
+      'ns.yaml:14:34: credentials.static.password: expected a string, got a mapping (the value is not shown: it is a secret)',
+      'ns.yaml:14:63: credentials.static.token: expected a string, got true or false; quote it (the value is not shown: it is a secret)',
+      'ns.yaml:20:31: credentials.static.token: expected a string, got a list (the value is not shown: it is a secret)',
+    ])
+    for (const secret of ['98765432101234', 's3cr3t-obj', 't0k3n-list']) expect(found.join('\n')).not.toContain(secret)
+  })
+
   it('collects type problems across the whole file at once', () => {
     expect(
       problems(`kind: Namespace

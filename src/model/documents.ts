@@ -14,6 +14,7 @@ import type {Document, Node as YamlNode, YAMLMap} from 'yaml'
 import {PrismError, type Detail} from '../errors.js'
 import {BackendSchema, NamespaceSchema} from '../gen/prism/admin/v1/resources_pb.js'
 import type {Backend, Namespace} from '../gen/prism/admin/v1/resources_pb.js'
+import {isSecretField} from './secret-fields.js'
 import {didYouMean, quote} from './suggest.js'
 
 export type Kind = 'Namespace' | 'Backend'
@@ -382,7 +383,7 @@ function readField(w: Walk, field: DescField, node: YamlNode | null, path: strin
   if (node === null || (isScalar(node) && node.value === null)) return undefined
   switch (field.fieldKind) {
     case 'scalar':
-      return readScalar(w, field.scalar, node, path)
+      return isSecretField(field) ? readSecret(w, node, path) : readScalar(w, field.scalar, node, path)
     case 'enum':
       return readEnum(w, field.enum, node, path)
     case 'message':
@@ -457,6 +458,15 @@ const INT_RANGES: Partial<Record<ScalarType, [bigint, bigint]>> = {
 const IS_64 = new Set([ScalarType.INT64, ScalarType.SINT64, ScalarType.SFIXED64, ScalarType.UINT64, ScalarType.FIXED64])
 const DECIMAL = /^-?\d+$/
 const BASE64 = /^[A-Za-z0-9+/\-_]*={0,2}$/
+
+/** A secret string field (src/model/secret-fields.ts): a wrong value is described by its kind only, never shown. */
+function readSecret(w: Walk, node: YamlNode, path: string): unknown {
+  const v = isScalar(node) ? node.value : undefined
+  if (typeof v === 'string') return v
+  const kind = isMap(node) ? 'a mapping' : isSeq(node) ? 'a list' : typeof v === 'number' ? 'a number' : typeof v === 'boolean' ? 'true or false' : 'an unsupported value'
+  const quoteIt = typeof v === 'number' || typeof v === 'boolean' ? '; quote it' : ''
+  return report(w, node, path, `expected a string, got ${kind}${quoteIt} (the value is not shown: it is a secret)`)
+}
 
 function readScalar(w: Walk, type: ScalarType, node: YamlNode, path: string): unknown {
   const v = isScalar(node) ? node.value : undefined

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {redact} from './debug.js'
+import {redact, redactJson} from './debug.js'
 
 describe('redact', () => {
   it('masks JWTs, bearer headers and secret fields', () => {
@@ -22,6 +22,30 @@ describe('redact', () => {
   it('leaves ordinary text alone', () => {
     expect(redact('namespace team-alpha created')).toBe('namespace team-alpha created')
     expect(redact('unauthenticated: no bearer token was sent')).toBe('unauthenticated: no bearer token was sent')
-    expect(redact('Bearer token: abc123')).toBe('Bearer token: [REDACTED]')
+  })
+
+  it('finds secrets by location, never by words: messages keep their words', () => {
+    // The messages the redactor used to mangle (issue 10).
+    expect(redact('credentials.password: unknown field "password" in Credentials')).toBe('credentials.password: unknown field "password" in Credentials')
+    expect(redact('token: expected a string, got a mapping')).toBe('token: expected a string, got a mapping')
+    expect(redact('the password is empty; secret values are never shown')).toBe('the password is empty; secret values are never shown')
+  })
+
+  it('masks a secret JSON value of any type, and form parameters', () => {
+    const out = redact('{"password": 98765432101234, "token": true, "secret": {"k": "v-123"}, "client_secret": ["a-1"], "user": "svc"}')
+    for (const value of ['98765432101234', 'true', 'v-123', 'a-1']) expect(out).not.toContain(value)
+    expect(out).toContain('"user": "svc"')
+    expect(redact('POST /token grant_type=refresh_token&refresh_token=r-77&client_id=prismctl')).toBe('POST /token grant_type=refresh_token&refresh_token=[REDACTED]&client_id=prismctl')
+  })
+})
+
+describe('redactJson', () => {
+  it('replaces the value of a secret key whatever its type and redacts every string', () => {
+    const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlc2lnbmF0dXJl'
+    expect(redactJson({password: 98765432101234, nested: [{token: {deep: {er: 'x'}}, note: `sent ${jwt}`}], message: 'field "password" in Credentials'})).toEqual({
+      password: '[REDACTED]',
+      nested: [{token: '[REDACTED]', note: 'sent [REDACTED-JWT]'}],
+      message: 'field "password" in Credentials',
+    })
   })
 })

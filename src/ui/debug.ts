@@ -8,15 +8,39 @@ export function setDebug(on: boolean): void {
   enabled = on
 }
 
+/*
+ * Secrets are found by where they are, never by words in the text: a message that says "field \"password\"" or a
+ * hint with a postgres://user:PASSWORD@host placeholder stays as written. The places: a JWT (by its form), the value
+ * after "Bearer ", the value of a secret key in JSON (any JSON type) or in form/query parameters, and the password
+ * of a URL's user info. Values known to be secrets by their field (YAML documents) are never put into a message in
+ * the first place (src/model/secret-fields.ts).
+ */
 const JWT = /\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g
 // Not the word "token" itself: "no bearer token was sent" is a message, not a credential.
 const BEARER = /(bearer\s+)(?!token\b)[^\s"',]+/gi
-const SECRET_FIELD = /("?(?:password|client_secret|clientSecret|refresh_token|refreshToken|access_token|accessToken|id_token|idToken|token|secret)"?\s*[:=]\s*"?)([^"\s,}&]+)/gi
+const SECRET_KEYS = 'password|client_secret|clientSecret|refresh_token|refreshToken|access_token|accessToken|id_token|idToken|token|secret'
+/** "key": value in JSON, whatever the value's type (string, number, boolean, object, array). */
+const JSON_SECRET = new RegExp(`("(?:${SECRET_KEYS})"\\s*:\\s*)("(?:[^"\\\\]|\\\\.)*"|\\{[^{}]*\\}|\\[[^\\[\\]]*\\]|[^\\s,}\\]]+)`, 'g')
+/** key=value in a form body or a query string. */
+const FORM_SECRET = new RegExp(`((?:^|[?&\\s])(?:${SECRET_KEYS})=)[^&\\s"]+`, 'g')
 // The password of a URL's user info: postgres://user:pw@host.
-const URL_PASSWORD = /(\/\/[^:@/\s]*:)[^@/\s]+@/g
+const URL_PASSWORD = /(\/\/[^:@/\s"]*:)[^@/\s"]+@/g
 
+/** For text that may carry user data or protocol traffic (messages, --debug lines); not for hints we wrote. */
 export function redact(text: string): string {
-  return text.replace(JWT, '[REDACTED-JWT]').replace(BEARER, '$1[REDACTED]').replace(SECRET_FIELD, '$1[REDACTED]').replace(URL_PASSWORD, '$1[REDACTED]@')
+  return text.replace(JWT, '[REDACTED-JWT]').replace(BEARER, '$1[REDACTED]').replace(JSON_SECRET, '$1"[REDACTED]"').replace(FORM_SECRET, '$1[REDACTED]').replace(URL_PASSWORD, '$1[REDACTED]@')
+}
+
+const SECRET_KEY = new RegExp(`^(?:${SECRET_KEYS})$`)
+
+/** A JSON value with every string redacted and the value of every secret key replaced, whatever its type. */
+export function redactJson(value: unknown): unknown {
+  if (typeof value === 'string') return redact(value)
+  if (Array.isArray(value)) return value.map(redactJson)
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, SECRET_KEY.test(key) && v !== undefined ? '[REDACTED]' : redactJson(v)]))
+  }
+  return value
 }
 
 export function debug(message: string): void {

@@ -11,11 +11,10 @@ import {fileURLToPath} from 'node:url'
 import {decodeProtectedHeader} from 'jose'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
-import {connectAdmin} from '../../src/api/admin-client.js'
 import {login, logout} from '../../src/auth/login.js'
 import {decodeJwt} from '../../src/auth/jwt-claims.js'
 import {discover} from '../../src/auth/oidc.js'
-import {getBearer, optionalBearer} from '../../src/auth/session.js'
+import {getBearer} from '../../src/auth/session.js'
 import {readTokens, type StoredTokens, tokenPath, writeTokens} from '../../src/auth/token-store.js'
 import {resolveContext} from '../../src/config/contexts.js'
 import {createJwtAuthenticator} from '../../src/jwt/verifier.js'
@@ -300,6 +299,29 @@ describe('password, client credentials, PRISM_TOKEN, refresh, logout', () => {
     await expect(logout({context: 'default', env})).rejects.toMatchObject({code: 'NOT_FOUND'})
   })
 
+  it('a new login revokes the refresh token of the login it replaces', async () => {
+    await passwordLogin(op.issuer, 'bob')
+    const first = readTokens('default', env)!
+    const second = await passwordLogin(op.issuer, 'alice')
+    expect(second.previous).toEqual({revocation: 'revoked'})
+    const issuer = await discover({issuer: op.issuer, clientId: CLIENT_ID})
+    await expect(issuer.client.refreshTokenGrant(issuer.config, first.refreshToken!)).rejects.toMatchObject({error: 'invalid_grant'})
+    // The new login's own refresh token still works.
+    await expect(issuer.client.refreshTokenGrant(issuer.config, readTokens('default', env)!.refreshToken!)).resolves.toMatchObject({id_token: expect.any(String)})
+  })
+
+  it('a revocation that fails warns but never blocks the new login', async () => {
+    await passwordLogin(op.issuer, 'bob')
+    const stale = readTokens('default', env)!
+    writeTokens('default', {...stale, issuer: 'http://127.0.0.1:9/gone'}, env)
+    const told: string[] = []
+    const result = await login({context: ctxFor(op.issuer), env, username: USERS.carol!.email, passwordStdin: true, stdin: Readable.from(['carol-pw\n']), tell: (line) => told.push(line)})
+    expect(result).toMatchObject({email: 'carol@example.test', previous: {revocation: 'failed'}})
+    expect(readTokens('default', env)!.refreshToken).not.toBe(stale.refreshToken)
+    expect(told.join('\n')).toContain("Warning: the previous login's token could not be revoked at http://127.0.0.1:9/gone")
+    expect(told.join('\n')).not.toContain(stale.refreshToken!)
+  })
+
   it('logout --all through the CLI clears every context', async () => {
     await passwordLogin(op.issuer, 'bob')
     writeTokens('other', readTokens('default', env)!, env)
@@ -473,17 +495,12 @@ describe('permission matrix through the CLI against admin serve --issuer', () =>
         else if (/not authenticated to the control plane|not logged in/.test(r.stderr)) actual[action] = 'unauthenticated'
         else actual[action] = `exit ${r.code}: ${r.stderr.trim()}`
       }
-      // The audit log has no CLI command yet: its RPC, with the same bearer lookup the CLI uses.
       expected.audit = user === 'alice' ? 'ok' : user === 'nobody' ? 'unauthenticated' : 'denied'
-      const admin = await connectAdmin({...resolveContext({}, env), adminEndpoint: endpoint}, {bearer: (c) => optionalBearer(c, env)})
-      try {
-        const events = await admin.call('listAuditEvents', {pageSize: 5})
-        actual.audit = events.events.length > 0 ? 'ok' : 'empty audit log'
-      } catch (err) {
-        actual.audit = (err as {code?: string}).code === 'PERMISSION_DENIED' ? 'denied' : (err as {code?: string}).code === 'UNAUTHENTICATED' ? 'unauthenticated' : String(err)
-      } finally {
-        admin.close()
-      }
+      const audit = await cli(['audit', 'list', '--limit', '5', '-o', 'json'], env)
+      if (audit.code === 0) actual.audit = JSON.parse(audit.stdout).events.length > 0 ? 'ok' : 'empty audit log'
+      else if (/permission denied/.test(audit.stderr)) actual.audit = 'denied'
+      else if (/not authenticated to the control plane|not logged in/.test(audit.stderr)) actual.audit = 'unauthenticated'
+      else actual.audit = `exit ${audit.code}: ${audit.stderr.trim()}`
       expect(actual).toEqual(expected)
     })
   }

@@ -26,6 +26,36 @@ function expectCleanError(stderr: string): void {
   expect(stderr).toMatch(/\nHint: .+\n$/)
 }
 
+describe('secrets in messages (redaction by location)', () => {
+  const backend = (credentials: string) => ['kind: Backend', 'name: redis-a', 'type: redis', 'redis: {address: "redis:6379"}', credentials, ''].join('\n')
+
+  it('validate -f and apply never print a numeric static password, in text or JSON', async () => {
+    const file = join(dir, 'numeric-password.yaml')
+    writeFileSync(file, backend('credentials:\n  static:\n    username: svc\n    password: 98765432101234'))
+    for (const args of [['validate', '-f', file], ['validate', '-f', file, '--json'], ['apply', '-f', file]]) {
+      const r = await runCli(args)
+      expect(r.code).toBe(1)
+      expect(r.stdout + r.stderr).not.toContain('98765432101234')
+      expect(r.stdout + r.stderr).toContain('expected a string, got a number; quote it (the value is not shown: it is a secret)')
+      expect(r.stdout + r.stderr).not.toContain('[REDACTED]')
+    }
+  })
+
+  it('keeps the words of a message and of a hint with a placeholder URL', async () => {
+    const file = join(dir, 'misplaced-password.yaml')
+    writeFileSync(file, backend('credentials:\n  password: hunter2'))
+    const r = await runCli(['validate', '-f', file])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(`${file}:6:3: credentials.password: unknown field "password" in Credentials`)
+    // The message carries a real URL password (redacted); the hint a placeholder (shown as written).
+    const serve = await runCli(['admin', 'serve', '--auth', 'none', '--store', 'mysql://u:s3cret-pw@db/prism'])
+    expect(serve.code).toBe(2)
+    expect(serve.stderr).toContain('Error: Unsupported store URL: mysql://u:[REDACTED]@db/prism')
+    expect(serve.stderr).toContain('Hint: Use sqlite:///absolute/path.db or postgres://user:password@host:5432/database.')
+    expect(serve.stderr).not.toContain('s3cret-pw')
+  })
+})
+
 describe('validate', () => {
   it('reports schema errors and rule violations of the same document together, each once', async () => {
     const file = join(dir, 'mixed.yaml')

@@ -23,6 +23,7 @@ export default class AdminServe extends BaseCommand<typeof AdminServe> {
     'role-map': Flags.string({description: 'GROUP=ROLE pairs, ROLE one of viewer, operator, admin, proxy [default: admins=admin,platform-team=operator,viewers=viewer,proxies=proxy]'}),
     'drain-timeout': Flags.integer({description: 'Seconds to let in-flight calls finish on SIGTERM', default: 10, min: 0}),
     'store-wait': Flags.string({description: 'Keep trying to reach the store for this long at start (e.g. 60s, while a database container starts) [default: fail at once]'}),
+    'audit-retention': Flags.string({description: 'Prune audit entries older than this (at start, then hourly), e.g. 30d, 12h', default: '90d'}),
   }
 
   async run() {
@@ -40,6 +41,7 @@ export default class AdminServe extends BaseCommand<typeof AdminServe> {
         roleMap: f['role-map'],
         drainMs: f['drain-timeout'] * 1000,
         ...(f['store-wait'] ? {storeWaitMs: parseDuration(f['store-wait'], '--store-wait')} : {}),
+        auditRetention: f['audit-retention'],
       },
       // Under --json, stdout carries only the JSON result (printed on exit); the listening line moves to stderr.
       {out: (line) => (this.jsonEnabled() ? process.stderr : process.stdout).write(`${line}\n`), warn: (line) => process.stderr.write(`${line}\n`)},
