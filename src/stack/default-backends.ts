@@ -48,6 +48,11 @@ interfaces: [keyvalue_basic, keyvalue_transactional, queue_basic]
 `,
 }
 
+/** With Vault in the stack, PostgreSQL's credentials are the ones the bootstrap writes there, read by the proxy. */
+export const POSTGRES_DEV_VAULT_PATH = 'vault://secret/data/prism/backends/postgres-dev'
+export const dockerBackend = (service: keyof typeof DOCKER_BACKENDS, vault: boolean): string =>
+  service === 'postgres' && vault ? DOCKER_BACKENDS.postgres.replace(/credentials: .*\n/, `credentials: {vaultPath: "${POSTGRES_DEV_VAULT_PATH}"}\n`) : DOCKER_BACKENDS[service]
+
 export function backendsOf(yaml: string): Backend[] {
   const {docs, problems} = parseDocuments(yaml, 'dev-stack backends')
   if (problems.length > 0) throw new PrismError('the dev stack\'s default backends do not validate', {details: problems, code: 'INTERNAL'})

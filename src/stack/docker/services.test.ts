@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {backendsOf, DOCKER_BACKENDS} from '../default-backends.js'
+import {backendsOf, DOCKER_BACKENDS, dockerBackend} from '../default-backends.js'
 import {chosenServices, imageOverrides} from './options.js'
 import {containerSpec, DEFAULT_IMAGES, SERVICES, specHash, type StackSettings} from './services.js'
 
@@ -100,5 +100,11 @@ describe('container specs', () => {
   it('registers default backends that validate, at the services\' addresses', () => {
     const backends = Object.values(DOCKER_BACKENDS).flatMap((y) => backendsOf(y))
     expect(backends.map((b) => b.name)).toEqual(['redis-dev', 'nats-dev', 'kafka-dev', 'postgres-dev'])
+    // With Vault in the stack, the proxy reads PostgreSQL's password from it (the bootstrap writes it there).
+    const [vaulted] = backendsOf(dockerBackend('postgres', true))
+    expect(vaulted!.credentials?.source).toEqual({case: 'vaultPath', value: 'vault://secret/data/prism/backends/postgres-dev'})
+    expect(backendsOf(dockerBackend('postgres', false))[0]!.credentials?.source.case).toBe('static')
+    expect(containerSpec('proxy', settings()).cmd).toEqual(expect.arrayContaining(['--vault-addr', 'http://vault:8200', '--vault-role', 'prism-dev']))
+    expect(containerSpec('proxy', settings({services: ['postgres', 'dex', 'admin', 'proxy']})).cmd).not.toContain('--vault-addr')
   })
 })

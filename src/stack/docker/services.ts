@@ -8,6 +8,7 @@ import {createHash} from 'node:crypto'
 import {usageError} from '../../errors.js'
 import {DEFAULTS} from '../../config/contexts.js'
 import {testUser} from '../test-users.js'
+import {VAULT_ROLE} from './vault-bootstrap.js'
 
 export const SERVICES = ['postgres', 'redis', 'nats', 'kafka', 'dex', 'vault', 'admin', 'proxy'] as const
 export type ServiceName = (typeof SERVICES)[number]
@@ -202,6 +203,8 @@ export function containerSpec(service: ServiceName, s: StackSettings): Container
           'proxy', 'serve', '--admin-endpoint', 'admin:8981', '--listen', '0.0.0.0:50090', '--metrics-listen', '0.0.0.0:50091',
           '--issuer', issuerFor(s.portOffset), '--audience', DEFAULTS.clientId, '--jwks-url', `${ISSUER_IN_NETWORK}/keys`,
           '--proxy-id', `${s.stack}-proxy`, '--login', proxy.email, '--login-issuer-url', ISSUER_IN_NETWORK,
+          // Backends' Vault-held credentials, through the JWT role the bootstrap writes.
+          ...(s.services.includes('vault') ? ['--vault-addr', 'http://vault:8200', '--vault-role', VAULT_ROLE] : []),
         ],
         // The proxy test user's documented password (README), in the environment rather than on the command line.
         env: ['PRISM_CONFIG_DIR=/tmp/prism', `PRISM_LOGIN_PASSWORD=${proxy.password}`],

@@ -7,7 +7,7 @@ import type Dockerode from 'dockerode'
 
 import {PrismError} from '../../errors.js'
 import {connectCli, registerBackends} from '../bootstrap.js'
-import {DOCKER_BACKENDS, MEMSTORE_DEV} from '../default-backends.js'
+import {dockerBackend, MEMSTORE_DEV} from '../default-backends.js'
 import {renderDexConfig} from '../dex-config.js'
 import {checkPortsFree, type PortClaim} from '../ports.js'
 import {containerName, containersByHostPort, createContainer, ensureNetwork, ensureVolumes, healthOf, listStackContainers, logLines, probeNow, removeContainer, startContainer, type StackContainer} from './containers.js'
@@ -237,7 +237,7 @@ export async function dockerUp(o: DockerUpOptions): Promise<DockerUpResult> {
   }
   if (o.services.includes('admin')) {
     const backendServices = (['redis', 'nats', 'kafka', 'postgres'] as const).filter((s) => o.services.includes(s))
-    bootstrap.push(...(await registerBackends(endpoints, [MEMSTORE_DEV, ...backendServices.map((s) => DOCKER_BACKENDS[s])])))
+    bootstrap.push(...(await registerBackends(endpoints, [MEMSTORE_DEV, ...backendServices.map((s) => dockerBackend(s, o.services.includes('vault')))])))
   }
   const loggedInAs = o.services.includes('admin') ? await connectCli(endpoints, o, env) : undefined
   const actions = Object.fromEntries(planned.map((p) => [p.spec.service, p.action]))
