@@ -12,6 +12,7 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {approveDexDevice} from '../helpers/browser.js'
 import {runCli, tempDir, type RunOptions} from '../helpers/cli.js'
 import {ensureTestImages, type TestImages} from '../helpers/docker-images.js'
 
@@ -107,6 +108,24 @@ describe('dev up on Docker (--oidc embedded --without vault,kafka)', () => {
     const back = await cli(['login', '--username', 'admin@local.prism', '--password-stdin'], {input: 'prism-admin\n'})
     expect(back.code, back.stderr).toBe(0)
   })
+
+  it('logs in with the device code at the containerised issuer, approved headlessly, and the control plane in its container accepts the token', async () => {
+    const issuer = `http://localhost:${5556 + offset}/dex`
+    let approving: Promise<void> | undefined
+    const login = await cli(['login'], {
+      onStderr: (text) => {
+        const code = /enter the code: (\S+)/.exec(text)?.[1]
+        if (code && !approving) approving = approveDexDevice(issuer, code, 'viewer@local.prism', 'prism-viewer')
+      },
+    })
+    await approving
+    expect(login.code, login.stderr).toBe(0)
+    expect(login.stdout).toContain(`Logged in to ${issuer} as viewer@local.prism (context dev).`)
+    const who = await cli(['whoami', '--json'])
+    expect(JSON.parse(who.stdout)).toMatchObject({email: 'viewer@local.prism', controlPlane: {roles: ['viewer']}})
+    const back = await cli(['login', '--username', 'admin@local.prism', '--password-stdin'], {input: 'prism-admin\n'})
+    expect(back.code, back.stderr).toBe(0)
+  }, 60_000)
 
   it('applies a namespace on redis-dev and nats-dev; kv and publish/consume go through the containerised proxy', async () => {
     const file = join(configDir, 'ns.yaml')

@@ -5,6 +5,13 @@
 import {engineError, LABEL_STACK, listStackContainers, removeContainer} from './containers.js'
 import {findEngine} from './engine.js'
 
+/** What is already gone (404) counts as removed. */
+async function removeGone(removal: Promise<unknown>, doing: string): Promise<void> {
+  await removal.catch((err: {statusCode?: number}) => {
+    if (err.statusCode !== 404) throw engineError(doing, err)
+  })
+}
+
 export interface DockerDownResult {
   stack: 'docker'
   name: string
@@ -21,24 +28,10 @@ export async function dockerDown(options: {stack: string; volumes: boolean; env?
   const containers = await listStackContainers(docker, options.stack)
   await Promise.all(containers.map((c) => removeContainer(docker, c.id)))
   const networks = await docker.listNetworks({filters: filter})
-  for (const n of networks) {
-    await docker
-      .getNetwork(n.Id)
-      .remove()
-      .catch((err: {statusCode?: number}) => {
-        if (err.statusCode !== 404) throw engineError(`removing the network ${n.Name}`, err)
-      })
-  }
+  for (const n of networks) await removeGone(docker.getNetwork(n.Id).remove(), `removing the network ${n.Name}`)
   const volumes = (await docker.listVolumes({filters: filter})).Volumes ?? []
   if (options.volumes) {
-    for (const v of volumes) {
-      await docker
-        .getVolume(v.Name)
-        .remove()
-        .catch((err: {statusCode?: number}) => {
-          if (err.statusCode !== 404) throw engineError(`removing the volume ${v.Name}`, err)
-        })
-    }
+    for (const v of volumes) await removeGone(docker.getVolume(v.Name).remove(), `removing the volume ${v.Name}`)
   }
   return {
     stack: 'docker',
