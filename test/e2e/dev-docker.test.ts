@@ -92,7 +92,7 @@ describe('dev up on Docker (--oidc embedded --without vault,kafka)', () => {
       loggedInAs: 'admin@local.prism',
     })
     expect(result.bootstrap).toEqual(['backend memstore-dev registered', 'backend redis-dev registered', 'backend nats-dev registered', 'backend postgres-dev registered'])
-    expect(result.containers.map((c: {service: string; health: string}) => `${c.service}:${c.health}`)).toEqual(['postgres:healthy', 'redis:healthy', 'nats:healthy', 'dex:healthy', 'admin:healthy', 'proxy:healthy'])
+    expect(result.containers.map((c: {service: string; state: string}) => `${c.service}:${c.state}`)).toEqual(['postgres:running', 'redis:running', 'nats:running', 'dex:running', 'admin:running', 'proxy:running'])
     // Only the issuer, control plane and proxy are published, and only on 127.0.0.1.
     const published = result.containers.flatMap((c: {published: string[]}) => c.published)
     expect(published.sort()).toEqual([`127.0.0.1:${5556 + offset}->5556`, `127.0.0.1:${8981 + offset}->8981`, `127.0.0.1:${50090 + offset}->50090`, `127.0.0.1:${50091 + offset}->50091`].sort())

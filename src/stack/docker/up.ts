@@ -241,5 +241,8 @@ export async function dockerUp(o: DockerUpOptions): Promise<DockerUpResult> {
   }
   const loggedInAs = o.services.includes('admin') ? await connectCli(endpoints, o, env) : undefined
   const actions = Object.fromEntries(planned.map((p) => [p.spec.service, p.action]))
-  return {...status, actions, bootstrap, ...(loggedInAs ? {loggedInAs} : {})}
+  // Every container passed its health check above (run by us when Docker's own first probe had not come yet, so
+  // Docker may still say "starting" for a second); with the endpoints answering, the stack is healthy.
+  const healthy = status.endpointsHealthy && status.containers.every((c) => c.state === 'running')
+  return {...status, healthy, actions, bootstrap, ...(loggedInAs ? {loggedInAs} : {})}
 }
