@@ -120,7 +120,7 @@ export async function discover(settings: IssuerSettings): Promise<Issuer> {
         cause: err,
       })
     }
-    throw oidcError(err, 'OIDC discovery', settings.issuer)
+    throw oidcError(err, 'OIDC discovery', settings.reachAt ?? settings.issuer)
   }
 }
 
