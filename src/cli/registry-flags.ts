@@ -7,15 +7,22 @@ import {Flags} from '@oclif/core'
 import type {ConnectionOptions} from '../registry/connection.js'
 import {OUTPUT_FORMATS} from '../registry/output.js'
 
+/** For every command that talks to a server with a bearer (src/api/channel.ts says why it is refused by default). */
+export const insecurePlaintextFlag = Flags.boolean({
+  description: 'Send the bearer token without TLS to a non-loopback address (anyone on the path can read it); also PRISM_INSECURE_PLAINTEXT=1',
+  helpGroup: 'GLOBAL',
+})
+
 export const connectionFlags = {
   'admin-endpoint': Flags.string({description: 'Control plane host:port (default: PRISM_ADMIN_ENDPOINT, then the context)'}),
   timeout: Flags.string({description: 'Deadline per call, e.g. 10s, 500ms, 2m', default: '10s'}),
+  'insecure-plaintext': insecurePlaintextFlag,
 }
 
 const FILE_DESCRIPTION = 'YAML or JSON file, or a directory of *.yaml, *.yml and *.json files (with -R, its subdirectories too); repeatable; - reads stdin; also --filename'
 /** The parsed connection flags (plus the global --context) as the registry functions take them. */
-export function connectionOf(flags: {context?: string; 'admin-endpoint'?: string; timeout?: string}): ConnectionOptions {
-  return {context: flags.context, adminEndpoint: flags['admin-endpoint'], timeout: flags.timeout}
+export function connectionOf(flags: {context?: string; 'admin-endpoint'?: string; timeout?: string; 'insecure-plaintext'?: boolean}): ConnectionOptions {
+  return {context: flags.context, adminEndpoint: flags['admin-endpoint'], timeout: flags.timeout, insecurePlaintext: flags['insecure-plaintext']}
 }
 
 // --filename is kubectl's spelling.

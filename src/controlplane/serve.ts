@@ -2,6 +2,7 @@
  * `prismctl admin serve`: open the store, pick the authenticator, start the server, and run until SIGTERM/SIGINT,
  * then drain in-flight calls (bounded) and return.
  */
+import {transportNote, type ServerTls, type TransportLimits} from '../api/server-transport.js'
 import {PrismError, usageError} from '../errors.js'
 import {anonymousAuthenticator, type Authenticator} from './authn.js'
 import {defaultStoreUrl, openStore} from './store.js'
@@ -17,6 +18,8 @@ export interface ServeOptions {
   roleMap?: string
   /** How long SIGTERM waits for in-flight calls before cutting them off. */
   drainMs?: number
+  tls?: ServerTls
+  transportLimits?: Partial<TransportLimits>
 }
 
 export interface ServeIO {
@@ -56,12 +59,12 @@ export async function startControlPlane(options: ServeOptions, io: ServeIO): Pro
   const {createServer} = await import('./server.js')
   let server
   try {
-    server = await createServer({store, authenticator, listen: options.listen, log: io.warn})
+    server = await createServer({store, authenticator, listen: options.listen, log: io.warn, tls: options.tls, transportLimits: options.transportLimits})
   } catch (err) {
     await store.close()
     throw err
   }
-  io.out(`control plane listening on ${server.address}`)
+  io.out(`control plane listening on ${server.address}${transportNote(options.tls)}`)
   io.warn(`store: ${store.engine} ${store.location}`)
   return {
     address: server.address,

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
+import {serverTransportFlags, serverTransportOf} from '../../cli/server-flags.js'
 import {serveControlPlane} from '../../controlplane/serve.js'
 import {usageError} from '../../errors.js'
 
@@ -21,6 +22,7 @@ export default class AdminServe extends BaseCommand<typeof AdminServe> {
     'jwks-url': Flags.string({description: "Where to fetch the issuer's signing keys, when the server reaches them elsewhere than the issuer says"}),
     'role-map': Flags.string({description: 'GROUP=ROLE pairs, ROLE one of viewer, operator, admin, proxy [default: admins=admin,platform-team=operator,viewers=viewer,proxies=proxy]'}),
     'drain-timeout': Flags.integer({description: 'Seconds to let in-flight calls finish on SIGTERM', default: 10, min: 0}),
+    ...serverTransportFlags,
   }
 
   async run() {
@@ -37,6 +39,7 @@ export default class AdminServe extends BaseCommand<typeof AdminServe> {
         jwksUrl: f['jwks-url'],
         roleMap: f['role-map'],
         drainMs: f['drain-timeout'] * 1000,
+        ...serverTransportOf(f),
       },
       // Under --json, stdout carries only the JSON result (printed on exit); the listening line moves to stderr.
       {out: (line) => (this.jsonEnabled() ? process.stderr : process.stdout).write(`${line}\n`), warn: (line) => process.stderr.write(`${line}\n`)},

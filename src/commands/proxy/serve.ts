@@ -1,6 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
+import {insecurePlaintextFlag} from '../../cli/registry-flags.js'
+import {serverTransportFlags, serverTransportOf} from '../../cli/server-flags.js'
 import {serveProxy} from '../../proxy/serve.js'
 import {usageError} from '../../errors.js'
 
@@ -14,6 +16,11 @@ export default class ProxyServe extends BaseCommand<typeof ProxyServe> {
   ]
   static override flags = {
     'admin-endpoint': Flags.string({description: 'Control plane HOST:PORT (default: PRISM_ADMIN_ENDPOINT, the context, then 127.0.0.1:8981)'}),
+    'admin-tls': Flags.boolean({description: 'Reach the control plane over TLS (default: the context’s tls setting)', allowNo: true}),
+    'admin-ca-file': Flags.string({description: 'CA bundle (PEM) for the control plane’s certificate (default: the context’s, then the system roots); implies --admin-tls'}),
+    'admin-cert-file': Flags.string({description: 'Client certificate (PEM) for a control plane that requires mutual TLS; needs --admin-key-file'}),
+    'admin-key-file': Flags.string({description: 'Private key (PEM) of --admin-cert-file'}),
+    'insecure-plaintext': insecurePlaintextFlag,
     listen: Flags.string({description: 'HOST:PORT for gRPC (port 0 picks a free one)', default: '127.0.0.1:50090'}),
     'metrics-listen': Flags.string({description: 'HOST:PORT for /metrics, /healthz and /readyz', default: '127.0.0.1:50091'}),
     auth: Flags.string({description: 'How callers are authenticated: oidc (verify ID tokens; implied by --issuer) or none (anyone)', options: ['none', 'oidc']}),
@@ -22,6 +29,7 @@ export default class ProxyServe extends BaseCommand<typeof ProxyServe> {
     'jwks-url': Flags.string({description: "Where to fetch the issuer's signing keys, when the proxy reaches them elsewhere than the issuer says"}),
     'proxy-id': Flags.string({description: 'This proxy’s id in leases and metrics (default: hostname plus a random suffix)'}),
     'drain-timeout': Flags.integer({description: 'Seconds to let in-flight calls finish on SIGTERM', default: 10, min: 0}),
+    ...serverTransportFlags,
   }
 
   async run() {
@@ -32,6 +40,13 @@ export default class ProxyServe extends BaseCommand<typeof ProxyServe> {
       {
         context: f.context,
         adminEndpoint: f['admin-endpoint'],
+        adminTls: {
+          tls: f['admin-tls'] ?? (f['admin-ca-file'] || f['admin-cert-file'] ? true : undefined),
+          caFile: f['admin-ca-file'],
+          certFile: f['admin-cert-file'],
+          keyFile: f['admin-key-file'],
+          insecurePlaintext: f['insecure-plaintext'],
+        },
         listen: f.listen,
         metricsListen: f['metrics-listen'],
         auth: (f.auth ?? 'oidc') as 'none' | 'oidc',
@@ -41,6 +56,7 @@ export default class ProxyServe extends BaseCommand<typeof ProxyServe> {
         proxyId: f['proxy-id'],
         version: this.config.version,
         drainMs: f['drain-timeout'] * 1000,
+        ...serverTransportOf(f),
       },
       {out: (line) => (this.jsonEnabled() ? process.stderr : process.stdout).write(`${line}\n`), warn: (line) => process.stderr.write(`${line}\n`)},
     )
