@@ -1,50 +1,27 @@
 /**
  * Bearers never travel in clear (issue 10, item 9): both servers speak TLS (mutual with --client-ca), the CLI
  * verifies them with the context's CA file, the proxy follows a TLS control plane, and a bearer is never sent over
- * plaintext to an address that is not loopback unless --insecure-plaintext says so. Certificates are made here with
- * the openssl CLI: a throwaway CA, a server certificate for 127.0.0.1 and localhost, a client certificate, and a
- * second CA that signed neither.
+ * plaintext to an address that is not loopback unless --insecure-plaintext says so. Certificates: test/helpers/pki.ts
+ * (openssl: a throwaway CA, server and client certificates it signed, and a second CA that signed neither).
  */
-import {execFileSync} from 'node:child_process'
-import {rmSync, writeFileSync} from 'node:fs'
+import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {startAdminServer, type AdminServer} from '../helpers/admin-server.js'
 import {runCli, tempDir, type CliResult} from '../helpers/cli.js'
+import {makeTestPki, type TestPki} from '../helpers/pki.js'
 import {startProxyServer, waitReady, type ProxyServer} from '../helpers/proxy-server.js'
 
 const BOUND_MS = 15_000
-let pki: string
-const pem = (name: string) => join(pki, name)
-
-function openssl(...args: string[]): void {
-  execFileSync('openssl', args, {cwd: pki, stdio: ['ignore', 'ignore', 'pipe']})
-}
-
-/** A CA (NAME-ca.pem, NAME-ca-key.pem). */
-function makeCa(name: string): void {
-  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', `/CN=${name} test CA`, '-keyout', `${name}-ca-key.pem`, '-out', `${name}-ca.pem`)
-}
-
-/** A certificate NAME.pem (key NAME-key.pem) signed by CA, with these extensions. */
-function makeCert(name: string, ca: string, subject: string, extensions: string): void {
-  writeFileSync(pem(`${name}.ext`), extensions)
-  openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', subject, '-keyout', `${name}-key.pem`, '-out', `${name}.csr`)
-  openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}-ca.pem`, '-CAkey', `${ca}-ca-key.pem`, '-CAcreateserial', '-days', '1', '-extfile', `${name}.ext`, '-out', `${name}.pem`)
-}
-
+let pki: TestPki
 beforeAll(() => {
-  pki = tempDir('prism-pki-')
-  makeCa('good')
-  makeCa('other')
-  makeCert('server', 'good', '/CN=localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n')
-  makeCert('client', 'good', '/CN=prism-operator', 'extendedKeyUsage=clientAuth\n')
+  pki = makeTestPki()
 })
-afterAll(() => rmSync(pki, {recursive: true, force: true}))
+afterAll(() => pki?.remove())
 
-const serverTls = () => ['--tls-cert', pem('server.pem'), '--tls-key', pem('server-key.pem')]
+const serverTls = () => ['--tls-cert', pki.serverCert, '--tls-key', pki.serverKey]
 
 /** A config directory with one context, made current. */
 async function contextDir(settings: string[]): Promise<string> {
@@ -70,7 +47,7 @@ describe('the control plane over TLS', () => {
   })
 
   it('answers a CLI that verifies it with the context CA file, a bearer included', async () => {
-    const dir = await contextDir(['--admin-endpoint', server.endpoint, '--tls', '--ca-file', pem('good-ca.pem')])
+    const dir = await contextDir(['--admin-endpoint', server.endpoint, '--tls', '--ca-file', pki.caFile])
     const result = await cli(['backend', 'register', 'tls-mem', '--type', 'memstore'], dir, {PRISM_TOKEN: 'a-token-the-anonymous-server-ignores'})
     expect(result.code, result.stderr).toBe(0)
     const listed = await cli(['backend', 'list', '-o', 'name'], dir)
@@ -78,7 +55,7 @@ describe('the control plane over TLS', () => {
   })
 
   it('is refused, with what to do, when the certificate is not signed by the CA the context trusts', async () => {
-    const dir = await contextDir(['--admin-endpoint', server.endpoint, '--tls', '--ca-file', pem('other-ca.pem')])
+    const dir = await contextDir(['--admin-endpoint', server.endpoint, '--tls', '--ca-file', pki.otherCaFile])
     const result = await cli(['namespace', 'list'], dir)
     expect(result.code).toBe(1)
     expect(result.stderr).toContain(`Error: cannot reach the control plane at ${server.endpoint} over TLS`)
@@ -105,12 +82,12 @@ describe('the control plane over TLS', () => {
 describe('mutual TLS', () => {
   let server: AdminServer
   beforeAll(async () => {
-    server = await startAdminServer({args: ['--auth', 'none', ...serverTls(), '--client-ca', pem('good-ca.pem')]})
+    server = await startAdminServer({args: ['--auth', 'none', ...serverTls(), '--client-ca', pki.caFile]})
   })
   afterAll(() => server?.stop())
 
   it('refuses a client without a certificate', async () => {
-    const dir = await contextDir(['--admin-endpoint', server.endpoint, '--tls', '--ca-file', pem('good-ca.pem')])
+    const dir = await contextDir(['--admin-endpoint', server.endpoint, '--tls', '--ca-file', pki.caFile])
     const result = await cli(['namespace', 'list'], dir)
     expect(result.code).toBe(1)
     expect(result.stderr).toContain(`Error: cannot reach the control plane at ${server.endpoint} over TLS`)
@@ -118,14 +95,14 @@ describe('mutual TLS', () => {
   })
 
   it('serves a client with a certificate the CA signed', async () => {
-    const dir = await contextDir(['--admin-endpoint', server.endpoint, '--tls', '--ca-file', pem('good-ca.pem'), '--cert-file', pem('client.pem'), '--key-file', pem('client-key.pem')])
+    const dir = await contextDir(['--admin-endpoint', server.endpoint, '--tls', '--ca-file', pki.caFile, '--cert-file', pki.clientCert, '--key-file', pki.clientKey])
     const result = await cli(['namespace', 'list', '-o', 'json'], dir)
     expect(result.code, result.stderr).toBe(0)
     expect(server.stdout()).toContain('(mutual TLS)')
   })
 
   it('needs both --cert-file and --key-file', async () => {
-    const dir = await contextDir(['--admin-endpoint', server.endpoint, '--tls', '--cert-file', pem('client.pem')])
+    const dir = await contextDir(['--admin-endpoint', server.endpoint, '--tls', '--cert-file', pki.clientCert])
     const result = await cli(['namespace', 'list'], dir)
     expect([result.code, result.stderr]).toEqual([2, expect.stringContaining('Error: context "secure" has a client certificate but no key')])
   })
@@ -137,8 +114,8 @@ describe('the proxy over TLS, following a TLS control plane', () => {
   let dir: string
   beforeAll(async () => {
     admin = await startAdminServer({args: ['--auth', 'none', ...serverTls()]})
-    proxy = await startProxyServer({adminEndpoint: admin.endpoint, args: ['--auth', 'none', ...serverTls(), '--admin-ca-file', pem('good-ca.pem')]})
-    dir = await contextDir(['--admin-endpoint', admin.endpoint, '--proxy-endpoint', proxy.endpoint, '--tls', '--ca-file', pem('good-ca.pem')])
+    proxy = await startProxyServer({adminEndpoint: admin.endpoint, args: ['--auth', 'none', ...serverTls(), '--admin-ca-file', pki.caFile]})
+    dir = await contextDir(['--admin-endpoint', admin.endpoint, '--proxy-endpoint', proxy.endpoint, '--tls', '--ca-file', pki.caFile])
   })
   afterAll(async () => {
     await proxy?.stop()

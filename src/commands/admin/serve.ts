@@ -12,6 +12,7 @@ export default class AdminServe extends BaseCommand<typeof AdminServe> {
   static override examples = [
     '<%= config.bin %> admin serve --auth none --listen 127.0.0.1:8981',
     '<%= config.bin %> admin serve --issuer http://localhost:5556/dex --audience prismctl --role-map admins=admin,platform-team=operator --store postgres://prism:secret@localhost:5432/prism',
+    '<%= config.bin %> admin serve --issuer https://login.example.com --listen 0.0.0.0:8981 --tls-cert cp.pem --tls-key cp-key.pem --client-ca clients-ca.pem',
   ]
   static override flags = {
     listen: Flags.string({description: 'HOST:PORT to listen on (port 0 picks a free one)', default: '127.0.0.1:8981'}),

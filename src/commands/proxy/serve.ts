@@ -12,7 +12,7 @@ export default class ProxyServe extends BaseCommand<typeof ProxyServe> {
     'Follows the control plane (Watch) and serves prism.patterns.v1 KeyValuePattern, ProducerPattern and ConsumerPattern, prism.proxy.v1.ProxyInfo and grpc.health.v1 on --listen; Prometheus metrics, /healthz and /readyz on --metrics-listen. It authenticates to the control plane like any client (PRISM_TOKEN, or the login of --context) and needs the proxy role there.'
   static override examples = [
     '<%= config.bin %> proxy serve --auth none --admin-endpoint 127.0.0.1:8981',
-    '<%= config.bin %> proxy serve --issuer http://localhost:5556/dex --audience prismctl --admin-endpoint admin:8981 --listen 0.0.0.0:50090',
+    '<%= config.bin %> proxy serve --issuer http://localhost:5556/dex --audience prismctl --admin-endpoint admin:8981 --admin-ca-file ca.pem --listen 0.0.0.0:50090 --tls-cert proxy.pem --tls-key proxy-key.pem',
   ]
   static override flags = {
     'admin-endpoint': Flags.string({description: 'Control plane HOST:PORT (default: PRISM_ADMIN_ENDPOINT, the context, then 127.0.0.1:8981)'}),
