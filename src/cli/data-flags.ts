@@ -2,7 +2,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import type {ProxyConnectionOptions} from '../data/connection.js'
-import {insecurePlaintextFlag} from './registry-flags.js'
+import {insecurePlaintextFlag} from './plaintext-flag.js'
 
 export const proxyFlags = {
   'proxy-endpoint': Flags.string({description: 'Proxy host:port (default: PRISM_PROXY_ENDPOINT, then the context, then 127.0.0.1:50090)'}),

@@ -5,13 +5,8 @@
 import {Flags} from '@oclif/core'
 
 import type {ConnectionOptions} from '../registry/connection.js'
+import {insecurePlaintextFlag} from './plaintext-flag.js'
 import {OUTPUT_FORMATS} from '../registry/output.js'
-
-/** For every command that talks to a server with a bearer (src/api/channel.ts says why it is refused by default). */
-export const insecurePlaintextFlag = Flags.boolean({
-  description: 'Send the bearer token without TLS to a non-loopback address (anyone on the path can read it); also PRISM_INSECURE_PLAINTEXT=1',
-  helpGroup: 'GLOBAL',
-})
 
 export const connectionFlags = {
   'admin-endpoint': Flags.string({description: 'Control plane host:port (default: PRISM_ADMIN_ENDPOINT, then the context)'}),

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {whoami} from '../auth/whoami.js'
 import {BaseCommand} from '../cli/base-command.js'
-import {insecurePlaintextFlag} from '../cli/registry-flags.js'
+import {insecurePlaintextFlag} from '../cli/plaintext-flag.js'
 import {resolveContext} from '../config/contexts.js'
 
 export default class WhoAmI extends BaseCommand<typeof WhoAmI> {

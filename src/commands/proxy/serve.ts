@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
-import {insecurePlaintextFlag} from '../../cli/registry-flags.js'
+import {insecurePlaintextFlag} from '../../cli/plaintext-flag.js'
 import {serverTransportFlags, serverTransportOf} from '../../cli/server-flags.js'
 import {serveProxy} from '../../proxy/serve.js'
 import {usageError} from '../../errors.js'
