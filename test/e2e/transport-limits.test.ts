@@ -1,10 +1,12 @@
 /**
  * Limits that hold before authentication (issue 10, item 2), against the real control plane and proxy on 127.0.0.1:
- * concurrent streams per connection, a deadline for receiving a request, a cap on connections, and what the server's
- * memory does under all three. The client is a raw HTTP/2 writer (test/helpers/raw-http2.ts), as an attacker's is.
+ * concurrent streams per connection, a deadline for receiving a request, a cap on connections, what the server's
+ * memory does under all three, and a connection left after a GOAWAY (CLOSE-WAIT). The client is a raw HTTP/2 writer (test/helpers/raw-http2.ts), as an attacker's is.
  */
-import {readFileSync} from 'node:fs'
-import {connect as connectHttp2} from 'node:http2'
+import {execFileSync} from 'node:child_process'
+import {readFileSync, rmSync} from 'node:fs'
+import {join} from 'node:path'
+import {connect as connectHttp2, type ClientHttp2Session} from 'node:http2'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -13,6 +15,7 @@ import {DEFAULT_TRANSPORT_LIMITS} from '../../src/api/server-transport.js'
 import {resolveContext} from '../../src/config/contexts.js'
 import {WatchEventType} from '../../src/gen/prism/admin/v1/control_plane_pb.js'
 import {startAdminServer, type AdminServer} from '../helpers/admin-server.js'
+import {startServer} from '../helpers/control-plane.js'
 import {runCli, tempDir} from '../helpers/cli.js'
 import {startProxyServer, type ProxyServer} from '../helpers/proxy-server.js'
 import {ERROR, rawHttp2, type RawHttp2} from '../helpers/raw-http2.js'
@@ -168,6 +171,40 @@ describe('the proxy has the same limits', () => {
       expect([open[0]!.responded.has(id), open[0]!.resets.get(id)]).toEqual([true, ERROR.noError])
     } finally {
       for (const c of open) c.close()
+    }
+  })
+})
+
+describe('a connection Node stops reading after a GOAWAY for a protocol error', () => {
+  it('is closed by the keepalive ping instead of staying in CLOSE-WAIT', async () => {
+    // In process, to shorten the keepalive to 3 s (the default, 30 s + 20 s, would bound it at 50 s).
+    const dir = tempDir('prism-closewait-')
+    const server = await startServer(`sqlite://${join(dir, 'cp.db')}`, undefined, {transportLimits: {keepaliveTimeMs: 3000, keepaliveTimeoutMs: 1000}})
+    const port = hostPort(server.address)[1]
+    const closeWait = () => execFileSync('ss', ['-tanH', 'state', 'close-wait', `sport = :${port}`], {encoding: 'utf8'}).trim()
+    let session: ClientHttp2Session | undefined
+    try {
+      // A header block far past what the server takes (~100 KB) gets GOAWAY COMPRESSION_ERROR; the client then ends
+      // its side of the connection, which the server never reads again.
+      const client = (session = connectHttp2(`http://${server.address}`, {maxSendHeaderBlockLength: 1_000_000}))
+      client.on('error', () => {})
+      const goaway = new Promise<number>((resolve) => client.once('goaway', resolve))
+      const stream = client.request({':method': 'POST', ':path': GET_NAMESPACE, 'content-type': 'application/grpc', te: 'trailers', authorization: `Bearer ${'x'.repeat(200_000)}`})
+      stream.on('error', () => {})
+      expect(await goaway).toBe(9)
+      // First the state the bug left for good (the client has ended its side), then the keepalive clears it.
+      const until = async (done: () => boolean, ms: number) => {
+        for (const end = Date.now() + ms; !done() && Date.now() < end; ) await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      let left = ''
+      await until(() => (left = closeWait()) !== '', 5000)
+      expect(left).not.toBe('')
+      await until(() => (left = closeWait()) === '', 10_000)
+      expect(left).toBe('')
+    } finally {
+      session?.destroy()
+      await server.shutdown(1000)
+      rmSync(dir, {recursive: true, force: true})
     }
   })
 })
