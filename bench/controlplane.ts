@@ -2,19 +2,22 @@
  * Control plane latency and throughput over loopback, against a real `prismctl admin serve` process. The baseline
  * for every latency is the Echo RPC on the same server (same transport, same auth path, no store work).
  */
+import {readFileSync} from 'node:fs'
+
 import * as grpc from '@grpc/grpc-js'
 
 import {createServiceClient, type ServiceClient} from '../src/api/grpc-service.js'
 import {ControlPlane} from '../src/gen/prism/admin/v1/control_plane_pb.js'
 import {startAdminServer, type AdminServer} from '../test/helpers/admin-server.js'
+import {makeTestPki} from '../test/helpers/pki.js'
 import {fmtMs, median, percentile, ratio, type Row} from './lib.js'
 
 type Client = ServiceClient<(typeof ControlPlane)['method']>
 
-export function connect(endpoint: string, token?: string): Client {
+export function connect(endpoint: string, token?: string, credentials = grpc.credentials.createInsecure()): Client {
   return createServiceClient(grpc, ControlPlane, {
     endpoint,
-    credentials: grpc.credentials.createInsecure(),
+    credentials,
     metadata: (): Record<string, string> => (token ? {authorization: `Bearer ${token}`} : {}),
   })
 }
@@ -103,5 +106,35 @@ export async function withServer<T>(args: string[] | undefined, store: string | 
     return await fn(server)
   } finally {
     await server.stop()
+  }
+}
+
+/**
+ * GetNamespace over TLS next to plaintext: two servers on SQLite, identical but for --tls-cert, called in turns
+ * (one connection each, kept open, as a CLI command or a proxy holds it; the handshake is not in the figure).
+ */
+export async function benchTls(count: number): Promise<Row[]> {
+  const pki = makeTestPki()
+  try {
+    return await withServer(['--auth', 'none'], undefined, (plainServer) =>
+      withServer(['--auth', 'none', '--tls-cert', pki.serverCert, '--tls-key', pki.serverKey], undefined, async (tlsServer) => {
+        const plain = connect(plainServer.endpoint)
+        const tls = connect(tlsServer.endpoint, undefined, grpc.credentials.createSsl(readFileSync(pki.caFile)))
+        try {
+          await Promise.all([prepare(plain), prepare(tls)])
+          const {plaintext, overTls} = await latencies({plaintext: () => plain.getNamespace({name: 'bench-get'}), overTls: () => tls.getNamespace({name: 'bench-get'})}, count)
+          const p50 = median(plaintext)
+          return [
+            {name: `SQLite: GetNamespace p50 / p99, plaintext (${count} sequential calls, interleaved with TLS)`, value: `${fmtMs(p50)} / ${fmtMs(percentile(plaintext, 99))}`, baseline: 'itself', ratio: '1.00×'},
+            {name: 'SQLite: GetNamespace p50 / p99 over TLS (ECDSA P-256, TLS 1.3)', value: `${fmtMs(median(overTls))} / ${fmtMs(percentile(overTls, 99))}`, baseline: `plaintext p50 ${fmtMs(p50)}`, ratio: ratio(median(overTls), p50), target: '≤ 1.2×'},
+          ]
+        } finally {
+          plain.close()
+          tls.close()
+        }
+      }),
+    )
+  } finally {
+    pki.remove()
   }
 }

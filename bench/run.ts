@@ -6,7 +6,7 @@ import {cpus} from 'node:os'
 
 import {startPostgres} from '../test/helpers/postgres.js'
 import {benchAuth} from './auth.js'
-import {benchStore, connect, prepare, withServer} from './controlplane.js'
+import {benchStore, benchTls, connect, prepare, withServer} from './controlplane.js'
 import {benchProxy} from './proxy.js'
 import {benchDev} from './dev.js'
 import {benchDevDocker} from './dev-docker.js'
@@ -40,6 +40,7 @@ if (want('startup')) {
 if (want('controlplane')) {
   const opts = {latencyCount: 2000, creates: 3000, concurrency: 16}
   const rows: Row[] = await withServer(['--auth', 'none'], undefined, (server) => benchStore('SQLite', server, {...opts, createTarget: '≥ 1,000/s'}))
+  rows.push(...(await benchTls(opts.latencyCount)))
   const pg = await startPostgres()
   try {
     const url = await pg.createDatabase()

@@ -37,7 +37,7 @@ export interface AdminClient {
 
 export async function connectAdmin(ctx: ResolvedContext, options: AdminConnectOptions = {}): Promise<AdminClient> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
-  const channel = await openChannel(ctx, options.bearer)
+  const channel = await openChannel(ctx, ctx.adminEndpoint, options.bearer)
   const raw = createServiceClient(channel.grpc, ControlPlane, {
     endpoint: ctx.adminEndpoint,
     credentials: channel.credentials,
@@ -57,7 +57,7 @@ export async function connectAdmin(ctx: ResolvedContext, options: AdminConnectOp
         return response
       } catch (err) {
         debug(`${method} failed in ${Date.now() - started} ms: ${(err as Error).message}`)
-        throw toPrismError(err, {...subject, endpoint: ctx.adminEndpoint, context: ctx.name, timeoutMs})
+        throw toPrismError(err, {...subject, endpoint: ctx.adminEndpoint, context: ctx.name, timeoutMs, tls: ctx.tls})
       }
     },
     watch(request) {
@@ -68,7 +68,7 @@ export async function connectAdmin(ctx: ResolvedContext, options: AdminConnectOp
           try {
             yield* stream
           } catch (err) {
-            throw toPrismError(err, {endpoint: ctx.adminEndpoint, context: ctx.name})
+            throw toPrismError(err, {endpoint: ctx.adminEndpoint, context: ctx.name, tls: ctx.tls})
           }
         },
       }

@@ -33,7 +33,12 @@ export interface CallSubject {
   name?: string
   /** Per-call deadline, for the DEADLINE_EXCEEDED message. */
   timeoutMs?: number
+  /** Whether the call went over TLS, for the hints on connection failures. */
+  tls?: boolean
 }
+
+/** What Node's TLS layer says when a handshake fails: an unverifiable certificate, a refused client, a non-TLS peer. */
+const TLS_PROBLEM = /certificate|self[- ]signed|unable to verify|altnames|ssl|tls|handshake|alert|wrong version number/i
 
 interface StatusDetails {
   violations: FieldViolation[]
@@ -100,6 +105,23 @@ const PEER_HINTS: Record<Peer, {start: string; where: string}> = {
 }
 
 /** Maps a rejected call to a PrismError; anything that is already a PrismError passes through. */
+function unreachable(peer: Peer, subject: CallSubject, problem: string, base: ConstructorParameters<typeof PrismError>[1]): PrismError {
+  const name = subject.context ?? 'NAME'
+  if (subject.tls && TLS_PROBLEM.test(problem)) {
+    return new PrismError(`cannot reach the ${peer} at ${subject.endpoint} over TLS`, {
+      ...base,
+      details: [problem],
+      hint: `prismctl verifies the server's certificate with the context's CA file, else the system roots: if a private CA signed it, prismctl context set ${name} --ca-file CA.pem. A server that requires client certificates (--client-ca) also needs --cert-file and --key-file.`,
+    })
+  }
+  const plaintext = subject.tls === false && !/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/.test(problem)
+  return new PrismError(`cannot reach the ${peer} at ${subject.endpoint}`, {
+    ...base,
+    details: [problem],
+    hint: `Is it running? Start one with "${PEER_HINTS[peer].start}", or point prismctl elsewhere with ${PEER_HINTS[peer].where} or a context ("prismctl context current" shows which one is in effect).${plaintext ? ` If it serves TLS: prismctl context set ${name} --tls.` : ''}`,
+  })
+}
+
 export function toPrismError(err: unknown, subject: CallSubject): PrismError {
   if (err instanceof PrismError) return err
   const failure = (err ?? {}) as GrpcFailure
@@ -126,11 +148,7 @@ export function toPrismError(err: unknown, subject: CallSubject): PrismError {
       if (serverHint) {
         return new PrismError(`the ${peer} at ${subject.endpoint} is unavailable: ${message}`, {...base, hint: `${serverHint} (on the ${peer}'s side; retry once it is fixed)`})
       }
-      return new PrismError(`cannot reach the ${peer} at ${subject.endpoint}`, {
-        ...base,
-        details: [connectionProblem(message)],
-        hint: `Is it running? Start one with "${PEER_HINTS[peer].start}", or point prismctl elsewhere with ${PEER_HINTS[peer].where} or a context ("prismctl context current" shows which one is in effect).`,
-      })
+      return unreachable(peer, subject, connectionProblem(message), base)
     case 'DEADLINE_EXCEEDED':
       return new PrismError(
         `the ${peer} at ${subject.endpoint} did not answer within ${subject.timeoutMs ? `${subject.timeoutMs / 1000}s` : 'the deadline'}`,

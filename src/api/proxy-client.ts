@@ -40,7 +40,7 @@ function routingHeaders(routing: Routing = {}): Record<string, string> {
 
 export async function connectProxy(ctx: ResolvedContext, options: {timeoutMs?: number} = {}): Promise<ProxyClient> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
-  const channel = await openChannel(ctx)
+  const channel = await openChannel(ctx, ctx.proxyEndpoint)
   const clients = new Map<string, ServiceClient<GenServiceMethods>>()
   const client = <T extends GenServiceMethods>(service: GenService<T>) => {
     let c = clients.get(service.typeName)
@@ -50,7 +50,7 @@ export async function connectProxy(ctx: ResolvedContext, options: {timeoutMs?: n
     }
     return c as unknown as Record<string, (request: unknown, options?: {metadata?: Record<string, string>}) => unknown>
   }
-  const subject = (routing?: Routing) => ({endpoint: ctx.proxyEndpoint, context: ctx.name, peer: 'proxy' as const, kind: 'Namespace' as const, name: routing?.namespace, timeoutMs})
+  const subject = (routing?: Routing) => ({endpoint: ctx.proxyEndpoint, context: ctx.name, peer: 'proxy' as const, kind: 'Namespace' as const, name: routing?.namespace, timeoutMs, tls: ctx.tls})
   debug(`proxy ${ctx.proxyEndpoint} (context "${ctx.name}", ${ctx.tls ? 'TLS' : 'plaintext'}, deadline ${timeoutMs} ms)`)
 
   return {

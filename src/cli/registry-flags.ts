@@ -5,17 +5,19 @@
 import {Flags} from '@oclif/core'
 
 import type {ConnectionOptions} from '../registry/connection.js'
+import {insecurePlaintextFlag} from './plaintext-flag.js'
 import {OUTPUT_FORMATS} from '../registry/output.js'
 
 export const connectionFlags = {
   'admin-endpoint': Flags.string({description: 'Control plane host:port (default: PRISM_ADMIN_ENDPOINT, then the context)'}),
   timeout: Flags.string({description: 'Deadline per call, e.g. 10s, 500ms, 2m', default: '10s'}),
+  'insecure-plaintext': insecurePlaintextFlag,
 }
 
 const FILE_DESCRIPTION = 'YAML or JSON file, or a directory of *.yaml, *.yml and *.json files (with -R, its subdirectories too); repeatable; - reads stdin; also --filename'
 /** The parsed connection flags (plus the global --context) as the registry functions take them. */
-export function connectionOf(flags: {context?: string; 'admin-endpoint'?: string; timeout?: string}): ConnectionOptions {
-  return {context: flags.context, adminEndpoint: flags['admin-endpoint'], timeout: flags.timeout}
+export function connectionOf(flags: {context?: string; 'admin-endpoint'?: string; timeout?: string; 'insecure-plaintext'?: boolean}): ConnectionOptions {
+  return {context: flags.context, adminEndpoint: flags['admin-endpoint'], timeout: flags.timeout, insecurePlaintext: flags['insecure-plaintext']}
 }
 
 // --filename is kubectl's spelling.

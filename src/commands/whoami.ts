@@ -2,15 +2,19 @@ import {Flags} from '@oclif/core'
 
 import {whoami} from '../auth/whoami.js'
 import {BaseCommand} from '../cli/base-command.js'
+import {insecurePlaintextFlag} from '../cli/plaintext-flag.js'
 import {resolveContext} from '../config/contexts.js'
 
 export default class WhoAmI extends BaseCommand<typeof WhoAmI> {
   static override summary = 'Show who you are logged in as, and the roles the control plane grants'
-  static override flags = {output: Flags.string({char: 'o', options: ['table', 'json'], description: 'Output format (default: table); -o json prints what --json prints'})}
+  static override flags = {
+    output: Flags.string({char: 'o', options: ['table', 'json'], description: 'Output format (default: table); -o json prints what --json prints'}),
+    'insecure-plaintext': insecurePlaintextFlag,
+  }
 
   async run() {
     const format = this.outputFormat(this.flags.output)
-    const me = await whoami(resolveContext({context: this.flags.context}))
+    const me = await whoami(resolveContext({context: this.flags.context, insecurePlaintext: this.flags['insecure-plaintext']}))
     if (format === 'json') {
       this.out(JSON.stringify(me, null, 2))
       return me

@@ -25,7 +25,17 @@ describe('contexts', () => {
       scopes: DEFAULTS.scopes,
       tls: false,
       caFile: undefined,
+      certFile: undefined,
+      keyFile: undefined,
+      insecurePlaintext: false,
     })
+  })
+
+  it('TLS settings and --insecure-plaintext given for one run beat the stored context', () => {
+    setContext('lab', {adminEndpoint: 'lab:1', tls: false, caFile: '/stored/ca.pem'}, {use: true}, env)
+    expect(resolveContext({tls: true, certFile: 'c.pem', keyFile: 'k.pem', insecurePlaintext: true}, env)).toMatchObject({tls: true, caFile: '/stored/ca.pem', certFile: 'c.pem', keyFile: 'k.pem', insecurePlaintext: true})
+    expect(resolveContext({}, {...env, PRISM_INSECURE_PLAINTEXT: '1'}).insecurePlaintext).toBe(true)
+    expect(resolveContext({}, env)).toMatchObject({tls: false, insecurePlaintext: false})
   })
 
   it('flag beats PRISM_ADMIN_ENDPOINT, which beats the current context, which beats the default', () => {

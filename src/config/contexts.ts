@@ -17,7 +17,11 @@ export interface ContextSettings {
   scopes?: string
   /** Use TLS to reach the endpoints (plaintext by default, as the local servers are). */
   tls?: boolean
+  /** CA bundle (PEM) to verify the servers with; the system roots when absent. */
   caFile?: string
+  /** Client certificate and key (PEM), for servers that require mutual TLS. */
+  certFile?: string
+  keyFile?: string
 }
 
 export interface ConfigFile {
@@ -34,7 +38,7 @@ export const DEFAULTS = {
   scopes: 'openid profile email groups offline_access',
 } as const
 
-const SETTING_KEYS: (keyof ContextSettings)[] = ['adminEndpoint', 'proxyEndpoint', 'issuer', 'clientId', 'scopes', 'tls', 'caFile']
+const SETTING_KEYS: (keyof ContextSettings)[] = ['adminEndpoint', 'proxyEndpoint', 'issuer', 'clientId', 'scopes', 'tls', 'caFile', 'certFile', 'keyFile']
 
 export function configPath(env: NodeJS.ProcessEnv = process.env): string {
   return join(configDir(env), 'config.yaml')
@@ -66,9 +70,13 @@ function writeConfig(config: ConfigFile, env: NodeJS.ProcessEnv = process.env): 
   writeFileAtomic(configPath(env), stringify(config))
 }
 
-export interface ResolvedContext extends Required<Omit<ContextSettings, 'caFile'>> {
+export interface ResolvedContext extends Required<Omit<ContextSettings, 'caFile' | 'certFile' | 'keyFile'>> {
   name: string
   caFile?: string
+  certFile?: string
+  keyFile?: string
+  /** Send a bearer over plaintext to a non-loopback address (--insecure-plaintext, PRISM_INSECURE_PLAINTEXT=1). */
+  insecurePlaintext?: boolean
   /** Whether the context exists in config.yaml (false: defaults and environment only). */
   stored: boolean
 }
@@ -79,6 +87,12 @@ export interface ContextOverrides {
   proxyEndpoint?: string
   issuer?: string
   clientId?: string
+  /** TLS settings for this run (proxy serve's --admin-tls, --admin-ca-file, …); they beat the stored context. */
+  tls?: boolean
+  caFile?: string
+  certFile?: string
+  keyFile?: string
+  insecurePlaintext?: boolean
 }
 
 /** Flags beat PRISM_* variables, which beat the stored context, which beats the defaults. */
@@ -103,8 +117,11 @@ export function resolveContext(overrides: ContextOverrides = {}, env: NodeJS.Pro
     issuer: overrides.issuer || env.PRISM_ISSUER || s.issuer || DEFAULTS.issuer,
     clientId: overrides.clientId || env.PRISM_CLIENT_ID || s.clientId || DEFAULTS.clientId,
     scopes: env.PRISM_SCOPES || s.scopes || DEFAULTS.scopes,
-    tls: s.tls ?? false,
-    caFile: s.caFile,
+    tls: overrides.tls ?? s.tls ?? false,
+    caFile: overrides.caFile ?? s.caFile,
+    certFile: overrides.certFile ?? s.certFile,
+    keyFile: overrides.keyFile ?? s.keyFile,
+    insecurePlaintext: overrides.insecurePlaintext || env.PRISM_INSECURE_PLAINTEXT === '1' || env.PRISM_INSECURE_PLAINTEXT === 'true',
   }
 }
 

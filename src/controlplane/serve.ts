@@ -3,6 +3,7 @@
  * then drain in-flight calls (bounded) and return.
  */
 import {parseDuration} from '../config/duration.js'
+import {transportNote, type ServerTls, type TransportLimits} from '../api/server-transport.js'
 import {PrismError, usageError} from '../errors.js'
 import {anonymousAuthenticator, type Authenticator} from './authn.js'
 import {defaultStoreUrl, openStore} from './store.js'
@@ -22,6 +23,8 @@ export interface ServeOptions {
   drainMs?: number
   /** Audit entries older than this are pruned, e.g. 90d (the default). */
   auditRetention?: string
+  tls?: ServerTls
+  transportLimits?: Partial<TransportLimits>
 }
 
 export interface ServeIO {
@@ -77,12 +80,12 @@ export async function startControlPlane(options: ServeOptions, io: ServeIO): Pro
   const {createServer} = await import('./server.js')
   let server
   try {
-    server = await createServer({store, authenticator, listen: options.listen, log: io.warn, auditRetentionMs})
+    server = await createServer({store, authenticator, listen: options.listen, log: io.warn, auditRetentionMs, tls: options.tls, transportLimits: options.transportLimits})
   } catch (err) {
     await store.close()
     throw err
   }
-  io.out(`control plane listening on ${server.address}`)
+  io.out(`control plane listening on ${server.address}${transportNote(options.tls)}`)
   io.warn(`store: ${store.engine} ${store.location}`)
   return {
     address: server.address,

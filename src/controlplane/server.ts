@@ -8,6 +8,7 @@ import {create} from '@bufbuild/protobuf'
 import {statusMapper} from '../api/grpc-status.js'
 import {addService, routeGrpcLogs, shutdownGracefully, type ServiceHandlers} from '../api/grpc-service.js'
 import {addReflection} from '../api/reflection.js'
+import {DEFAULT_TRANSPORT_LIMITS, listenGrpc, transportServerOptions, type ServerTls, type TransportLimits} from '../api/server-transport.js'
 import {isPrismError, PrismError} from '../errors.js'
 import {ControlPlane} from '../gen/prism/admin/v1/control_plane_pb.js'
 import {Health, HealthCheckResponse_ServingStatus, HealthCheckResponseSchema} from '../gen/grpc/health/v1/health_pb.js'
@@ -28,6 +29,10 @@ export interface ServerOptions {
   watchLimits?: Partial<WatchLimits>
   /** Audit entries older than this are pruned (at start, then hourly); DEFAULT_AUDIT_RETENTION_MS by default. */
   auditRetentionMs?: number
+  /** Serve TLS (mutual with clientCaFile); plaintext when absent. */
+  tls?: ServerTls
+  /** Connections, streams, request deadline, keepalive; DEFAULT_TRANSPORT_LIMITS by default. */
+  transportLimits?: Partial<TransportLimits>
 }
 
 export interface RunningServer {
@@ -53,7 +58,9 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   const watchLimits = {...DEFAULT_WATCH_LIMITS, ...options.watchLimits}
   await service.followReplicas()
   const pruning = await startAuditPruning(options.store, options.auditRetentionMs ?? DEFAULT_AUDIT_RETENTION_MS, log)
+  const transportLimits = {...DEFAULT_TRANSPORT_LIMITS, ...options.transportLimits}
   const server = new grpcModule.Server({
+    ...transportServerOptions(grpcModule, transportLimits),
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': 64 * 1024 * 1024,
   })
@@ -208,26 +215,20 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     toStatus,
   )
 
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(options.listen, grpcModule.ServerCredentials.createInsecure(), (err, bound) => {
-      if (err) {
-        reject(new PrismError(`Cannot listen on ${options.listen}: ${err.message}`, {code: 'UNAVAILABLE', hint: 'Pick a free port with --listen HOST:PORT (port 0 picks one).'}))
-      } else resolve(bound)
-    })
-  })
-  const host = options.listen.slice(0, options.listen.lastIndexOf(':'))
-
+  const listener = await listenGrpc(grpcModule, server, {listen: options.listen, tls: options.tls, limits: transportLimits, log})
   return {
-    address: `${host}:${port}`,
+    address: listener.address,
     service,
     async shutdown(graceMs = 10_000) {
       if (stopping) return
       stopping = true
       for (const watcher of [...healthWatchers]) watcher.stop()
       service.events.emit('close')
+      listener.stopAccepting()
       await shutdownGracefully(server, graceMs)
       pruning.stop()
       await service.stop().catch(() => {})
+      listener.destroy()
       await options.store.close()
     },
   }

@@ -8,10 +8,12 @@ export interface ProxyConnectionOptions {
   proxyEndpoint?: string
   /** Deadline per call, e.g. "10s". */
   timeout?: string
+  /** Allow a bearer over plaintext to a non-loopback address. */
+  insecurePlaintext?: boolean
 }
 
 export async function withProxy<T>(options: ProxyConnectionOptions, fn: (proxy: ProxyClient) => Promise<T>): Promise<T> {
-  const ctx = resolveContext({context: options.context, proxyEndpoint: options.proxyEndpoint})
+  const ctx = resolveContext({context: options.context, proxyEndpoint: options.proxyEndpoint, insecurePlaintext: options.insecurePlaintext})
   const proxy = await connectProxy(ctx, {timeoutMs: parseTimeout(options.timeout)})
   try {
     return await fn(proxy)

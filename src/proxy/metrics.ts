@@ -4,7 +4,8 @@
  */
 import {createServer, type Server} from 'node:http'
 
-import {PrismError, usageError} from '../errors.js'
+import {splitListen} from '../api/server-transport.js'
+import {PrismError} from '../errors.js'
 import type {BackendStatus} from './backends.js'
 import type {SyncState} from './follower.js'
 
@@ -92,13 +93,4 @@ export async function serveMetrics(listen: string, metrics: ProxyMetrics, readin
   })
   const bound = server.address()
   return {server, address: `${host}:${typeof bound === 'object' && bound ? bound.port : port}`}
-}
-
-export function splitListen(listen: string, flag: string): [string, number] {
-  const i = listen.lastIndexOf(':')
-  const port = Number(listen.slice(i + 1))
-  if (i <= 0 || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw usageError(`${flag} must be HOST:PORT, got "${listen}"`, `e.g. ${flag} 127.0.0.1:0 (port 0 picks a free port)`)
-  }
-  return [listen.slice(0, i).replace(/^\[|\]$/g, ''), port]
 }

@@ -8,6 +8,7 @@ import {randomBytes} from 'node:crypto'
 import {connectAdmin} from '../api/admin-client.js'
 import type {BearerLookup} from '../api/channel.js'
 import {optionalBearer} from '../auth/session.js'
+import {transportNote, type ServerTls, type TransportLimits} from '../api/server-transport.js'
 import {resolveContext, type ResolvedContext} from '../config/contexts.js'
 import {anonymousAuthenticator, type Authenticator} from '../controlplane/authn.js'
 import {usageError} from '../errors.js'
@@ -15,6 +16,8 @@ import {usageError} from '../errors.js'
 export interface ProxyServeOptions {
   context?: string
   adminEndpoint?: string
+  /** How to reach the control plane, beating the context's settings. */
+  adminTls?: {tls?: boolean; caFile?: string; certFile?: string; keyFile?: string; insecurePlaintext?: boolean}
   listen: string
   metricsListen: string
   auth: 'none' | 'oidc'
@@ -32,6 +35,8 @@ export interface ProxyServeOptions {
   login?: {email: string; password?: string; reachAt?: string}
   /** The control plane to follow, already resolved (the dev stack's); default: from context and adminEndpoint. */
   controlPlane?: ResolvedContext
+  tls?: ServerTls
+  transportLimits?: Partial<TransportLimits>
 }
 
 export interface ProxyServeIO {
@@ -83,20 +88,20 @@ export async function startProxy(options: ProxyServeOptions, io: ProxyServeIO): 
   const proxyId = options.proxyId ?? defaultProxyId()
   if (!PROXY_ID.test(proxyId)) throw usageError(`invalid --proxy-id "${proxyId}"`, 'Use letters, digits, ".", "_", ":" and "-" (at most 128).')
   const authenticator = await authenticatorFor(options, io)
-  const ctx = options.controlPlane ?? resolveContext({context: options.context, adminEndpoint: options.adminEndpoint})
+  const ctx = options.controlPlane ?? resolveContext({context: options.context, adminEndpoint: options.adminEndpoint, ...options.adminTls})
   const bearer = (await bearerFor(options, io)) ?? optionalBearer
   const admin = await connectAdmin(ctx, {bearer})
   const vault = options.vault ? await vaultClient(options.vault, async () => (await bearer(ctx)) ?? undefined) : undefined
   const {createProxyServer} = await import('./server.js')
   let proxy
   try {
-    proxy = await createProxyServer({admin, authenticator, listen: options.listen, metricsListen: options.metricsListen, proxyId, version: options.version, log: io.warn, ...(vault ? {vault} : {})})
+    proxy = await createProxyServer({admin, authenticator, listen: options.listen, metricsListen: options.metricsListen, proxyId, version: options.version, log: io.warn, tls: options.tls, transportLimits: options.transportLimits, ...(vault ? {vault} : {})})
   } catch (err) {
     admin.close()
     throw err
   }
-  io.out(`proxy listening on ${proxy.address}`)
-  io.warn(`proxy ${proxyId}: metrics on http://${proxy.metricsAddress}/metrics; following the control plane at ${ctx.adminEndpoint}`)
+  io.out(`proxy listening on ${proxy.address}${transportNote(options.tls)}`)
+  io.warn(`proxy ${proxyId}: metrics on http://${proxy.metricsAddress}/metrics; following the control plane at ${ctx.adminEndpoint}${ctx.tls ? ' (TLS)' : ''}`)
   const running = proxy
   return {address: proxy.address, metricsAddress: proxy.metricsAddress, proxyId, shutdown: () => running.shutdown(options.drainMs ?? 10_000)}
 }

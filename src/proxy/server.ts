@@ -11,6 +11,7 @@ import type {AdminClient} from '../api/admin-client.js'
 import {statusMapper} from '../api/grpc-status.js'
 import {addService, routeGrpcLogs, shutdownGracefully, type ServiceHandlers} from '../api/grpc-service.js'
 import {addReflection} from '../api/reflection.js'
+import {DEFAULT_TRANSPORT_LIMITS, listenGrpc, transportServerOptions, type ServerTls, type TransportLimits} from '../api/server-transport.js'
 import type {Authenticator} from '../controlplane/authn.js'
 import {isPrismError, PrismError} from '../errors.js'
 import {Health, HealthCheckResponse_ServingStatus, HealthCheckResponseSchema} from '../gen/grpc/health/v1/health_pb.js'
@@ -24,7 +25,7 @@ import {ControlPlaneFollower, type SyncState} from './follower.js'
 import {keyValueHandlers} from './keyvalue-service.js'
 import {LIMITS} from './limits.js'
 import {consumerHandlers, producerHandlers, type OpenStreams} from './messaging-service.js'
-import {createMetrics, serveMetrics, splitListen, type ProxyMetrics} from './metrics.js'
+import {createMetrics, serveMetrics, type ProxyMetrics} from './metrics.js'
 import {backendTypeName, createRouter, header, NAMESPACE_HEADER} from './router.js'
 import {RoutingTable} from './routing.js'
 
@@ -41,6 +42,10 @@ export interface ProxyOptions {
   leaseTtlSeconds?: number
   /** Where backends' Vault-held credentials are read; absent: such backends cannot connect. */
   vault?: VaultClient
+  /** Serve TLS (mutual with clientCaFile); plaintext when absent. */
+  tls?: ServerTls
+  /** Connections, streams, request deadline, keepalive; DEFAULT_TRANSPORT_LIMITS by default. */
+  transportLimits?: Partial<TransportLimits>
 }
 
 export interface RunningProxy {
@@ -85,7 +90,9 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
 
   const router = createRouter({table: () => table, synced: () => everSynced, pool, authenticator: options.authenticator})
   const toStatus = statusMapper(grpcModule, (err) => log(`internal error: ${(err as Error)?.stack ?? String(err)}`))
+  const transportLimits = {...DEFAULT_TRANSPORT_LIMITS, ...options.transportLimits}
   const server = new grpcModule.Server({
+    ...transportServerOptions(grpcModule, transportLimits),
     'grpc.max_receive_message_length': LIMITS.messageBytes,
     'grpc.max_send_message_length': 64 * 1024 * 1024,
   })
@@ -143,13 +150,7 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
   addService(server, Health, health, toStatus)
   addReflection(server, [KeyValuePattern, ProducerPattern, ConsumerPattern, ProxyInfo, Health])
 
-  const [host] = splitListen(options.listen, '--listen')
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(options.listen, grpcModule.ServerCredentials.createInsecure(), (err, bound) => {
-      if (err) reject(new PrismError(`cannot listen on ${options.listen}: ${err.message}`, {code: 'UNAVAILABLE', hint: 'Pick a free port with --listen HOST:PORT (port 0 picks one).'}))
-      else resolve(bound)
-    })
-  })
+  const listener = await listenGrpc(grpcModule, server, {listen: options.listen, tls: options.tls, limits: transportLimits, log})
   let metricsServer
   try {
     metricsServer = await serveMetrics(options.metricsListen, metrics, async () => {
@@ -161,13 +162,15 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
       return {ready: reasons.length === 0, reasons}
     })
   } catch (err) {
+    listener.stopAccepting()
     server.forceShutdown()
+    listener.destroy()
     await follower.stop()
     throw err
   }
 
   return {
-    address: `${host}:${port}`,
+    address: listener.address,
     metricsAddress: metricsServer.address,
     async shutdown(graceMs = 10_000) {
       if (stopping) return
@@ -175,7 +178,9 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
       await Promise.all([...open].map((s) => s.close()))
       await lease.release()
       await follower.stop()
+      listener.stopAccepting()
       await shutdownGracefully(server, graceMs)
+      listener.destroy()
       metricsServer.server.close()
       await pool.close()
       options.admin.close()

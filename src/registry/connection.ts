@@ -11,6 +11,8 @@ export interface ConnectionOptions {
   adminEndpoint?: string
   /** e.g. "10s", "500ms", "2m", or a bare number of seconds. */
   timeout?: string
+  /** Allow a bearer over plaintext to a non-loopback address. */
+  insecurePlaintext?: boolean
 }
 
 /** Parses `--timeout`; undefined when not given. */
@@ -21,7 +23,7 @@ export function parseTimeout(value: string | undefined): number | undefined {
 /** Opens a client for the call(s) in `fn` and always closes it, so the process can exit promptly. */
 export async function withAdmin<T>(options: ConnectionOptions, fn: (admin: AdminClient) => Promise<T>): Promise<T> {
   const timeoutMs = parseTimeout(options.timeout)
-  const ctx = resolveContext({context: options.context, adminEndpoint: options.adminEndpoint})
+  const ctx = resolveContext({context: options.context, adminEndpoint: options.adminEndpoint, insecurePlaintext: options.insecurePlaintext})
   const admin = await connectAdmin(ctx, {timeoutMs})
   try {
     return await fn(admin)

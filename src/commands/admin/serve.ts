@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {parseDuration} from '../../config/duration.js'
+import {serverTransportFlags, serverTransportOf} from '../../cli/server-flags.js'
 import {serveControlPlane} from '../../controlplane/serve.js'
 import {usageError} from '../../errors.js'
 
@@ -12,6 +13,7 @@ export default class AdminServe extends BaseCommand<typeof AdminServe> {
   static override examples = [
     '<%= config.bin %> admin serve --auth none --listen 127.0.0.1:8981',
     '<%= config.bin %> admin serve --issuer http://localhost:5556/dex --audience prismctl --role-map admins=admin,platform-team=operator --store postgres://prism:secret@localhost:5432/prism',
+    '<%= config.bin %> admin serve --issuer https://login.example.com --listen 0.0.0.0:8981 --tls-cert cp.pem --tls-key cp-key.pem --client-ca clients-ca.pem',
   ]
   static override flags = {
     listen: Flags.string({description: 'HOST:PORT to listen on (port 0 picks a free one)', default: '127.0.0.1:8981'}),
@@ -24,6 +26,7 @@ export default class AdminServe extends BaseCommand<typeof AdminServe> {
     'drain-timeout': Flags.integer({description: 'Seconds to let in-flight calls finish on SIGTERM', default: 10, min: 0}),
     'store-wait': Flags.string({description: 'Keep trying to reach the store for this long at start (e.g. 60s, while a database container starts) [default: fail at once]'}),
     'audit-retention': Flags.string({description: 'Prune audit entries older than this (at start, then hourly), e.g. 30d, 12h', default: '90d'}),
+    ...serverTransportFlags,
   }
 
   async run() {
@@ -42,6 +45,7 @@ export default class AdminServe extends BaseCommand<typeof AdminServe> {
         drainMs: f['drain-timeout'] * 1000,
         ...(f['store-wait'] ? {storeWaitMs: parseDuration(f['store-wait'], '--store-wait')} : {}),
         auditRetention: f['audit-retention'],
+        ...serverTransportOf(f),
       },
       // Under --json, stdout carries only the JSON result (printed on exit); the listening line moves to stderr.
       {out: (line) => (this.jsonEnabled() ? process.stderr : process.stdout).write(`${line}\n`), warn: (line) => process.stderr.write(`${line}\n`)},

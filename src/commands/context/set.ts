@@ -14,7 +14,9 @@ export default class ContextSet extends BaseCommand<typeof ContextSet> {
     'client-id': Flags.string({description: 'OIDC client id'}),
     scopes: Flags.string({description: 'OIDC scopes, space-separated'}),
     tls: Flags.boolean({description: 'Use TLS to reach the endpoints', allowNo: true}),
-    'ca-file': Flags.string({description: 'CA bundle for TLS'}),
+    'ca-file': Flags.string({description: 'CA bundle (PEM) that signed the servers’ certificates (default: the system roots)'}),
+    'cert-file': Flags.string({description: 'Client certificate (PEM), for servers that require mutual TLS; needs --key-file'}),
+    'key-file': Flags.string({description: 'Private key (PEM) of --cert-file'}),
     use: Flags.boolean({description: 'Also make it the current context'}),
   }
 
@@ -22,7 +24,7 @@ export default class ContextSet extends BaseCommand<typeof ContextSet> {
     const f = this.flags
     const settings = setContext(
       this.args.name,
-      {adminEndpoint: f['admin-endpoint'], proxyEndpoint: f['proxy-endpoint'], issuer: f.issuer, clientId: f['client-id'], scopes: f.scopes, tls: f.tls, caFile: f['ca-file']},
+      {adminEndpoint: f['admin-endpoint'], proxyEndpoint: f['proxy-endpoint'], issuer: f.issuer, clientId: f['client-id'], scopes: f.scopes, tls: f.tls, caFile: f['ca-file'], certFile: f['cert-file'], keyFile: f['key-file']},
       {use: f.use},
     )
     this.out(`context "${this.args.name}" saved${f.use ? ' and now current' : ''}`)

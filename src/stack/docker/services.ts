@@ -203,6 +203,8 @@ export function containerSpec(service: ServiceName, s: StackSettings): Container
           'proxy', 'serve', '--admin-endpoint', 'admin:8981', '--listen', '0.0.0.0:50090', '--metrics-listen', '0.0.0.0:50091',
           '--issuer', issuerFor(s.portOffset), '--audience', DEFAULTS.clientId, '--jwks-url', `${ISSUER_IN_NETWORK}/keys`,
           '--proxy-id', `${s.stack}-proxy`, '--login', proxy.email, '--login-issuer-url', ISSUER_IN_NETWORK,
+          // The proxy's bearer to admin:8981 stays on the stack's own network, which nothing outside this host joins.
+          '--insecure-plaintext',
           // Backends' Vault-held credentials, through the JWT role the bootstrap writes.
           ...(s.services.includes('vault') ? ['--vault-addr', 'http://vault:8200', '--vault-role', VAULT_ROLE] : []),
         ],
