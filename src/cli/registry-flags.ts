@@ -40,3 +40,9 @@ export const limitFlag = Flags.integer({min: 1, description: 'Show at most this 
 export const outputFlag = Flags.string({char: 'o', options: [...OUTPUT_FORMATS], description: 'Output format (default: table); -o json prints what --json prints'})
 
 export const yesFlag = Flags.boolean({char: 'y', description: 'Do not ask for confirmation (required without a terminal)'})
+
+export const selectorFlag = Flags.string({
+  char: 'l',
+  multiple: true,
+  description: "Label selector, kubectl's syntax: env=dev, env!=dev, 'env in (dev,qa)', 'env notin (qa)', env (has it), '!env' (has not); comma-separated or repeated, all must hold",
+})

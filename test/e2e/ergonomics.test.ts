@@ -204,6 +204,57 @@ describe('4. one JSON shape per command, structured details, no "lines above" in
   })
 })
 
+describe("5. kubectl's label selectors, evaluated by the server", () => {
+  it('namespace list -l: =, ==, !=, in, notin, exists, !exists and their combinations', async () => {
+    const backend = await registerRedis()
+    const team = unique('team-sel')
+    const [a, b, c] = [unique('ns-sel'), unique('ns-sel'), unique('ns-sel')]
+    const docs = [namespaceYaml(a, backend, {env: 'dev', domain: 'commerce'}, team), namespaceYaml(b, backend, {env: 'prod', domain: 'commerce'}, team), namespaceYaml(c, backend, {tier: 'gold'}, team)]
+    expect((await cli(['apply', '-f', file(`${team}.yaml`, docs.join('---\n'))])).code).toBe(0)
+    const names = async (...selectors: string[]) => {
+      const r = await cli(['namespace', 'list', '--team', team, ...selectors.flatMap((s) => ['-l', s]), '-o', 'name'])
+      expect([r.code, r.stderr]).toEqual([0, ''])
+      return r.stdout.split('\n').filter(Boolean)
+    }
+    expect(await names('env=dev,domain=commerce')).toEqual([`namespace/${a}`])
+    expect(await names('env==prod')).toEqual([`namespace/${b}`])
+    expect(await names('env!=dev')).toEqual([`namespace/${b}`, `namespace/${c}`])
+    expect(await names('env in (dev, prod)')).toEqual([`namespace/${a}`, `namespace/${b}`])
+    expect(await names('env notin (prod)')).toEqual([`namespace/${a}`, `namespace/${c}`])
+    expect(await names('env')).toEqual([`namespace/${a}`, `namespace/${b}`])
+    expect(await names('!env')).toEqual([`namespace/${c}`])
+    expect(await names('domain=commerce', '!tier', 'env notin (dev)')).toEqual([`namespace/${b}`])
+  })
+
+  it('backend list -l selects by the labels of backends', async () => {
+    const tag = unique('sel')
+    const [dev, prod] = [unique('redis-sel'), unique('redis-sel')]
+    for (const [name, env] of [[dev, 'dev'], [prod, 'prod']]) {
+      const r = await cli(['backend', 'register', name, '--type', 'redis', '--address', 'redis:6379', '--interfaces', 'keyvalue_basic', '--label', `env=${env}`, '--label', `run=${tag}`])
+      expect([r.code, r.stderr]).toEqual([0, ''])
+    }
+    const listed = await cli(['backend', 'list', '-l', `run=${tag},env!=prod`, '-o', 'name'])
+    expect([listed.code, listed.stdout]).toEqual([0, `backend/${dev}\n`])
+  })
+
+  it('anything else is a usage error showing the syntax', async () => {
+    for (const [selector, problem] of [
+      ['Bad Key=x', 'expected =, ==, !=, in or notin after "Bad"'],
+      ['bad_=x', '"bad_" is not a valid label key'],
+      ['env in dev', 'expected "(" after in'],
+      ['env>1', '">" is not an operator'],
+    ]) {
+      const r = await cli(['namespace', 'list', '-l', selector!])
+      expect([r.code, r.stdout]).toEqual([2, ''])
+      expect(r.stderr).toContain(`invalid label selector "${selector}": ${problem}`)
+      expect(r.stderr).toContain('key notin (v1,v2)')
+    }
+    const json = await cli(['namespace', 'list', '-l', 'a b', '--json'])
+    expect(json.code).toBe(2)
+    expect(JSON.parse(json.stdout).error.code).toBe('USAGE')
+  })
+})
+
 describe('6. -f reads JSON files, -R subdirectories and kind: List, so every export applies back', () => {
   it('a directory: *.json read, subdirectories only with -R (and --filename is -f)', async () => {
     const backend = await registerRedis()
