@@ -382,3 +382,38 @@ describe('8. help, completion, "did you mean" and kubectl aliases', () => {
     expect((await runCli(['completion', 'tcsh'])).code).toBe(2)
   })
 })
+
+describe("11. upstream Prism's YAML gets told what to write instead", () => {
+  it('pattern: in a pattern or a slot binding, and a namespaces: list, located by file:line:col', async () => {
+    const ns = unique('ns-up')
+    const inPattern = file(`${ns}-pattern.yaml`, `kind: Namespace\nname: ${ns}\nteam: alpha\npatterns:\n  - name: cache\n    pattern: keyvalue\n    requires: [{slot: kv-store, backendType: redis}]\n`)
+    const r1 = await cli(['validate', '-f', inPattern])
+    expect(r1.code).toBe(1)
+    expect(r1.stderr).toContain(`${inPattern}:6:5: patterns[0].pattern: unknown field "pattern" in Pattern; did you mean "type: keyvalue"?`)
+    const inBinding = file(`${ns}-binding.yaml`, `kind: Namespace\nname: ${ns}\nteam: alpha\npatterns:\n  - name: cache\n    type: keyvalue\n    requires:\n      - slot: kv-store\n        pattern: keyvalue\n        backendType: redis\n`)
+    const r2 = await cli(['validate', '-f', inBinding])
+    expect(r2.stderr).toContain(`${inBinding}:9:9: patterns[0].requires[0].pattern: unknown field "pattern" in SlotBinding; a slot binding has only a slot and its backend`)
+    expect(r2.stderr).toContain('the pattern\'s type goes on the pattern itself ("type: keyvalue", one level up)')
+    const wrapped = ['namespaces:', `  - name: ${ns}-a`, '    patterns: []', `  - name: ${ns}-b`, '    patterns: []', ''].join('\n')
+    for (const [name, text, line] of [[`${ns}-list.yaml`, wrapped, 1], [`${ns}-kind-list.yaml`, `kind: Namespace\n${wrapped}`, 2]] as const) {
+      const path = file(name, text)
+      const r = await cli(['validate', '-f', path])
+      expect(r.code).toBe(1)
+      expect(r.stderr).toContain(`${path}:${line}:1: namespaces: `)
+      expect(r.stderr).toContain('write one document per namespace (kind: Namespace, name, team, patterns), separated by ---')
+    }
+  })
+
+  it('backend: redis, where redis is a type and no backend of that name exists: did you mean backendType', async () => {
+    const ns = unique('ns-up')
+    const path = file(`${ns}.yaml`, `kind: Namespace\nname: ${ns}\nteam: alpha\npatterns:\n  - name: cache\n    type: keyvalue\n    requires: [{slot: kv-store, backend: redis}]\n`)
+    const applied = await cli(['apply', '-f', path])
+    expect(applied.code).toBe(1)
+    expect(applied.stderr).toContain(`${path}:7:42: patterns[0].requires[0].backend: backend "redis" is not registered; did you mean "backendType: redis"?`)
+    // A name that fails the name rule is caught before sending, with the same guidance.
+    const s3 = file(`${ns}-s3.yaml`, `kind: Namespace\nname: ${ns}\nteam: alpha\npatterns:\n  - name: cache\n    type: keyvalue\n    requires: [{slot: kv-store, backend: S3}]\n`)
+    const offline = await cli(['validate', '-f', s3])
+    expect(offline.stderr).toContain(`${s3}:7:42: patterns[0].requires[0].backend: backend name "S3" is invalid`)
+    expect(offline.stderr).toContain('did you mean "backendType: s3"?')
+  })
+})
