@@ -4,7 +4,7 @@
  */
 import {execute, type Command, type Hook} from '@oclif/core'
 
-import {expandTopicAlias} from './cli/aliases.js'
+import {expandBareDryRun, expandTopicAlias} from './cli/aliases.js'
 
 /**
  * oclif reads COMMANDS[id] only for the command being run (help comes from the manifest), so each command's module
@@ -75,5 +75,5 @@ export const commandNotFound: Hook<'command_not_found'> = function (options) {
 }
 
 export async function run(dir: string): Promise<void> {
-  await execute({dir, args: expandTopicAlias(process.argv.slice(2))})
+  await execute({dir, args: expandBareDryRun(expandTopicAlias(process.argv.slice(2)))})
 }

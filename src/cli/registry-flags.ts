@@ -26,7 +26,7 @@ export const recursiveFlag = Flags.boolean({char: 'R', description: 'Read the su
 export const dryRunFlag = Flags.string({
   options: ['none', 'client', 'server'],
   default: 'none',
-  description: 'client: validate locally and send nothing; server: the control plane checks everything but stores nothing',
+  description: 'client (also a bare --dry-run): check locally and write nothing; server: the control plane checks everything but stores nothing',
 })
 
 export const expectedVersionFlag = Flags.integer({

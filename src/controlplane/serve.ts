@@ -2,6 +2,7 @@
  * `prismctl admin serve`: open the store, pick the authenticator, start the server, and run until SIGTERM/SIGINT,
  * then drain in-flight calls (bounded) and return.
  */
+import {splitListen} from '../api/listen.js'
 import {PrismError, usageError} from '../errors.js'
 import {anonymousAuthenticator, type Authenticator} from './authn.js'
 import {defaultStoreUrl, openStore} from './store.js'
@@ -50,7 +51,7 @@ export interface StartedControlPlane {
 
 /** Opens the store and starts the server; the caller decides when to shut it down. */
 export async function startControlPlane(options: ServeOptions, io: ServeIO): Promise<StartedControlPlane> {
-  if (!/^.+:\d+$/.test(options.listen)) throw usageError(`--listen must be HOST:PORT, got "${options.listen}"`, 'e.g. --listen 127.0.0.1:8981 (port 0 picks a free port)')
+  splitListen(options.listen, '--listen')
   const authenticator = await authenticatorFor(options, io)
   const store = await openStore(options.store ?? defaultStoreUrl())
   const {createServer} = await import('./server.js')

@@ -5,6 +5,7 @@
 import type * as grpc from '@grpc/grpc-js'
 import {create} from '@bufbuild/protobuf'
 
+import {listenError} from '../api/listen.js'
 import {statusMapper} from '../api/grpc-status.js'
 import {addService, routeGrpcLogs, shutdownGracefully, type ServiceHandlers} from '../api/grpc-service.js'
 import {addReflection} from '../api/reflection.js'
@@ -207,7 +208,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(options.listen, grpcModule.ServerCredentials.createInsecure(), (err, bound) => {
       if (err) {
-        reject(new PrismError(`Cannot listen on ${options.listen}: ${err.message}`, {code: 'UNAVAILABLE', hint: 'Pick a free port with --listen HOST:PORT (port 0 picks one).'}))
+        reject(listenError(options.listen, '--listen', err))
       } else resolve(bound)
     })
   })

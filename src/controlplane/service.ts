@@ -450,6 +450,12 @@ export class ControlPlaneService {
     const storedVersion = row?.version ?? 0
     if (mode === 'create' && stored) throw alreadyExists(kind, name)
     if (mode === 'update' && !stored && NAME_PATTERN.test(name)) throw notFound(kind, name)
+    // Expecting a version of what is not there is not a lost race: say that it does not exist.
+    if (expected && !stored && NAME_PATTERN.test(name))
+      throw new PrismError(`${KIND_LABEL[kind]} ${name} does not exist (you expected version ${expected}); nothing was written`, {
+        code: 'NOT_FOUND',
+        hint: `Leave out --expected-version to create it, or check the name: prismctl ${kind} list`,
+      })
     if (expected && storedVersion !== expected) throw conflict(kind, name, expected, storedVersion)
     return {stored, storedVersion}
   }

@@ -4,7 +4,7 @@
  */
 import {createServer, type Server} from 'node:http'
 
-import {PrismError, usageError} from '../errors.js'
+import {listenError, splitListen} from '../api/listen.js'
 import type {BackendStatus} from './backends.js'
 import type {SyncState} from './follower.js'
 
@@ -87,18 +87,10 @@ export async function serveMetrics(listen: string, metrics: ProxyMetrics, readin
   })
   const [host, port] = splitListen(listen, '--metrics-listen')
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(new PrismError(`cannot listen on ${listen} (--metrics-listen): ${err.message}`, {code: 'UNAVAILABLE', hint: 'Pick a free port with --metrics-listen HOST:PORT (port 0 picks one).'})))
+    server.once('error', (err) => reject(listenError(listen, '--metrics-listen', err)))
     server.listen(port, host, () => resolve())
   })
   const bound = server.address()
   return {server, address: `${host}:${typeof bound === 'object' && bound ? bound.port : port}`}
 }
 
-export function splitListen(listen: string, flag: string): [string, number] {
-  const i = listen.lastIndexOf(':')
-  const port = Number(listen.slice(i + 1))
-  if (i <= 0 || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw usageError(`${flag} must be HOST:PORT, got "${listen}"`, `e.g. ${flag} 127.0.0.1:0 (port 0 picks a free port)`)
-  }
-  return [listen.slice(0, i).replace(/^\[|\]$/g, ''), port]
-}

@@ -8,6 +8,7 @@ import {create} from '@bufbuild/protobuf'
 import {timestampFromDate} from '@bufbuild/protobuf/wkt'
 
 import type {AdminClient} from '../api/admin-client.js'
+import {listenError, splitListen} from '../api/listen.js'
 import {statusMapper} from '../api/grpc-status.js'
 import {addService, routeGrpcLogs, shutdownGracefully, type ServiceHandlers} from '../api/grpc-service.js'
 import {addReflection} from '../api/reflection.js'
@@ -22,7 +23,7 @@ import {ControlPlaneFollower, type SyncState} from './follower.js'
 import {keyValueHandlers} from './keyvalue-service.js'
 import {LIMITS} from './limits.js'
 import {consumerHandlers, producerHandlers, type OpenStreams} from './messaging-service.js'
-import {createMetrics, serveMetrics, splitListen, type ProxyMetrics} from './metrics.js'
+import {createMetrics, serveMetrics, type ProxyMetrics} from './metrics.js'
 import {backendTypeName, createRouter, header, NAMESPACE_HEADER} from './router.js'
 import {RoutingTable} from './routing.js'
 
@@ -49,6 +50,9 @@ export interface RunningProxy {
 const SYNC_PROTO: Record<SyncState, SyncStateProto> = {connecting: SyncStateProto.CONNECTING, synced: SyncStateProto.SYNCED, disconnected: SyncStateProto.DISCONNECTED}
 
 export async function createProxyServer(options: ProxyOptions): Promise<RunningProxy> {
+  // Both addresses are checked before anything starts: a bad one is a usage error, with nothing to undo.
+  const [host] = splitListen(options.listen, '--listen')
+  splitListen(options.metricsListen, '--metrics-listen')
   const grpcModule = await import('@grpc/grpc-js')
   routeGrpcLogs(grpcModule)
   const {log} = options
@@ -139,12 +143,15 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
   addService(server, Health, health, toStatus)
   addReflection(server, [KeyValuePattern, ProducerPattern, ConsumerPattern, ProxyInfo, Health])
 
-  const [host] = splitListen(options.listen, '--listen')
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(options.listen, grpcModule.ServerCredentials.createInsecure(), (err, bound) => {
-      if (err) reject(new PrismError(`cannot listen on ${options.listen}: ${err.message}`, {code: 'UNAVAILABLE', hint: 'Pick a free port with --listen HOST:PORT (port 0 picks one).'}))
+      if (err) reject(listenError(options.listen, '--listen', err))
       else resolve(bound)
     })
+  }).catch(async (err: unknown) => {
+    // The follower already runs: left alone, it would keep the process alive after the error.
+    await follower.stop()
+    throw err
   })
   let metricsServer
   try {

@@ -10,16 +10,11 @@ import {parseSelector} from '../model/label-selector.js'
 import {validateBackend} from '../model/validate.js'
 import {backendFromFlags, hasBackendChanges, parseBackendType, updateBackendFromFlags, type BackendFlagValues} from './backend-flags.js'
 import {confirmDestructive} from './confirm.js'
+import {fetchResource} from './read.js'
 import {withAdmin, type ConnectionOptions} from './connection.js'
 import {writeFiles, writeOutcome, type DryRun, type Outcome, type WriteProgress, type WriteReport} from './write.js'
 
 const PAGE_SIZE = 100
-
-/** One get on an open connection. */
-export async function fetchResource<K extends Kind>(admin: AdminClient, kind: K, name: string): Promise<Resource<K>> {
-  const subject = {kind, name}
-  return (kind === 'Namespace' ? await admin.call('getNamespace', {name}, subject) : await admin.call('getBackend', {name}, subject)) as Resource<K>
-}
 
 export async function getResource<K extends Kind>(kind: K, name: string, connection: ConnectionOptions): Promise<Resource<K>> {
   return withAdmin(connection, (admin) => fetchResource(admin, kind, name))
@@ -66,14 +61,18 @@ export interface DeleteOptions {
   expectedVersion?: number
 }
 
-/** Confirms (unless --yes or a dry run), then deletes; returns what was deleted. */
+/** Confirms (unless --yes or a dry run) once the resource is known to exist, then deletes; returns what was deleted. */
 export async function deleteResource<K extends Kind>(kind: K, name: string, options: DeleteOptions, connection: ConnectionOptions): Promise<Resource<K>> {
   if (options.dryRun === 'client') throw usageError('--dry-run=client has nothing to check for a delete', 'Use --dry-run=server to have the control plane check it.')
   const what = `${kind.toLowerCase()} "${name}"`
-  if (options.dryRun !== 'server') await confirmDestructive(`Delete ${what}?${options.force ? ' (forced, even if namespaces bind it)' : ''}`, `delete ${what}`, {yes: options.yes})
   const dryRun = options.dryRun === 'server'
   const expectedVersion = BigInt(options.expectedVersion ?? 0)
   return withAdmin(connection, async (admin) => {
+    if (!dryRun && !options.yes) {
+      // Nobody is asked to confirm deleting what is not there: a missing resource is NOT_FOUND before any prompt.
+      await fetchResource(admin, kind, name)
+      await confirmDestructive(`Delete ${what}?${options.force ? ' (forced, even if namespaces bind it)' : ''}`, `delete ${what}`, {yes: options.yes})
+    }
     if (kind === 'Namespace') {
       const res = await admin.call('deleteNamespace', {name, dryRun, expectedVersion}, {kind, name})
       return (res.namespace ?? {name}) as Resource<K>

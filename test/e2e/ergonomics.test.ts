@@ -3,12 +3,13 @@
  * SQLite) on 127.0.0.1. Each numbered block is one item of the issue; tests use their own names and labels.
  */
 import {execFileSync} from 'node:child_process'
-import {mkdirSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {createServer} from 'node:net'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {startAdminServer, type AdminServer} from '../helpers/admin-server.js'
-import {childEnv, runCli, tempDir, type CliResult, type RunOptions} from '../helpers/cli.js'
+import {childEnv, ROOT, runCli, tempDir, type CliResult, type RunOptions} from '../helpers/cli.js'
 
 let server: AdminServer
 let configDir: string
@@ -415,5 +416,107 @@ describe("11. upstream Prism's YAML gets told what to write instead", () => {
     const offline = await cli(['validate', '-f', s3])
     expect(offline.stderr).toContain(`${s3}:7:42: patterns[0].requires[0].backend: backend name "S3" is invalid`)
     expect(offline.stderr).toContain('did you mean "backendType: s3"?')
+  })
+})
+
+describe('12. the smaller ones', () => {
+  it("dry runs say kubectl's words: created, configured, unchanged (dry run); a bare --dry-run is client", async () => {
+    const backend = await registerRedis()
+    const ns = unique('ns-dry')
+    const path = file(`${ns}.yaml`, namespaceYaml(ns, backend))
+    expect((await cli(['namespace', 'create', '-f', path, '--dry-run=client'])).stdout).toBe(`namespace/${ns} created (dry run)\n`)
+    expect((await cli(['namespace', 'apply', '-f', path, '--dry-run=client'])).stdout).toBe(`namespace/${ns} created (dry run)\n`)
+    expect((await cli(['apply', '-f', path, '--dry-run'])).stdout).toBe(`namespace/${ns} created (dry run)\n`)
+    expect((await cli(['namespace', 'get', ns])).code).toBe(1)
+    expect((await cli(['namespace', 'apply', '-f', path])).code).toBe(0)
+    expect((await cli(['namespace', 'apply', '--dry-run', '-f', path])).stdout).toBe(`namespace/${ns} unchanged (dry run)\n`)
+    const changed = file(`${ns}-v2.yaml`, namespaceYaml(ns, backend, {env: 'prod'}))
+    const configured = await cli(['apply', '-f', changed, '--dry-run', '--json'])
+    expect(json(configured)).toEqual({dryRun: 'client', items: [{kind: 'Namespace', name: ns, source: changed, result: 'configured'}]})
+    expect((await cli(['namespace', 'get', ns, '-o', 'json'])).stdout).toContain('"env": "test"')
+    // --dry-run followed by its value still works.
+    expect((await cli(['namespace', 'apply', '-f', changed, '--dry-run', 'server'])).stdout).toBe(`namespace/${ns} configured (server dry run)\n`)
+  })
+
+  it('--expected-version on a namespace that never existed says it does not exist', async () => {
+    const ns = unique('ns-never')
+    const r = await cli(['namespace', 'apply', '-f', file(`${ns}.yaml`, namespaceYaml(ns, await registerRedis())), '--expected-version', '3'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(`namespace "${ns}" not found`)
+    expect(r.stderr).not.toContain('changed by someone else')
+    expect(json(await cli(['namespace', 'apply', '-f', join(files, `${ns}.yaml`), '--expected-version', '3', '--json'])).error.code).toBe('NOT_FOUND')
+  })
+
+  it('delete checks that the resource exists before asking for confirmation', async () => {
+    for (const kind of ['namespace', 'backend']) {
+      const missing = await cli([kind, 'delete', `no-such-${kind}`])
+      expect([missing.code, missing.stderr]).toEqual([1, expect.stringContaining(`${kind} "no-such-${kind}" not found`)])
+    }
+    // An existing one still needs --yes without a terminal.
+    const backend = await registerRedis()
+    const existing = await cli(['backend', 'delete', backend])
+    expect([existing.code, existing.stderr]).toEqual([2, expect.stringContaining('without confirmation')])
+  })
+
+  it('whoami under --auth none shows what the control plane grants, without a login', async () => {
+    const text = await cli(['whoami'])
+    expect(text.code, text.stderr).toBe(0)
+    expect(text.stdout).toContain('Principal: anonymous')
+    expect(text.stdout).toMatch(/Roles: +admin.*\(the control plane runs with --auth none\)/)
+    const me = json(await cli(['whoami', '-o', 'json']))
+    expect(me).toMatchObject({source: 'none', controlPlane: {reachable: true, authEnabled: false, principal: 'anonymous', roles: expect.arrayContaining(['admin'])}})
+    // Not logged in and no control plane: still "not logged in".
+    const away = await cli(['whoami'], {env: {PRISM_ADMIN_ENDPOINT: '127.0.0.1:1'}})
+    expect([away.code, away.stderr]).toEqual([1, expect.stringContaining('not logged in')])
+  })
+
+  it('a missing required flag is named as typed: -f/--file', async () => {
+    for (const args of [['namespace', 'apply'], ['apply'], ['backend', 'diff']]) {
+      const r = await cli(args)
+      expect([r.code, r.stderr.split('\n')[0]]).toEqual([2, 'Error: Missing required flag -f/--file'])
+    }
+  })
+
+  it('--listen: a busy port is a clear error, an invalid one a usage error (admin serve and proxy serve)', async () => {
+    const holder = createServer()
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve))
+    const busy = `127.0.0.1:${(holder.address() as {port: number}).port}`
+    try {
+      for (const command of [['admin', 'serve', '--auth', 'none', '--store', `sqlite://${join(files, 'busy.db')}`], ['proxy', 'serve', '--auth', 'none', '--metrics-listen', '127.0.0.1:0']]) {
+        const r = await cli([...command, '--listen', busy])
+        expect([r.code, r.stderr]).toEqual([1, expect.stringContaining(`Error: cannot listen on ${busy} (--listen): the address is already in use`)])
+        expect(r.stderr).not.toContain('No address added')
+        for (const bad of ['127.0.0.1:99999', 'localhost', '127.0.0.1:80x']) {
+          const usage = await cli([...command, '--listen', bad])
+          expect([usage.code, usage.stderr]).toEqual([2, expect.stringContaining(`Error: --listen must be HOST:PORT with a port from 0 to 65535, got "${bad}"`)])
+        }
+      }
+      const metrics = await cli(['proxy', 'serve', '--auth', 'none', '--listen', '127.0.0.1:0', '--metrics-listen', busy])
+      expect([metrics.code, metrics.stderr]).toEqual([1, expect.stringContaining(`cannot listen on ${busy} (--metrics-listen): the address is already in use`)])
+    } finally {
+      holder.close()
+    }
+  })
+
+  it("the README's ns.yaml and backend.yaml work with the commands that follow them", async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+    const section = readme.slice(readme.indexOf('## Resources in YAML'), readme.indexOf('`-f` (or `--filename`)'))
+    const dir = tempDir('prismctl-readme-')
+    // Each YAML block names its file in its first line (# ns.yaml).
+    const yamlBlocks = [...section.matchAll(/```yaml\n# (\S+)\n([\s\S]*?)```/g)]
+    expect(yamlBlocks.map((m) => m[1])).toEqual(['backend.yaml', 'ns.yaml'])
+    for (const [, name, body] of yamlBlocks) writeFileSync(join(dir, name!), body!)
+    // The commands of the sh blocks that use those files (or what they create), in order, comments dropped.
+    const commands = [...section.matchAll(/```sh\n([\s\S]*?)```/g)]
+      .flatMap((m) => m[1]!.split('\n'))
+      .map((line) => line.replace(/\s+#.*$/, '').trim())
+      .filter((line) => /^prismctl (?!.*(delete|dir\/|all\.json|-l ))/.test(line) && /ns\.|backend|team-alpha/.test(line))
+    expect(commands.length).toBeGreaterThanOrEqual(9)
+    for (const line of commands) {
+      const args = line.replace(/^prismctl /, '').split(/\s+/)
+      const r = await cli(args, {cwd: dir})
+      // Every one succeeds (diff after apply: no difference, exit 0).
+      expect([line, r.code, r.stderr]).toEqual([line, 0, line.includes('--out') ? expect.stringContaining('wrote 1 document') : ''])
+    }
   })
 })
