@@ -29,14 +29,16 @@ export function ratio(value: number, baseline: number): string {
 
 /**
  * Wall time of whole processes. Variants run interleaved (a, b, c, a, b, c, …) so that machine noise hits all of
- * them alike; the first round is a warm-up for the file cache.
+ * them alike; the first round is a warm-up for the file cache. A variant is node's argv, or {command, argv} for
+ * another program (kubectl, as a second baseline).
  */
-export function timeProcesses(variants: Record<string, string[]>, rounds: number, env: NodeJS.ProcessEnv): Record<string, number[]> {
+export function timeProcesses(variants: Record<string, string[] | {command: string; argv: string[]}>, rounds: number, env: NodeJS.ProcessEnv): Record<string, number[]> {
   const out: Record<string, number[]> = Object.fromEntries(Object.keys(variants).map((k) => [k, []]))
   for (let round = 0; round <= rounds; round++) {
-    for (const [name, argv] of Object.entries(variants)) {
+    for (const [name, variant] of Object.entries(variants)) {
+      const {command, argv} = Array.isArray(variant) ? {command: process.execPath, argv: variant} : variant
       const start = process.hrtime.bigint()
-      const result = spawnSync(process.execPath, argv, {env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe']})
+      const result = spawnSync(command, argv, {env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe']})
       const ms = Number(process.hrtime.bigint() - start) / 1e6
       if (result.status !== 0) throw new Error(`${name}: exit ${result.status}: ${result.stderr.toString().slice(0, 500)}`)
       if (round > 0) out[name]!.push(ms)

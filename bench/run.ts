@@ -31,7 +31,7 @@ if (want('startup')) {
     return benchStartup({
       rounds: 20,
       env: {...env, PRISM_ADMIN_ENDPOINT: server.endpoint},
-      extra: {'prismctl namespace get bench-get (against a local control plane)': {argv: ['bin/run.js', 'namespace', 'get', 'bench-get']}},
+      extra: {'prismctl namespace get bench-get (against a local control plane)': {argv: ['bin/run.js', 'namespace', 'get', 'bench-get'], target: '≤ 4×'}},
     })
   })
   printTable('CLI startup (wall time per process, without NODE_EXTRA_CA_CERTS)', rows)

@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 // Development entry: rebuilds the bundle from src/ (esbuild, well under a second; no manifest or code cache), then runs it.
-import {execFileSync} from 'node:child_process'
-import {createRequire} from 'node:module'
-import {fileURLToPath} from 'node:url'
+'use strict'
+const {execFileSync} = require('node:child_process')
+const {join} = require('node:path')
 
-execFileSync(process.execPath, [fileURLToPath(new URL('../scripts/build.js', import.meta.url)), '--quick'], {stdio: 'inherit'})
-const {run} = createRequire(import.meta.url)('../dist/load.cjs')
-await run(import.meta.url)
+execFileSync(process.execPath, [join(__dirname, '../scripts/build.js'), '--quick'], {stdio: 'inherit'})
+require('../dist/load.cjs').run(join(__dirname, '..'))

@@ -1,35 +1,48 @@
 // Copied to dist/load.cjs by scripts/build.js. Loads the CLI bundle (dist/cli.cjs) through vm.Script with V8's code
 // cache (dist/cli.cjs.cache, written at build time), which skips most of the compile work on every start: Node 20
 // has no module compile cache of its own. Both bin/run.js and oclif's explicit command target require this file,
-// so the bundle is evaluated once per process.
+// so the bundle is evaluated once per process. @grpc/grpc-js is bundled the same way (dist/grpc.cjs), and loaded
+// only when a command imports it: from node_modules it is ~200 files to resolve, read and compile on every call.
 'use strict'
 const {readFileSync, writeFileSync} = require('node:fs')
 const {createRequire} = require('node:module')
 const {join} = require('node:path')
 const vm = require('node:vm')
 
+function loadBundle(name) {
+  const file = join(__dirname, name)
+  const cacheFile = `${file}.cache`
+  let cachedData
+  try {
+    cachedData = readFileSync(cacheFile)
+  } catch {
+    cachedData = undefined
+  }
+  const source = readFileSync(file, 'utf8')
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: file,
+    cachedData,
+  })
+  const bundle = {exports: {}}
+  script.runInThisContext()(bundle.exports, createRequire(file), bundle, file, __dirname)
+  // The build runs representative commands with this set, so the cache also holds the functions they compiled.
+  if (process.env.PRISM_WRITE_CODE_CACHE === '1') {
+    process.on('exit', () => writeFileSync(cacheFile, script.createCachedData()))
+  }
+  return bundle.exports
+}
+
+let grpc
+// What `await import('@grpc/grpc-js')` gives: the named exports, and the module as default.
+function grpcModule() {
+  if (!grpc) {
+    const exports = loadBundle('grpc.cjs')
+    grpc = Object.freeze({...exports, default: exports})
+  }
+  return grpc
+}
+
 // The bundle's dynamic imports come here (see routeDynamicImports in scripts/build.js): import() works in this file.
-globalThis.__prismImport = (specifier) => import(specifier)
+globalThis.__prismImport = (specifier) => (specifier === '@grpc/grpc-js' ? Promise.resolve().then(grpcModule) : import(specifier))
 
-const file = join(__dirname, 'cli.cjs')
-const cacheFile = `${file}.cache`
-let cachedData
-try {
-  cachedData = readFileSync(cacheFile)
-} catch {
-  cachedData = undefined
-}
-const source = readFileSync(file, 'utf8')
-const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
-  filename: file,
-  cachedData,
-})
-const bundle = {exports: {}}
-script.runInThisContext()(bundle.exports, createRequire(file), bundle, file, __dirname)
-
-// The build runs a representative command with this set, so the cache also holds the functions that command compiled.
-if (process.env.PRISM_WRITE_CODE_CACHE === '1') {
-  process.on('exit', () => writeFileSync(cacheFile, script.createCachedData()))
-}
-
-module.exports = bundle.exports
+module.exports = loadBundle('cli.cjs')

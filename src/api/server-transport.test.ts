@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
-import {splitListen, tlsOf, transportNote} from './server-transport.js'
+import {splitListen} from './listen.js'
+import {tlsOf, transportNote} from './server-transport.js'
 
 describe('server TLS flags', () => {
   it('are plaintext without any, TLS with a certificate and its key, mutual TLS with --client-ca', () => {

@@ -11,7 +11,8 @@ import {constants as http2Constants, type ServerHttp2Stream} from 'node:http2'
 import {createServer as createNetServer, type Server as NetServer, type Socket} from 'node:net'
 import type * as grpc from '@grpc/grpc-js'
 
-import {PrismError, usageError} from '../errors.js'
+import {usageError} from '../errors.js'
+import {listenError, splitListen} from './listen.js'
 
 export interface TransportLimits {
   /** Open connections; one past it is closed as soon as it is accepted. */
@@ -154,16 +155,6 @@ export interface Listener {
   destroy(): void
 }
 
-/** HOST:PORT (IPv6 in brackets) as given to a --listen flag; port 0 picks a free one. */
-export function splitListen(listen: string, flag: string): [string, number] {
-  const i = listen.lastIndexOf(':')
-  const port = Number(listen.slice(i + 1))
-  if (i <= 0 || listen.slice(i + 1) === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw usageError(`${flag} must be HOST:PORT, got "${listen}"`, `e.g. ${flag} 127.0.0.1:0 (port 0 picks a free port)`)
-  }
-  return [listen.slice(0, i).replace(/^\[|\]$/g, ''), port]
-}
-
 /** Listens on `listen` and feeds grpc-js the accepted connections, at most limits.maxConnections at a time. */
 export async function listenGrpc(
   grpcModule: typeof grpc,
@@ -186,9 +177,7 @@ export async function listenGrpc(
     options.log(`connection limit reached (${options.limits.maxConnections} open): refusing new connections`)
   })
   await new Promise<void>((resolve, reject) => {
-    net.once('error', (err) =>
-      reject(new PrismError(`cannot listen on ${options.listen}: ${err.message}`, {code: 'UNAVAILABLE', hint: 'Pick a free port with --listen HOST:PORT (port 0 picks one).'})),
-    )
+    net.once('error', (err) => reject(listenError(options.listen, '--listen', err)))
     net.listen({host, port}, () => resolve())
   })
   const bound = net.address()

@@ -61,6 +61,11 @@ async function renew(context: string, tokens: StoredTokens, env: NodeJS.ProcessE
 }
 
 /** The bearer to send, refreshed if needed. Throws a PrismError naming the login command when there is none. */
+/** Whether getBearer has a token to look at (PRISM_TOKEN or a stored login), fresh or not. */
+export function hasLogin(context: SessionContext, env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env.PRISM_TOKEN) || readTokens(context.name, env) !== undefined
+}
+
 export async function getBearer(context: SessionContext, env: NodeJS.ProcessEnv = process.env): Promise<Bearer> {
   if (env.PRISM_TOKEN) {
     debug('PRISM_TOKEN is set: it is sent instead of any stored login')

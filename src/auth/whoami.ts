@@ -5,11 +5,12 @@
 import type {ResolvedContext} from '../config/contexts.js'
 import {PrismError} from '../errors.js'
 import {decodeJwt, identityOf} from './jwt-claims.js'
-import {type BearerSource, getBearer} from './session.js'
+import {type BearerSource, getBearer, hasLogin} from './session.js'
 
 export interface WhoAmI {
   context: string
-  source: BearerSource
+  /** 'none': not logged in, and the control plane answered anyway (it runs with --auth none). */
+  source: BearerSource | 'none'
   issuer?: string
   subject?: string
   email?: string
@@ -20,29 +21,37 @@ export interface WhoAmI {
 }
 
 export async function whoami(context: ResolvedContext, env: NodeJS.ProcessEnv = process.env): Promise<WhoAmI> {
+  // Without a login the control plane is still asked: one running with --auth none grants admin to everyone.
+  if (!hasLogin(context, env)) {
+    const controlPlane = await askControlPlane(context, undefined)
+    if (!controlPlane.roles || controlPlane.authEnabled) await getBearer(context, env) // throws "not logged in"
+    return {context: context.name, source: 'none', groups: [], controlPlane}
+  }
   const bearer = await getBearer(context, env)
   const claims = decodeJwt(bearer.token) ?? {}
   const exp = typeof claims.exp === 'number' ? new Date(claims.exp * 1000).toISOString() : bearer.tokens?.expiresAt
-  const result: WhoAmI = {
+  return {
     context: context.name,
     source: bearer.source,
     issuer: claims.iss ?? bearer.tokens?.issuer,
     ...identityOf(claims),
     expiresAt: exp,
     tokenFile: bearer.path,
-    controlPlane: {endpoint: context.adminEndpoint, reachable: false},
+    controlPlane: await askControlPlane(context, bearer.token),
   }
+}
+
+async function askControlPlane(context: ResolvedContext, token: string | undefined): Promise<WhoAmI['controlPlane']> {
   const {connectAdmin} = await import('../api/admin-client.js')
-  const client = await connectAdmin(context, {bearer: () => bearer.token, timeoutMs: 5000})
+  const client = await connectAdmin(context, {bearer: () => token, timeoutMs: 5000})
   try {
     const me = await client.call('whoAmI', {})
-    result.controlPlane = {endpoint: context.adminEndpoint, reachable: true, authEnabled: me.authEnabled, principal: me.principal, roles: [...me.roles]}
+    return {endpoint: context.adminEndpoint, reachable: true, authEnabled: me.authEnabled, principal: me.principal, roles: [...me.roles]}
   } catch (err) {
     const code = err instanceof PrismError ? err.code : 'INTERNAL'
     // The server answered but refused us: that is worth saying as such.
-    result.controlPlane = {endpoint: context.adminEndpoint, reachable: code !== 'UNAVAILABLE' && code !== 'DEADLINE_EXCEEDED', error: (err as Error).message}
+    return {endpoint: context.adminEndpoint, reachable: code !== 'UNAVAILABLE' && code !== 'DEADLINE_EXCEEDED', error: (err as Error).message}
   } finally {
     client.close()
   }
-  return result
 }

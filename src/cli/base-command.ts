@@ -71,7 +71,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       ? err
       : // oclif's parse errors (missing, unexpected or invalid flags and arguments) all carry exit 2.
         err.oclif?.exit === 2
-        ? usageErrorFrom(this.withFlagSuggestion(err), `See: ${this.config.bin} ${this.id?.replaceAll(':', ' ') ?? ''} --help`)
+        ? usageErrorFrom(spelledFlags(this.withFlagSuggestion(err), this.ctor), `See: ${this.config.bin} ${this.id?.replaceAll(':', ' ') ?? ''} --help`)
         : new PrismError(err.message, {hint: 'This is unexpected; run again with --debug for details.', code: 'INTERNAL', cause: err})
     reportError(prism, this.jsonEnabled(), err)
     return undefined
@@ -83,6 +83,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const [first, ...rest] = err.message.split('\n')
     return [`${first}${didYouMean(String(err.flags[0]).split('=')[0]!, flagSpellings(this.ctor))}`, ...rest].join('\n')
   }
+}
+
+/** oclif says "Missing required flag file"; name the flag as it is typed: "-f/--file". */
+function spelledFlags(message: string, ctor: typeof Command): string {
+  return message.replace(/^(\s*)Missing required flag (\S+)/m, (all, indent: string, name: string) => {
+    const flag = {...ctor.baseFlags, ...ctor.flags}[name]
+    return flag ? `${indent}Missing required flag ${flag.char ? `-${flag.char}/` : ''}--${name}` : all
+  })
 }
 
 /** The flags a user may type for a command, as typed: --name and --alias for each, --json and --help. */

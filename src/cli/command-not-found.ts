@@ -1,6 +1,6 @@
 /**
- * oclif's command_not_found hook (oclif.config.js): an unknown command is a usage error like any other, so it is
- * reported the same way (exit 2, the JSON envelope under --json) instead of oclif's own ` ›   Error:` line, with a
+ * oclif's command_not_found hook (package.json's oclif.hooks): an unknown command is a usage error like any other, so
+ * it is reported the same way (exit 2, the JSON envelope under --json) instead of oclif's own ` ›   Error:` line, with a
  * "did you mean" when a command or topic is one typo away.
  */
 import type {Hook} from '@oclif/core'

@@ -28,7 +28,7 @@ export const recursiveFlag = Flags.boolean({char: 'R', description: 'Read the su
 export const dryRunFlag = Flags.string({
   options: ['none', 'client', 'server'],
   default: 'none',
-  description: 'client: validate locally and send nothing; server: the control plane checks everything but stores nothing',
+  description: 'client (also a bare --dry-run): check locally and write nothing; server: the control plane checks everything but stores nothing',
 })
 
 export const expectedVersionFlag = Flags.integer({
@@ -42,3 +42,9 @@ export const limitFlag = Flags.integer({min: 1, description: 'Show at most this 
 export const outputFlag = Flags.string({char: 'o', options: [...OUTPUT_FORMATS], description: 'Output format (default: table); -o json prints what --json prints'})
 
 export const yesFlag = Flags.boolean({char: 'y', description: 'Do not ask for confirmation (required without a terminal)'})
+
+export const selectorFlag = Flags.string({
+  char: 'l',
+  multiple: true,
+  description: "Label selector, kubectl's syntax: env=dev, env!=dev, 'env in (dev,qa)', 'env notin (qa)', env (has it), '!env' (has not); comma-separated or repeated, all must hold",
+})

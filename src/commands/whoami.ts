@@ -32,10 +32,11 @@ export default class WhoAmI extends BaseCommand<typeof WhoAmI> {
       ['Email', me.email ?? ''],
       ['Groups', me.groups.join(', ')],
       ['Expires', me.expiresAt ?? ''],
-      ['Token', me.source === 'PRISM_TOKEN' ? 'from PRISM_TOKEN' : (me.tokenFile ?? '')],
+      ['Token', me.source === 'PRISM_TOKEN' ? 'from PRISM_TOKEN' : me.source === 'none' ? '(not logged in; none needed)' : (me.tokenFile ?? '')],
+      ['Principal', cp.principal ?? ''],
       ['Roles', roles],
     ]
-    for (const [field, value] of rows) this.out(`${`${field}:`.padEnd(10)}${value}`)
+    for (const [field, value] of rows) this.out(`${`${field}:`.padEnd(11)}${value}`)
     return me
   }
 }

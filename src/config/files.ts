@@ -1,4 +1,3 @@
-import {randomBytes} from 'node:crypto'
 import {mkdirSync, renameSync, rmSync, statSync, chmodSync, writeFileSync, openSync, fsyncSync, closeSync, type Stats} from 'node:fs'
 import {homedir} from 'node:os'
 import {dirname, join} from 'node:path'
@@ -40,9 +39,11 @@ export function ensurePrivateDir(dir: string): void {
 export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600, opts: {privateDir?: boolean} = {}): void {
   // Off for user-chosen outputs (convert --out): never tighten a directory the user owns, like the current one.
   if (opts.privateDir ?? true) ensurePrivateDir(dirname(path))
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+  // 'wx' creates the temp file or fails (never follows a link planted at its name), so the name need not be secret:
+  // no node:crypto, whose loading costs every start a few milliseconds.
+  const tmp = `${path}.${process.pid}.${process.hrtime.bigint().toString(36)}.tmp`
   try {
-    writeFileSync(tmp, data, {mode})
+    writeFileSync(tmp, data, {mode, flag: 'wx'})
     const fd = openSync(tmp, 'r')
     try {
       fsyncSync(fd)

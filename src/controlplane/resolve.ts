@@ -10,6 +10,7 @@ import type {FieldViolation} from '../errors.js'
 import {BackendType, ResolvedBindingSchema, ResolvedPatternSchema} from '../gen/prism/admin/v1/resources_pb.js'
 import type {Backend, Namespace, NamespaceStatus, ResolvedBinding, ResolvedPattern} from '../gen/prism/admin/v1/resources_pb.js'
 import {DEFAULT_INTERFACES, findPattern, resolvePatternVersion} from '../model/pattern-registry.js'
+import {backendTypeHint} from '../model/upstream-hints.js'
 import {NAME_PATTERN} from '../model/validate.js'
 
 export interface BackendCatalog {
@@ -84,7 +85,7 @@ export async function resolveNamespace(ns: Namespace, catalog: BackendCatalog, p
           if (!NAME_PATTERN.test(target.value)) continue
           backend = await catalog.byName(target.value)
           if (!backend) {
-            violations.push({field: `${path}.backend`, description: `backend "${target.value}" is not registered`})
+            violations.push({field: `${path}.backend`, description: `backend "${target.value}" is not registered${backendTypeHint(target.value)}`})
             continue
           }
           if (!fits(backend)) {

@@ -4,6 +4,7 @@
  */
 import {parseDuration} from '../config/duration.js'
 import {transportNote, type ServerTls, type TransportLimits} from '../api/server-transport.js'
+import {splitListen} from '../api/listen.js'
 import {PrismError, usageError} from '../errors.js'
 import {anonymousAuthenticator, type Authenticator} from './authn.js'
 import {defaultStoreUrl, openStore} from './store.js'
@@ -73,7 +74,7 @@ async function openStoreWaiting(url: string, waitMs: number, io: ServeIO): Promi
 
 /** Opens the store and starts the server; the caller decides when to shut it down. */
 export async function startControlPlane(options: ServeOptions, io: ServeIO): Promise<StartedControlPlane> {
-  if (!/^.+:\d+$/.test(options.listen)) throw usageError(`--listen must be HOST:PORT, got "${options.listen}"`, 'e.g. --listen 127.0.0.1:8981 (port 0 picks a free port)')
+  splitListen(options.listen, '--listen')
   const auditRetentionMs = options.auditRetention === undefined ? undefined : parseDuration(options.auditRetention, '--audit-retention')
   const authenticator = await authenticatorFor(options, io)
   const store = await openStoreWaiting(options.store ?? defaultStoreUrl(), options.storeWaitMs ?? 0, io)

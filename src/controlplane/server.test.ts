@@ -13,7 +13,7 @@ import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from '
 import {clientFor, failure, kvNamespace, nats, redis, roleAuthenticator, startServer, storeUrls, type Client, type Engine} from '../../test/helpers/control-plane.js'
 import {createServiceClient} from '../api/grpc-service.js'
 import {Health, HealthCheckResponse_ServingStatus} from '../gen/grpc/health/v1/health_pb.js'
-import {ApplyResult, ControlPlane, CreateNamespaceRequestSchema, WatchEventType} from '../gen/prism/admin/v1/control_plane_pb.js'
+import {ApplyResult, ControlPlane, CreateNamespaceRequestSchema, LabelOperator, WatchEventType} from '../gen/prism/admin/v1/control_plane_pb.js'
 import type {WatchEvent} from '../gen/prism/admin/v1/control_plane_pb.js'
 import {BackendSchema, BackendType, NamespacePhase, NamespaceSchema} from '../gen/prism/admin/v1/resources_pb.js'
 import type {Authenticator} from './authn.js'
@@ -311,6 +311,9 @@ describe.each(['sqlite', 'postgres'] as const)('control plane server on %s', (en
     expect(tooMany.violations).toEqual([{field: 'labels', description: 'at most 16 label filters are allowed, got 17'}])
     delete filters.k16
     expect((await client.listNamespaces({labels: filters})).namespaces).toEqual([])
+    const badSelector = await failure(client.listBackends({labelSelector: [{key: 'Bad Key', operator: LabelOperator.IN, values: ['x']}, {key: 'env', operator: LabelOperator.EXISTS, values: ['x']}]}))
+    expect(badSelector.code).toBe('INVALID_ARGUMENT')
+    expect(badSelector.violations.map((v) => v.field)).toEqual(['label_selector[0].key', 'label_selector[1].values'])
 
     const kafka = await failure(
       client.registerBackend({

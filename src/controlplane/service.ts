@@ -17,7 +17,7 @@ import {timestampDate, timestampFromDate, type Timestamp} from '@bufbuild/protob
 
 import {isPrismError, PrismError} from '../errors.js'
 import type {FieldViolation} from '../errors.js'
-import {ApplyResult, AuditEventSchema, WatchEventType} from '../gen/prism/admin/v1/control_plane_pb.js'
+import {ApplyResult, AuditEventSchema, LabelOperator, WatchEventType} from '../gen/prism/admin/v1/control_plane_pb.js'
 import type {
   ApplyBackendRequest,
   ApplyNamespaceRequest,
@@ -25,6 +25,7 @@ import type {
   DeleteBackendRequest,
   DeleteNamespaceRequest,
   ListAuditEventsRequest,
+  LabelRequirement,
   ListBackendsRequest,
   ListNamespacesRequest,
   RenewProxyLeaseRequest,
@@ -32,6 +33,7 @@ import type {
 } from '../gen/prism/admin/v1/control_plane_pb.js'
 import {BackendSchema, BackendStatusSchema, BackendType, NamespacePhase, NamespaceSchema, NamespaceStatusSchema, ResourceMetaSchema} from '../gen/prism/admin/v1/resources_pb.js'
 import type {Backend, Namespace, ResourceMeta} from '../gen/prism/admin/v1/resources_pb.js'
+import {selectorViolations} from '../model/label-selector.js'
 import {labelFilterViolations} from '../model/limits.js'
 import {dropUnknownFields} from '../model/unknown-fields.js'
 import {NAME_PATTERN, validateBackend, validateNamespace} from '../model/validate.js'
@@ -42,7 +44,7 @@ import {leaseFrom, proxyIdViolations} from './leases.js'
 import {resolveNamespace, type BackendCatalog} from './resolve.js'
 import {Change} from './changes.js'
 import {redactBackend, redactNamespace, restoreBackendSecrets, restoreNamespaceSecrets} from './secrets.js'
-import type {AuditRecord, Kind, RemoteChange, Store} from './store.js'
+import type {AuditRecord, Kind, LabelCondition, RemoteChange, Store} from './store.js'
 
 const DEFAULT_PAGE_SIZE = 100
 const MAX_PAGE_SIZE = 1000
@@ -54,6 +56,17 @@ const MAX_ATTEMPTS = 5
 type WriteMode = 'create' | 'update' | 'apply' | 'delete'
 
 const KIND_LABEL: Record<Kind, 'Namespace' | 'Backend'> = {namespace: 'Namespace', backend: 'Backend'}
+
+/** A list request's label filters (the equality map and the selector) as the store's conditions, once checked. */
+function labelConditions(labels: Record<string, string>, selector: LabelRequirement[]): LabelCondition[] {
+  const violations = [...labelFilterViolations(labels), ...selectorViolations(selector)]
+  if (violations.length) throw invalid('the request', violations.map((v) => ({field: v.path, description: v.message})))
+  const negated = (op: LabelOperator) => op === LabelOperator.NOT_IN || op === LabelOperator.DOES_NOT_EXIST
+  return [
+    ...Object.entries(labels).map(([key, value]) => ({key, values: [value], negate: false})),
+    ...selector.map((r) => ({key: r.key, values: r.values.length ? r.values : undefined, negate: negated(r.operator)})),
+  ]
+}
 
 function invalid(what: string, violations: FieldViolation[]): PrismError {
   return new PrismError(`${what} is invalid (${violations.length} problem${violations.length === 1 ? '' : 's'})`, {
@@ -205,16 +218,16 @@ export class ControlPlaneService {
 
   async listNamespaces(req: ListNamespacesRequest): Promise<{namespaces: Namespace[]; nextPageToken: string}> {
     const limit = pageSize(req.pageSize)
-    const filterViolations = labelFilterViolations(req.labels)
-    if (filterViolations.length) throw invalid('the request', filterViolations.map((v) => ({field: v.path, description: v.message})))
-    const rows = await this.store.list('namespace', {limit: limit + 1, after: decodeToken(req.pageToken, NAME_PATTERN), team: req.team || undefined, labels: req.labels})
+    const labels = labelConditions(req.labels, req.labelSelector)
+    const rows = await this.store.list('namespace', {limit: limit + 1, after: decodeToken(req.pageToken, NAME_PATTERN), team: req.team || undefined, labels})
     const {page, nextPageToken} = paginate(rows, limit, (r) => r.name)
     return {namespaces: await this.withServingStatus(page.map((r) => redactNamespace(fromBinary(NamespaceSchema, r.data)))), nextPageToken}
   }
 
   async listBackends(req: ListBackendsRequest): Promise<{backends: Backend[]; nextPageToken: string}> {
     const limit = pageSize(req.pageSize)
-    const rows = await this.store.list('backend', {limit: limit + 1, after: decodeToken(req.pageToken, NAME_PATTERN), backendType: req.type || undefined})
+    const labels = labelConditions({}, req.labelSelector)
+    const rows = await this.store.list('backend', {limit: limit + 1, after: decodeToken(req.pageToken, NAME_PATTERN), backendType: req.type || undefined, labels})
     const {page, nextPageToken} = paginate(rows, limit, (r) => r.name)
     return {backends: page.map((r) => redactBackend(fromBinary(BackendSchema, r.data))), nextPageToken}
   }
@@ -455,6 +468,12 @@ export class ControlPlaneService {
     const storedVersion = row?.version ?? 0
     if (mode === 'create' && stored) throw alreadyExists(kind, name)
     if (mode === 'update' && !stored && NAME_PATTERN.test(name)) throw notFound(kind, name)
+    // Expecting a version of what is not there is not a lost race: say that it does not exist.
+    if (expected && !stored && NAME_PATTERN.test(name))
+      throw new PrismError(`${KIND_LABEL[kind]} ${name} does not exist (you expected version ${expected}); nothing was written`, {
+        code: 'NOT_FOUND',
+        hint: `Leave out --expected-version to create it, or check the name: prismctl ${kind} list`,
+      })
     if (expected && storedVersion !== expected) throw conflict(kind, name, expected, storedVersion)
     return {stored, storedVersion}
   }

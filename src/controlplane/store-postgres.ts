@@ -124,7 +124,11 @@ class PostgresStore implements Store {
     if (query.after !== undefined) where.push(`name COLLATE "C" > ${param(query.after)}`)
     if (kind === 'namespace' && query.team) where.push(`team = ${param(query.team)}`)
     if (kind === 'backend' && query.backendType) where.push(`type = ${param(query.backendType)}`)
-    if (query.labels && Object.keys(query.labels).length) where.push(`labels @> ${param(JSON.stringify(query.labels))}::jsonb`)
+    // One jsonb parameter for all the label conditions (see LabelCondition): the text does not grow with their number.
+    if (query.labels?.length)
+      where.push(
+        `NOT EXISTS (SELECT 1 FROM jsonb_to_recordset(${param(JSON.stringify(query.labels))}::jsonb) AS wanted (key text, "values" jsonb, negate boolean) WHERE wanted.negate = (labels ? wanted.key AND (wanted."values" IS NULL OR wanted."values" ? (labels ->> wanted.key))))`,
+      )
     const text = `SELECT name, version, data FROM ${TABLE[kind]}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY name COLLATE "C" LIMIT ${param(query.limit)}`
     return (await this.pool.query<RawRow>(text, values)).rows.map(toStoredRow)
   }

@@ -165,13 +165,16 @@ class SqliteStore implements Store {
     if (query.after !== undefined) where.push('name > ?'), params.push(query.after)
     if (kind === 'namespace' && query.team) where.push('team = ?'), params.push(query.team)
     if (kind === 'backend' && query.backendType) where.push('type = ?'), params.push(query.backendType)
-    // All the label filters are one JSON parameter, so the SQL text (and the statement cache) does not grow with their
-    // number. It is parsed once (the CTE), not per row; a row matches when each filter is one of its labels (keys are
-    // unique on both sides, so counting the matches is enough).
+    // All the label conditions are one JSON parameter, so the SQL text (and the statement cache) does not grow with
+    // their number. It is parsed once (the CTE), not per row; a row matches when no condition is unmet, i.e. none
+    // where "the row has the key (with one of the values)" equals its `negate`.
     let filters = ''
-    if (query.labels && Object.keys(query.labels).length) {
-      filters = 'WITH wanted (key, value) AS MATERIALIZED (SELECT key, value FROM json_each(?)) '
-      where.push('(SELECT count(*) FROM json_each(labels) AS have JOIN wanted ON have.key = wanted.key AND have.value = wanted.value) = (SELECT count(*) FROM wanted)')
+    if (query.labels?.length) {
+      filters =
+        "WITH wanted (key, vals, negate) AS MATERIALIZED (SELECT value ->> '$.key', value -> '$.values', value ->> '$.negate' FROM json_each(?)) "
+      where.push(
+        'NOT EXISTS (SELECT 1 FROM wanted WHERE negate = EXISTS (SELECT 1 FROM json_each(labels) AS have WHERE have.key = wanted.key AND (wanted.vals IS NULL OR have.value IN (SELECT value FROM json_each(wanted.vals)))))',
+      )
       params.unshift(JSON.stringify(query.labels))
     }
     params.push(query.limit)

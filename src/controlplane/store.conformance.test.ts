@@ -9,7 +9,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {startPostgres, type TestPostgres} from '../../test/helpers/postgres.js'
 import type {PrismError} from '../errors.js'
-import {openStore, type AuditRecord, type Row, type Store} from './store.js'
+import {openStore, type AuditRecord, type LabelCondition, type Row, type Store} from './store.js'
 
 interface Engine {
   name: string
@@ -57,6 +57,8 @@ const ns = (name: string, version: number, extra: Partial<Row> = {}): Row => ({
   ...extra,
 })
 
+/** key=value filters, as the control plane turns a request's label map into conditions. */
+const equal = (labels: Record<string, string>): LabelCondition[] => Object.entries(labels).map(([key, value]) => ({key, values: [value], negate: false}))
 const backend = (name: string, version: number, backendType = 1): Row => ({name, version, data: new Uint8Array([backendType, version]), labels: {}, backendType})
 
 describe.each(engines)('store conformance: $name', (engine) => {
@@ -110,10 +112,10 @@ describe.each(engines)('store conformance: $name', (engine) => {
     expect(page2.map((r) => r.name)).toEqual(['ccc-ns', 'ddd-ns'])
     expect(await store.list('namespace', {limit: 2, after: 'ddd-ns'})).toEqual([])
     expect((await store.list('namespace', {limit: 10, team: 'payments'})).map((r) => r.name)).toEqual(['aaa-ns', 'ccc-ns', 'ddd-ns'])
-    expect((await store.list('namespace', {limit: 10, labels: {env: 'prod'}})).map((r) => r.name)).toEqual(['bbb-ns', 'ccc-ns', 'ddd-ns'])
-    expect((await store.list('namespace', {limit: 10, team: 'payments', labels: {env: 'prod', tier: 'gold'}})).map((r) => r.name)).toEqual(['ccc-ns'])
-    expect((await store.list('namespace', {limit: 10, labels: {'odd"key': 'x y'}})).map((r) => r.name)).toEqual(['ddd-ns'])
-    expect(await store.list('namespace', {limit: 10, labels: {env: 'staging'}})).toEqual([])
+    expect((await store.list('namespace', {limit: 10, labels: equal({env: 'prod'})})).map((r) => r.name)).toEqual(['bbb-ns', 'ccc-ns', 'ddd-ns'])
+    expect((await store.list('namespace', {limit: 10, team: 'payments', labels: equal({env: 'prod', tier: 'gold'})})).map((r) => r.name)).toEqual(['ccc-ns'])
+    expect((await store.list('namespace', {limit: 10, labels: equal({'odd"key': 'x y'})})).map((r) => r.name)).toEqual(['ddd-ns'])
+    expect(await store.list('namespace', {limit: 10, labels: equal({env: 'staging'})})).toEqual([])
 
     await store.commit({kind: 'backend', name: 'redis-b', expectedVersion: 0, row: backend('redis-b', 1, 1)}, {}, audit('redis-b', 'RegisterBackend'))
     await store.commit({kind: 'backend', name: 'nats-a', expectedVersion: 0, row: backend('nats-a', 1, 2)}, {}, audit('nats-a', 'RegisterBackend'))
@@ -128,7 +130,7 @@ describe.each(engines)('store conformance: $name', (engine) => {
     await store.commit({kind: 'namespace', name: 'all-labels', expectedVersion: 0, row: ns('all-labels', 1, {labels})}, {}, audit('all-labels'))
     await store.commit({kind: 'namespace', name: 'one-label', expectedVersion: 0, row: ns('one-label', 1, {labels: {k0: 'v0'}})}, {}, audit('one-label'))
     const first = (n: number) => Object.fromEntries(Object.entries(labels).slice(0, n))
-    const names = async (filters: Record<string, string>) => (await store.list('namespace', {limit: 10, labels: filters})).map((r) => r.name)
+    const names = async (filters: Record<string, string>) => (await store.list('namespace', {limit: 10, labels: equal(filters)})).map((r) => r.name)
     expect(await names(first(1))).toEqual(['all-labels', 'one-label'])
     const statements = store.preparedStatements
     for (let n = 2; n <= 40; n++) expect(await names(first(n))).toEqual(['all-labels'])
@@ -140,6 +142,27 @@ describe.each(engines)('store conformance: $name', (engine) => {
     // SQLite keeps one prepared statement per SQL text: the number of filters must not make new ones.
     expect(store.preparedStatements).toBe(statements)
     if (engine.name === 'sqlite') expect(statements).toBeGreaterThan(0)
+  })
+
+  it('evaluates set-based conditions (in, notin, exists, does not exist) on namespaces and backends', async () => {
+    const store = await fresh()
+    const rows = [ns('aaa-ns', 1, {labels: {env: 'dev', tier: 'gold'}}), ns('bbb-ns', 1, {labels: {env: 'prod'}}), ns('ccc-ns', 1, {labels: {tier: 'silver'}}), ns('ddd-ns', 1)]
+    for (const r of rows) await store.commit({kind: 'namespace', name: r.name, expectedVersion: 0, row: r}, {}, audit(r.name))
+    const names = async (...labels: LabelCondition[]) => (await store.list('namespace', {limit: 10, labels})).map((r) => r.name)
+    expect(await names({key: 'env', values: ['dev', 'qa'], negate: false})).toEqual(['aaa-ns'])
+    // notin and != also match rows without the key, as kubectl's do.
+    expect(await names({key: 'env', values: ['dev'], negate: true})).toEqual(['bbb-ns', 'ccc-ns', 'ddd-ns'])
+    expect(await names({key: 'tier', negate: false})).toEqual(['aaa-ns', 'ccc-ns'])
+    expect(await names({key: 'tier', negate: true})).toEqual(['bbb-ns', 'ddd-ns'])
+    expect(await names({key: 'env', negate: false}, {key: 'tier', values: ['gold', 'silver'], negate: true})).toEqual(['bbb-ns'])
+    expect(await names({key: 'env', values: ['dev', 'prod'], negate: false}, {key: 'env', values: ['prod'], negate: true})).toEqual(['aaa-ns'])
+    // A value is never a key: "dev" is no label of any row.
+    expect(await names({key: 'dev', negate: false})).toEqual([])
+
+    await store.commit({kind: 'backend', name: 'redis-a', expectedVersion: 0, row: {...backend('redis-a', 1), labels: {env: 'dev'}}}, {}, audit('redis-a', 'RegisterBackend'))
+    await store.commit({kind: 'backend', name: 'redis-b', expectedVersion: 0, row: backend('redis-b', 1)}, {}, audit('redis-b', 'RegisterBackend'))
+    expect((await store.list('backend', {limit: 10, labels: [{key: 'env', values: ['dev'], negate: false}]})).map((r) => r.name)).toEqual(['redis-a'])
+    expect((await store.list('backend', {limit: 10, labels: [{key: 'env', negate: true}]})).map((r) => r.name)).toEqual(['redis-b'])
   })
 
   it('guards: the backends a namespace binds must exist, and a bound backend cannot be deleted', async () => {

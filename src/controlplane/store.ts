@@ -38,8 +38,19 @@ export interface ListQuery {
   after?: string
   limit: number
   team?: string
-  labels?: Record<string, string>
+  /** Every condition must hold. */
+  labels?: LabelCondition[]
   backendType?: number
+}
+
+/**
+ * One label condition, in the one form both engines evaluate: a row meets it when it has the key (with one of
+ * `values`, when given), or, with `negate`, when it does not. kubectl's in/exists are plain, notin/!exists negated.
+ */
+export interface LabelCondition {
+  key: string
+  values?: string[]
+  negate: boolean
 }
 
 export interface Write {

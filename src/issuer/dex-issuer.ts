@@ -12,6 +12,7 @@ import type {InteractionDetails, Provider} from 'oidc-provider'
 
 import {PrismError} from '../errors.js'
 import {DEVICE_CODE_GRANT, goDurationSeconds, type DexConfig, type DexStaticPassword} from '../stack/dex-config.js'
+import {loadOidcProvider} from './load-oidc-provider.js'
 import {deviceConfirmPage, deviceInputPage, escapeHtml, loginPage, page, successPage} from './pages.js'
 import {registerPasswordGrant} from './password-grant.js'
 
@@ -57,7 +58,7 @@ function send(res: ServerResponse, status: number, body: string, type = 'text/ht
 }
 
 export async function startDexIssuer(config: DexConfig, log: (line: string) => void = () => undefined): Promise<RunningIssuer> {
-  const {Provider: ProviderClass, errors} = await import('oidc-provider')
+  const {Provider: ProviderClass, errors} = await loadOidcProvider()
   const jose = await import('jose')
   const bcrypt = await import('bcryptjs')
   const issuerUrl = new URL(config.issuer)

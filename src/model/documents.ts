@@ -16,6 +16,7 @@ import {BackendSchema, NamespaceSchema} from '../gen/prism/admin/v1/resources_pb
 import type {Backend, Namespace} from '../gen/prism/admin/v1/resources_pb.js'
 import {isSecretField} from './secret-fields.js'
 import {didYouMean, quote} from './suggest.js'
+import {ONE_DOCUMENT_PER_NAMESPACE, upstreamFieldHint} from './upstream-hints.js'
 
 export type Kind = 'Namespace' | 'Backend'
 export const KINDS: readonly Kind[] = ['Namespace', 'Backend']
@@ -277,7 +278,11 @@ function readKind(w: Walk, top: YAMLMap, path: string, listAllowed: boolean): Ki
     else if (k === 'List') return report(w, value, kindPath, 'a List cannot hold another List; put its items in this one')
     else return report(w, value ?? key, kindPath, `unknown kind ${k === undefined ? (value ? describe(w, value) : 'null') : quote(k)}; expected Namespace or Backend${didYouMean(k ?? '', KINDS)}`)
   }
-  if (!kind) return report(w, top, path, 'missing "kind"; add "kind: Namespace" or "kind: Backend"')
+  if (!kind) {
+    const wrapper = top.items.find((pair) => isScalar(pair.key) && pair.key.value === 'namespaces')
+    if (wrapper) return report(w, deref(w, wrapper.key as YamlNode | null) ?? top, join(path, 'namespaces'), `missing "kind"; ${ONE_DOCUMENT_PER_NAMESPACE}`)
+    return report(w, top, path, 'missing "kind"; add "kind: Namespace" or "kind: Backend"')
+  }
   return kind
 }
 
@@ -346,8 +351,10 @@ function readMessage(w: Walk, desc: DescMessage, node: YamlNode, path: string, r
     if (resource && key === 'kind') continue
     const field = fieldIndex(desc).get(key)
     if (!field) {
+      const value = deref(w, pair.value as YamlNode | null)
+      const upstream = upstreamFieldHint(desc.name, key, isScalar(value) ? value.value : undefined)
       const names = desc.fields.map((f) => f.jsonName)
-      report(w, keyNode, join(path, key), `unknown field "${key}" in ${desc.name}${didYouMean(key, names)}`)
+      report(w, keyNode, join(path, key), `unknown field "${key}" in ${desc.name}${upstream ? `; ${upstream}` : didYouMean(key, names)}`)
       continue
     }
     const fieldPath = join(path, field.jsonName)

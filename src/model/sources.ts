@@ -1,8 +1,9 @@
 /**
  * Reads the files given with -f: paths, directories (every *.yaml, *.yml and *.json in name order; subdirectories
- * too with `recursive`, as kubectl's -R) and '-' for stdin.
+ * too with `recursive`, as kubectl's -R) and '-' for stdin. Files are read synchronously: a CLI has nothing else to do
+ * meanwhile, and each asynchronous step is a round trip through libuv's thread pool (milliseconds on a busy machine).
  */
-import {open, readdir, stat} from 'node:fs/promises'
+import {closeSync, fstatSync, openSync, readdirSync, readSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {PrismError} from '../errors.js'
@@ -46,29 +47,29 @@ export async function readDocumentSources(paths: string[], options: ReadOptions 
     }
     let info
     try {
-      info = await stat(path)
+      info = statSync(path)
     } catch (err) {
       throw unreadable(path, err as NodeJS.ErrnoException)
     }
     if (info.isDirectory()) {
-      const {files, subdirectories} = await documentFiles(path, options.recursive ?? false)
+      const {files, subdirectories} = documentFiles(path, options.recursive ?? false)
       if (files.length === 0) {
         const hint = subdirectories > 0 && !options.recursive ? 'Its subdirectories are read only with -R (--recursive).' : 'Pass files with -f, or a directory that holds YAML or JSON documents.'
         throw new PrismError(`${path} has no .yaml, .yml or .json files`, {hint, code: 'INVALID_ARGUMENT'})
       }
-      for (const file of files) out.push({file, bytes: await readFileLimited(file, limit)})
+      for (const file of files) out.push({file, bytes: readFileLimited(file, limit)})
     } else {
-      out.push({file: path, bytes: await readFileLimited(path, limit)})
+      out.push({file: path, bytes: readFileLimited(path, limit)})
     }
   }
   return out
 }
 
 /** The document files of a directory in name order, a subdirectory's where its name sorts; how many it skipped. */
-async function documentFiles(dir: string, recursive: boolean): Promise<{files: string[]; subdirectories: number}> {
+function documentFiles(dir: string, recursive: boolean): {files: string[]; subdirectories: number} {
   let names: string[]
   try {
-    names = (await readdir(dir)).sort()
+    names = readdirSync(dir).sort()
   } catch (err) {
     throw unreadable(dir, err as NodeJS.ErrnoException)
   }
@@ -77,10 +78,15 @@ async function documentFiles(dir: string, recursive: boolean): Promise<{files: s
   for (const name of names) {
     const path = join(dir, name)
     // stat, not the directory entry's type: a symbolic link counts as what it points to.
-    const info = await stat(path).catch(() => undefined)
+    let info
+    try {
+      info = statSync(path)
+    } catch {
+      info = undefined
+    }
     if (info?.isDirectory()) {
       subdirectories++
-      if (recursive) files.push(...(await documentFiles(path, true)).files)
+      if (recursive) files.push(...documentFiles(path, true).files)
     } else if (DOCUMENT_FILE.test(name)) {
       files.push(path)
     }
@@ -88,15 +94,15 @@ async function documentFiles(dir: string, recursive: boolean): Promise<{files: s
   return {files, subdirectories}
 }
 
-async function readFileLimited(file: string, limit: number): Promise<Uint8Array> {
-  let handle
+function readFileLimited(file: string, limit: number): Uint8Array {
+  let fd
   try {
-    handle = await open(file, 'r')
+    fd = openSync(file, 'r')
   } catch (err) {
     throw unreadable(file, err as NodeJS.ErrnoException)
   }
   try {
-    const info = await handle.stat()
+    const info = fstatSync(fd)
     if (info.isDirectory()) throw unreadable(file, Object.assign(new Error('is a directory'), {code: 'EISDIR'}))
     // Regular files announce their size; pipes and devices report 0, so keep counting while reading too.
     if (info.size > limit) throw tooLarge(file, limit)
@@ -104,7 +110,7 @@ async function readFileLimited(file: string, limit: number): Promise<Uint8Array>
     let total = 0
     for (;;) {
       const buf = new Uint8Array(Math.min(CHUNK, limit + 1 - total))
-      const {bytesRead} = await handle.read(buf, 0, buf.length, null)
+      const bytesRead = readSync(fd, buf, 0, buf.length, null)
       if (bytesRead === 0) break
       total += bytesRead
       if (total > limit) throw tooLarge(file, limit)
@@ -115,7 +121,7 @@ async function readFileLimited(file: string, limit: number): Promise<Uint8Array>
     if (err instanceof PrismError) throw err
     throw unreadable(file, err as NodeJS.ErrnoException)
   } finally {
-    await handle.close()
+    closeSync(fd)
   }
 }
 

@@ -49,7 +49,7 @@ describe('validateNamespace', () => {
     requires: [{slot: kv-store, backend: Redis}]
 `)
     expect(validateNamespace(namespace2)).toEqual([
-      {path: 'patterns[1].requires[0].backend', message: `backend name "Redis" is invalid: use 3 to 63 lowercase letters, digits or '-', starting with a letter`},
+      {path: 'patterns[1].requires[0].backend', message: `backend name "Redis" is invalid: use 3 to 63 lowercase letters, digits or '-', starting with a letter; did you mean "backendType: redis"? backend: names a registered backend, backendType: lets the control plane pick one of that type`},
     ])
   })
 

@@ -11,6 +11,7 @@ import {backendLimitViolations, namespaceLimitViolations} from './limits.js'
 import {findPattern, KNOWN_INTERFACES, PATTERNS, resolvePatternVersion} from './pattern-registry.js'
 import type {PatternSpec, PatternVersionSpec} from './pattern-registry.js'
 import {didYouMean, quote} from './suggest.js'
+import {backendTypeHint} from './upstream-hints.js'
 
 export interface Violation {
   path: string
@@ -25,9 +26,9 @@ const PATTERN_TYPES = PATTERNS.map((p) => p.type)
 const BACKEND_TYPES = enumChoices(BackendTypeSchema)
 const KNOWN_INTERFACE_SET = new Set(KNOWN_INTERFACES)
 
-function checkName(out: Violation[], path: string, what: string, value: string): void {
+function checkName(out: Violation[], path: string, what: string, value: string, hint = ''): void {
   if (!value) out.push({path, message: `${what} is required`})
-  else if (!NAME_PATTERN.test(value)) out.push({path, message: `${what} ${quote(value)} is invalid: use 3 to 63 lowercase letters, digits or '-', starting with a letter`})
+  else if (!NAME_PATTERN.test(value)) out.push({path, message: `${what} ${quote(value)} is invalid: use 3 to 63 lowercase letters, digits or '-', starting with a letter${hint}`})
 }
 
 function checkCredentials(out: Violation[], path: string, credentials: Credentials | undefined, sessionAware: boolean): void {
@@ -116,7 +117,7 @@ function checkBindings(out: Violation[], base: string, direction: 'requires' | '
     }
     const target = b.target
     if (target.case === undefined) out.push({path, message: 'bind the slot to a backend (backend: NAME) or a backend type (backendType: TYPE)'})
-    else if (target.case === 'backend') checkName(out, `${path}.backend`, 'backend name', target.value)
+    else if (target.case === 'backend') checkName(out, `${path}.backend`, 'backend name', target.value, backendTypeHint(target.value))
     else if (target.value === BackendType.UNSPECIFIED || !(target.value in BackendType)) out.push({path: `${path}.backendType`, message: `backendType must be one of ${BACKEND_TYPES.join(', ')}`})
     checkCredentials(out, `${path}.credentials`, b.credentials, p.sessionAware)
   })

@@ -4,8 +4,7 @@
  */
 import {createServer, type Server} from 'node:http'
 
-import {splitListen} from '../api/server-transport.js'
-import {PrismError} from '../errors.js'
+import {listenError, splitListen} from '../api/listen.js'
 import type {BackendStatus} from './backends.js'
 import type {SyncState} from './follower.js'
 
@@ -88,7 +87,7 @@ export async function serveMetrics(listen: string, metrics: ProxyMetrics, readin
   })
   const [host, port] = splitListen(listen, '--metrics-listen')
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(new PrismError(`cannot listen on ${listen} (--metrics-listen): ${err.message}`, {code: 'UNAVAILABLE', hint: 'Pick a free port with --metrics-listen HOST:PORT (port 0 picks one).'})))
+    server.once('error', (err) => reject(listenError(listen, '--metrics-listen', err)))
     server.listen(port, host, () => resolve())
   })
   const bound = server.address()

@@ -8,6 +8,7 @@ import {create} from '@bufbuild/protobuf'
 import {timestampFromDate} from '@bufbuild/protobuf/wkt'
 
 import type {AdminClient} from '../api/admin-client.js'
+import {splitListen} from '../api/listen.js'
 import {statusMapper} from '../api/grpc-status.js'
 import {addService, routeGrpcLogs, shutdownGracefully, type ServiceHandlers} from '../api/grpc-service.js'
 import {addReflection} from '../api/reflection.js'
@@ -58,6 +59,9 @@ export interface RunningProxy {
 const SYNC_PROTO: Record<SyncState, SyncStateProto> = {connecting: SyncStateProto.CONNECTING, synced: SyncStateProto.SYNCED, disconnected: SyncStateProto.DISCONNECTED}
 
 export async function createProxyServer(options: ProxyOptions): Promise<RunningProxy> {
+  // Both addresses are checked before anything starts: a bad one is a usage error, with nothing to undo.
+  splitListen(options.listen, '--listen')
+  splitListen(options.metricsListen, '--metrics-listen')
   const grpcModule = await import('@grpc/grpc-js')
   routeGrpcLogs(grpcModule)
   const {log} = options
@@ -150,7 +154,11 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
   addService(server, Health, health, toStatus)
   addReflection(server, [KeyValuePattern, ProducerPattern, ConsumerPattern, ProxyInfo, Health])
 
-  const listener = await listenGrpc(grpcModule, server, {listen: options.listen, tls: options.tls, limits: transportLimits, log})
+  const listener = await listenGrpc(grpcModule, server, {listen: options.listen, tls: options.tls, limits: transportLimits, log}).catch(async (err: unknown) => {
+    // The follower already runs: left alone, it would keep the process alive after the error.
+    await follower.stop()
+    throw err
+  })
   let metricsServer
   try {
     metricsServer = await serveMetrics(options.metricsListen, metrics, async () => {

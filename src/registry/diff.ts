@@ -10,7 +10,7 @@ import {toYaml} from '../model/documents.js'
 import {loadDocuments} from '../model/load.js'
 import {withAdmin, type ConnectionOptions} from './connection.js'
 import {unifiedDiff} from './line-diff.js'
-import {fetchResource} from './resources.js'
+import {findResource} from './read.js'
 import {LOAD_HINT, locateViolations, orderForApply, writeResource} from './write.js'
 
 export interface DiffItem {
@@ -22,18 +22,9 @@ export interface DiffItem {
   diff: string
 }
 
-async function live(admin: AdminClient, kind: Kind, name: string): Promise<Resource | undefined> {
-  try {
-    return await fetchResource(admin, kind, name)
-  } catch (err) {
-    if (err instanceof PrismError && err.code === 'NOT_FOUND') return undefined
-    throw err
-  }
-}
-
 async function diffDocument(admin: AdminClient, doc: SourceDoc): Promise<DiffItem> {
   const name = doc.message.name
-  const current = await live(admin, doc.kind, name)
+  const current = await findResource(admin, doc.kind, name)
   let merged: Resource | undefined
   let action: string
   try {

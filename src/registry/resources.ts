@@ -6,20 +6,15 @@ import type {AdminClient} from '../api/admin-client.js'
 import {PrismError, usageError} from '../errors.js'
 import {BackendType, type Backend} from '../gen/prism/admin/v1/resources_pb.js'
 import type {Kind, Resource} from '../model/documents.js'
-import {labelFilterViolations} from '../model/limits.js'
+import {parseSelector} from '../model/label-selector.js'
 import {validateBackend} from '../model/validate.js'
-import {applyLabels, backendFromFlags, hasBackendChanges, parseBackendType, updateBackendFromFlags, type BackendFlagValues} from './backend-flags.js'
+import {backendFromFlags, hasBackendChanges, parseBackendType, updateBackendFromFlags, type BackendFlagValues} from './backend-flags.js'
 import {confirmDestructive} from './confirm.js'
+import {fetchResource} from './read.js'
 import {withAdmin, type ConnectionOptions} from './connection.js'
 import {writeFiles, writeOutcome, type DryRun, type Outcome, type WriteProgress, type WriteReport} from './write.js'
 
 const PAGE_SIZE = 100
-
-/** One get on an open connection. */
-export async function fetchResource<K extends Kind>(admin: AdminClient, kind: K, name: string): Promise<Resource<K>> {
-  const subject = {kind, name}
-  return (kind === 'Namespace' ? await admin.call('getNamespace', {name}, subject) : await admin.call('getBackend', {name}, subject)) as Resource<K>
-}
 
 export async function getResource<K extends Kind>(kind: K, name: string, connection: ConnectionOptions): Promise<Resource<K>> {
   return withAdmin(connection, (admin) => fetchResource(admin, kind, name))
@@ -27,8 +22,8 @@ export async function getResource<K extends Kind>(kind: K, name: string, connect
 
 export interface ListFilters {
   team?: string
-  /** `key=value` selectors; every one must match. */
-  labels?: string[]
+  /** kubectl-style label selectors (`env=dev,tier in (gold,silver),!legacy`); every one must hold. */
+  selectors?: string[]
   /** Backend type name, e.g. redis. */
   type?: string
   /** Stop after this many items; all pages otherwise. */
@@ -37,9 +32,7 @@ export interface ListFilters {
 
 /** Follows next_page_token until the server has no more, or `limit` items are in hand. */
 export async function listResources<K extends Kind>(kind: K, filters: ListFilters, connection: ConnectionOptions): Promise<Resource<K>[]> {
-  const labels = applyLabels({}, filters.labels)
-  const tooMany = labelFilterViolations(labels)[0]
-  if (tooMany) throw usageError(`--selector: ${tooMany.path}: ${tooMany.message}`)
+  const labelSelector = parseSelector((filters.selectors ?? []).join(','))
   const type = filters.type ? parseBackendType(filters.type) : BackendType.UNSPECIFIED
   return withAdmin(connection, async (admin) => {
     const items: Resource<K>[] = []
@@ -47,11 +40,11 @@ export async function listResources<K extends Kind>(kind: K, filters: ListFilter
     do {
       const pageSize = Math.min(PAGE_SIZE, filters.limit ? filters.limit - items.length : PAGE_SIZE)
       if (kind === 'Namespace') {
-        const page = await admin.call('listNamespaces', {pageSize, pageToken, team: filters.team ?? '', labels})
+        const page = await admin.call('listNamespaces', {pageSize, pageToken, team: filters.team ?? '', labelSelector})
         items.push(...(page.namespaces as Resource<K>[]))
         pageToken = page.nextPageToken
       } else {
-        const page = await admin.call('listBackends', {pageSize, pageToken, type})
+        const page = await admin.call('listBackends', {pageSize, pageToken, type, labelSelector})
         items.push(...(page.backends as Resource<K>[]))
         pageToken = page.nextPageToken
       }
@@ -68,14 +61,18 @@ export interface DeleteOptions {
   expectedVersion?: number
 }
 
-/** Confirms (unless --yes or a dry run), then deletes; returns what was deleted. */
+/** Confirms (unless --yes or a dry run) once the resource is known to exist, then deletes; returns what was deleted. */
 export async function deleteResource<K extends Kind>(kind: K, name: string, options: DeleteOptions, connection: ConnectionOptions): Promise<Resource<K>> {
   if (options.dryRun === 'client') throw usageError('--dry-run=client has nothing to check for a delete', 'Use --dry-run=server to have the control plane check it.')
   const what = `${kind.toLowerCase()} "${name}"`
-  if (options.dryRun !== 'server') await confirmDestructive(`Delete ${what}?${options.force ? ' (forced, even if namespaces bind it)' : ''}`, `delete ${what}`, {yes: options.yes})
   const dryRun = options.dryRun === 'server'
   const expectedVersion = BigInt(options.expectedVersion ?? 0)
   return withAdmin(connection, async (admin) => {
+    if (!dryRun && !options.yes) {
+      // Nobody is asked to confirm deleting what is not there: a missing resource is NOT_FOUND before any prompt.
+      await fetchResource(admin, kind, name)
+      await confirmDestructive(`Delete ${what}?${options.force ? ' (forced, even if namespaces bind it)' : ''}`, `delete ${what}`, {yes: options.yes})
+    }
     if (kind === 'Namespace') {
       const res = await admin.call('deleteNamespace', {name, dryRun, expectedVersion}, {kind, name})
       return (res.namespace ?? {name}) as Resource<K>

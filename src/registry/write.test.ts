@@ -50,7 +50,7 @@ describe('outcomes', () => {
   it('prints kubectl-style lines with the dry-run suffix', () => {
     expect(outcomeLine(ok, 'none')).toBe('namespace/team-alpha created')
     expect(outcomeLine(ok, 'server')).toBe('namespace/team-alpha created (server dry run)')
-    expect(outcomeLine({...ok, action: 'validated'}, 'client')).toBe('namespace/team-alpha validated (dry run)')
+    expect(outcomeLine({...ok, action: 'configured'}, 'client')).toBe('namespace/team-alpha configured (dry run)')
   })
 
   it('fails with the document error itself for one document, with a summary naming each failure otherwise', () => {

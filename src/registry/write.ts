@@ -3,17 +3,20 @@
  * before anything is sent; then Backends go first (namespaces may bind them), and one failing document does not
  * stop the others (as kubectl does): each outcome is reported, and the command fails at the end if any failed.
  */
+import {equals} from '@bufbuild/protobuf'
+
 import type {AdminClient} from '../api/admin-client.js'
 import {PrismError, usageError, withResult} from '../errors.js'
 import {ApplyResult} from '../gen/prism/admin/v1/control_plane_pb.js'
-import type {Backend, Namespace} from '../gen/prism/admin/v1/resources_pb.js'
+import {BackendSchema, NamespaceSchema, type Backend, type Namespace} from '../gen/prism/admin/v1/resources_pb.js'
 import type {Kind, SourceDoc} from '../model/documents.js'
 import {describeSource, loadDocuments} from '../model/load.js'
 import {withAdmin, type ConnectionOptions} from './connection.js'
+import {findResource} from './read.js'
 
 export type DryRun = 'none' | 'client' | 'server'
 export type WriteMode = 'apply' | 'create' | 'update'
-export type Action = 'created' | 'configured' | 'unchanged' | 'updated' | 'validated' | 'deleted'
+export type Action = 'created' | 'configured' | 'unchanged' | 'updated' | 'deleted'
 
 export interface Outcome {
   kind: Kind
@@ -92,15 +95,22 @@ export async function writeResource(
   return {action: APPLY_ACTIONS[res.result], stored: res.backend}
 }
 
-function clientDryRunAction(mode: WriteMode): Action {
-  // Without asking the server we cannot tell created from configured; say only what we know.
-  return mode === 'create' ? 'created' : mode === 'update' ? 'updated' : 'validated'
+/**
+ * kubectl's client dry run: nothing is written, and an apply reads what is stored to tell created, configured and
+ * unchanged apart (a static secret sent in clear counts as a change: only the server can compare it).
+ */
+async function clientDryRunAction(admin: AdminClient | undefined, kind: Kind, resource: Namespace | Backend, mode: WriteMode): Promise<Action> {
+  if (mode !== 'apply' || !admin) return mode === 'update' ? 'updated' : 'created'
+  const stored = await findResource(admin, kind, resource.name)
+  if (!stored) return 'created'
+  const same = kind === 'Namespace' ? equals(NamespaceSchema, {...(stored as Namespace), status: undefined}, {...(resource as Namespace), status: undefined}) : equals(BackendSchema, {...(stored as Backend), status: undefined}, {...(resource as Backend), status: undefined})
+  return same ? 'unchanged' : 'configured'
 }
 
-/** Writes one resource and says what happened; without a client (--dry-run=client), only what would happen. */
+/** Writes one resource and says what happened; with --dry-run=client, only what would happen. */
 export async function writeOutcome(admin: AdminClient | undefined, kind: Kind, resource: Namespace | Backend, options: WriteOptions, source?: string): Promise<Outcome> {
   const base = {kind, name: resource.name, source}
-  if (!admin || options.dryRun === 'client') return {...base, action: clientDryRunAction(options.mode)}
+  if (!admin || options.dryRun === 'client') return {...base, action: await clientDryRunAction(admin, kind, resource, options.mode)}
   const {action, stored} = await writeResource(admin, kind, resource, options)
   return {...base, action, version: stored?.status?.meta?.version.toString()}
 }
@@ -159,7 +169,7 @@ export interface WriteFilesOptions extends WriteOptions, WriteProgress {
 
 export const LOAD_HINT = 'Fix the problems listed and run the command again.'
 
-/** `-f FILE…`: load, validate locally, then write (or only validate with --dry-run=client). */
+/** `-f FILE…`: load, validate locally, then write (with --dry-run=client, apply only reads; create and update send nothing). */
 export async function writeFiles(options: WriteFilesOptions): Promise<WriteReport> {
   const {docs} = await loadDocuments(options.files, {
     kinds: options.kinds,
@@ -171,7 +181,7 @@ export async function writeFiles(options: WriteFilesOptions): Promise<WriteRepor
   if (options.expectedVersion !== undefined && docs.length !== 1) {
     throw usageError(`--expected-version needs exactly one document, and ${options.files.join(', ')} holds ${docs.length}`)
   }
-  if (options.dryRun === 'client') return writeDocuments(undefined, docs, options, options)
+  if (options.dryRun === 'client' && options.mode !== 'apply') return writeDocuments(undefined, docs, options, options)
   return withAdmin(options.connection, (admin) => writeDocuments(admin, docs, options, options))
 }
 

@@ -3,12 +3,13 @@
  * SQLite) on 127.0.0.1. Each numbered block is one item of the issue; tests use their own names and labels.
  */
 import {execFileSync} from 'node:child_process'
-import {mkdirSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {createServer} from 'node:net'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {startAdminServer, type AdminServer} from '../helpers/admin-server.js'
-import {childEnv, runCli, tempDir, type CliResult, type RunOptions} from '../helpers/cli.js'
+import {childEnv, ROOT, runCli, tempDir, type CliResult, type RunOptions} from '../helpers/cli.js'
 
 let server: AdminServer
 let configDir: string
@@ -204,6 +205,57 @@ describe('4. one JSON shape per command, structured details, no "lines above" in
   })
 })
 
+describe("5. kubectl's label selectors, evaluated by the server", () => {
+  it('namespace list -l: =, ==, !=, in, notin, exists, !exists and their combinations', async () => {
+    const backend = await registerRedis()
+    const team = unique('team-sel')
+    const [a, b, c] = [unique('ns-sel'), unique('ns-sel'), unique('ns-sel')]
+    const docs = [namespaceYaml(a, backend, {env: 'dev', domain: 'commerce'}, team), namespaceYaml(b, backend, {env: 'prod', domain: 'commerce'}, team), namespaceYaml(c, backend, {tier: 'gold'}, team)]
+    expect((await cli(['apply', '-f', file(`${team}.yaml`, docs.join('---\n'))])).code).toBe(0)
+    const names = async (...selectors: string[]) => {
+      const r = await cli(['namespace', 'list', '--team', team, ...selectors.flatMap((s) => ['-l', s]), '-o', 'name'])
+      expect([r.code, r.stderr]).toEqual([0, ''])
+      return r.stdout.split('\n').filter(Boolean)
+    }
+    expect(await names('env=dev,domain=commerce')).toEqual([`namespace/${a}`])
+    expect(await names('env==prod')).toEqual([`namespace/${b}`])
+    expect(await names('env!=dev')).toEqual([`namespace/${b}`, `namespace/${c}`])
+    expect(await names('env in (dev, prod)')).toEqual([`namespace/${a}`, `namespace/${b}`])
+    expect(await names('env notin (prod)')).toEqual([`namespace/${a}`, `namespace/${c}`])
+    expect(await names('env')).toEqual([`namespace/${a}`, `namespace/${b}`])
+    expect(await names('!env')).toEqual([`namespace/${c}`])
+    expect(await names('domain=commerce', '!tier', 'env notin (dev)')).toEqual([`namespace/${b}`])
+  })
+
+  it('backend list -l selects by the labels of backends', async () => {
+    const tag = unique('sel')
+    const [dev, prod] = [unique('redis-sel'), unique('redis-sel')]
+    for (const [name, env] of [[dev, 'dev'], [prod, 'prod']]) {
+      const r = await cli(['backend', 'register', name, '--type', 'redis', '--address', 'redis:6379', '--interfaces', 'keyvalue_basic', '--label', `env=${env}`, '--label', `run=${tag}`])
+      expect([r.code, r.stderr]).toEqual([0, ''])
+    }
+    const listed = await cli(['backend', 'list', '-l', `run=${tag},env!=prod`, '-o', 'name'])
+    expect([listed.code, listed.stdout]).toEqual([0, `backend/${dev}\n`])
+  })
+
+  it('anything else is a usage error showing the syntax', async () => {
+    for (const [selector, problem] of [
+      ['Bad Key=x', 'expected =, ==, !=, in or notin after "Bad"'],
+      ['bad_=x', '"bad_" is not a valid label key'],
+      ['env in dev', 'expected "(" after in'],
+      ['env>1', '">" is not an operator'],
+    ]) {
+      const r = await cli(['namespace', 'list', '-l', selector!])
+      expect([r.code, r.stdout]).toEqual([2, ''])
+      expect(r.stderr).toContain(`invalid label selector "${selector}": ${problem}`)
+      expect(r.stderr).toContain('key notin (v1,v2)')
+    }
+    const json = await cli(['namespace', 'list', '-l', 'a b', '--json'])
+    expect(json.code).toBe(2)
+    expect(JSON.parse(json.stdout).error.code).toBe('USAGE')
+  })
+})
+
 describe('6. -f reads JSON files, -R subdirectories and kind: List, so every export applies back', () => {
   it('a directory: *.json read, subdirectories only with -R (and --filename is -f)', async () => {
     const backend = await registerRedis()
@@ -329,5 +381,142 @@ describe('8. help, completion, "did you mean" and kubectl aliases', () => {
     expect(fish.stdout).toContain("complete -c prismctl -n '__prismctl_at namespace:apply' -l file -l filename -s f -r -F")
     expect(fish.stdout).toContain("complete -c prismctl -n '__prismctl_at namespace:get' -l output -s o -x -a 'table json yaml name'")
     expect((await runCli(['completion', 'tcsh'])).code).toBe(2)
+  })
+})
+
+describe("11. upstream Prism's YAML gets told what to write instead", () => {
+  it('pattern: in a pattern or a slot binding, and a namespaces: list, located by file:line:col', async () => {
+    const ns = unique('ns-up')
+    const inPattern = file(`${ns}-pattern.yaml`, `kind: Namespace\nname: ${ns}\nteam: alpha\npatterns:\n  - name: cache\n    pattern: keyvalue\n    requires: [{slot: kv-store, backendType: redis}]\n`)
+    const r1 = await cli(['validate', '-f', inPattern])
+    expect(r1.code).toBe(1)
+    expect(r1.stderr).toContain(`${inPattern}:6:5: patterns[0].pattern: unknown field "pattern" in Pattern; did you mean "type: keyvalue"?`)
+    const inBinding = file(`${ns}-binding.yaml`, `kind: Namespace\nname: ${ns}\nteam: alpha\npatterns:\n  - name: cache\n    type: keyvalue\n    requires:\n      - slot: kv-store\n        pattern: keyvalue\n        backendType: redis\n`)
+    const r2 = await cli(['validate', '-f', inBinding])
+    expect(r2.stderr).toContain(`${inBinding}:9:9: patterns[0].requires[0].pattern: unknown field "pattern" in SlotBinding; a slot binding has only a slot and its backend`)
+    expect(r2.stderr).toContain('the pattern\'s type goes on the pattern itself ("type: keyvalue", one level up)')
+    const wrapped = ['namespaces:', `  - name: ${ns}-a`, '    patterns: []', `  - name: ${ns}-b`, '    patterns: []', ''].join('\n')
+    for (const [name, text, line] of [[`${ns}-list.yaml`, wrapped, 1], [`${ns}-kind-list.yaml`, `kind: Namespace\n${wrapped}`, 2]] as const) {
+      const path = file(name, text)
+      const r = await cli(['validate', '-f', path])
+      expect(r.code).toBe(1)
+      expect(r.stderr).toContain(`${path}:${line}:1: namespaces: `)
+      expect(r.stderr).toContain('write one document per namespace (kind: Namespace, name, team, patterns), separated by ---')
+    }
+  })
+
+  it('backend: redis, where redis is a type and no backend of that name exists: did you mean backendType', async () => {
+    const ns = unique('ns-up')
+    const path = file(`${ns}.yaml`, `kind: Namespace\nname: ${ns}\nteam: alpha\npatterns:\n  - name: cache\n    type: keyvalue\n    requires: [{slot: kv-store, backend: redis}]\n`)
+    const applied = await cli(['apply', '-f', path])
+    expect(applied.code).toBe(1)
+    expect(applied.stderr).toContain(`${path}:7:42: patterns[0].requires[0].backend: backend "redis" is not registered; did you mean "backendType: redis"?`)
+    // A name that fails the name rule is caught before sending, with the same guidance.
+    const s3 = file(`${ns}-s3.yaml`, `kind: Namespace\nname: ${ns}\nteam: alpha\npatterns:\n  - name: cache\n    type: keyvalue\n    requires: [{slot: kv-store, backend: S3}]\n`)
+    const offline = await cli(['validate', '-f', s3])
+    expect(offline.stderr).toContain(`${s3}:7:42: patterns[0].requires[0].backend: backend name "S3" is invalid`)
+    expect(offline.stderr).toContain('did you mean "backendType: s3"?')
+  })
+})
+
+describe('12. the smaller ones', () => {
+  it("dry runs say kubectl's words: created, configured, unchanged (dry run); a bare --dry-run is client", async () => {
+    const backend = await registerRedis()
+    const ns = unique('ns-dry')
+    const path = file(`${ns}.yaml`, namespaceYaml(ns, backend))
+    expect((await cli(['namespace', 'create', '-f', path, '--dry-run=client'])).stdout).toBe(`namespace/${ns} created (dry run)\n`)
+    expect((await cli(['namespace', 'apply', '-f', path, '--dry-run=client'])).stdout).toBe(`namespace/${ns} created (dry run)\n`)
+    expect((await cli(['apply', '-f', path, '--dry-run'])).stdout).toBe(`namespace/${ns} created (dry run)\n`)
+    expect((await cli(['namespace', 'get', ns])).code).toBe(1)
+    expect((await cli(['namespace', 'apply', '-f', path])).code).toBe(0)
+    expect((await cli(['namespace', 'apply', '--dry-run', '-f', path])).stdout).toBe(`namespace/${ns} unchanged (dry run)\n`)
+    const changed = file(`${ns}-v2.yaml`, namespaceYaml(ns, backend, {env: 'prod'}))
+    const configured = await cli(['apply', '-f', changed, '--dry-run', '--json'])
+    expect(json(configured)).toEqual({dryRun: 'client', items: [{kind: 'Namespace', name: ns, source: changed, result: 'configured'}]})
+    expect((await cli(['namespace', 'get', ns, '-o', 'json'])).stdout).toContain('"env": "test"')
+    // --dry-run followed by its value still works.
+    expect((await cli(['namespace', 'apply', '-f', changed, '--dry-run', 'server'])).stdout).toBe(`namespace/${ns} configured (server dry run)\n`)
+  })
+
+  it('--expected-version on a namespace that never existed says it does not exist', async () => {
+    const ns = unique('ns-never')
+    const r = await cli(['namespace', 'apply', '-f', file(`${ns}.yaml`, namespaceYaml(ns, await registerRedis())), '--expected-version', '3'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(`namespace "${ns}" not found`)
+    expect(r.stderr).not.toContain('changed by someone else')
+    expect(json(await cli(['namespace', 'apply', '-f', join(files, `${ns}.yaml`), '--expected-version', '3', '--json'])).error.code).toBe('NOT_FOUND')
+  })
+
+  it('delete checks that the resource exists before asking for confirmation', async () => {
+    for (const kind of ['namespace', 'backend']) {
+      const missing = await cli([kind, 'delete', `no-such-${kind}`])
+      expect([missing.code, missing.stderr]).toEqual([1, expect.stringContaining(`${kind} "no-such-${kind}" not found`)])
+    }
+    // An existing one still needs --yes without a terminal.
+    const backend = await registerRedis()
+    const existing = await cli(['backend', 'delete', backend])
+    expect([existing.code, existing.stderr]).toEqual([2, expect.stringContaining('without confirmation')])
+  })
+
+  it('whoami under --auth none shows what the control plane grants, without a login', async () => {
+    const text = await cli(['whoami'])
+    expect(text.code, text.stderr).toBe(0)
+    expect(text.stdout).toContain('Principal: anonymous')
+    expect(text.stdout).toMatch(/Roles: +admin.*\(the control plane runs with --auth none\)/)
+    const me = json(await cli(['whoami', '-o', 'json']))
+    expect(me).toMatchObject({source: 'none', controlPlane: {reachable: true, authEnabled: false, principal: 'anonymous', roles: expect.arrayContaining(['admin'])}})
+    // Not logged in and no control plane: still "not logged in".
+    const away = await cli(['whoami'], {env: {PRISM_ADMIN_ENDPOINT: '127.0.0.1:1'}})
+    expect([away.code, away.stderr]).toEqual([1, expect.stringContaining('not logged in')])
+  })
+
+  it('a missing required flag is named as typed: -f/--file', async () => {
+    for (const args of [['namespace', 'apply'], ['apply'], ['backend', 'diff']]) {
+      const r = await cli(args)
+      expect([r.code, r.stderr.split('\n')[0]]).toEqual([2, 'Error: Missing required flag -f/--file'])
+    }
+  })
+
+  it('--listen: a busy port is a clear error, an invalid one a usage error (admin serve and proxy serve)', async () => {
+    const holder = createServer()
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve))
+    const busy = `127.0.0.1:${(holder.address() as {port: number}).port}`
+    try {
+      for (const command of [['admin', 'serve', '--auth', 'none', '--store', `sqlite://${join(files, 'busy.db')}`], ['proxy', 'serve', '--auth', 'none', '--metrics-listen', '127.0.0.1:0']]) {
+        const r = await cli([...command, '--listen', busy])
+        expect([r.code, r.stderr]).toEqual([1, expect.stringContaining(`Error: cannot listen on ${busy} (--listen): the address is already in use`)])
+        expect(r.stderr).not.toContain('No address added')
+        for (const bad of ['127.0.0.1:99999', 'localhost', '127.0.0.1:80x']) {
+          const usage = await cli([...command, '--listen', bad])
+          expect([usage.code, usage.stderr]).toEqual([2, expect.stringContaining(`Error: --listen must be HOST:PORT with a port from 0 to 65535, got "${bad}"`)])
+        }
+      }
+      const metrics = await cli(['proxy', 'serve', '--auth', 'none', '--listen', '127.0.0.1:0', '--metrics-listen', busy])
+      expect([metrics.code, metrics.stderr]).toEqual([1, expect.stringContaining(`cannot listen on ${busy} (--metrics-listen): the address is already in use`)])
+    } finally {
+      holder.close()
+    }
+  })
+
+  it("the README's ns.yaml and backend.yaml work with the commands that follow them", async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+    const section = readme.slice(readme.indexOf('## Resources in YAML'), readme.indexOf('`-f` (or `--filename`)'))
+    const dir = tempDir('prismctl-readme-')
+    // Each YAML block names its file in its first line (# ns.yaml).
+    const yamlBlocks = [...section.matchAll(/```yaml\n# (\S+)\n([\s\S]*?)```/g)]
+    expect(yamlBlocks.map((m) => m[1])).toEqual(['backend.yaml', 'ns.yaml'])
+    for (const [, name, body] of yamlBlocks) writeFileSync(join(dir, name!), body!)
+    // The commands of the sh blocks that use those files (or what they create), in order, comments dropped.
+    const commands = [...section.matchAll(/```sh\n([\s\S]*?)```/g)]
+      .flatMap((m) => m[1]!.split('\n'))
+      .map((line) => line.replace(/\s+#.*$/, '').trim())
+      .filter((line) => /^prismctl (?!.*(delete|dir\/|all\.json|-l ))/.test(line) && /ns\.|backend|team-alpha/.test(line))
+    expect(commands.length).toBeGreaterThanOrEqual(9)
+    for (const line of commands) {
+      const args = line.replace(/^prismctl /, '').split(/\s+/)
+      const r = await cli(args, {cwd: dir})
+      // Every one succeeds (diff after apply: no difference, exit 0).
+      expect([line, r.code, r.stderr]).toEqual([line, 0, line.includes('--out') ? expect.stringContaining('wrote 1 document') : ''])
+    }
   })
 })

@@ -251,7 +251,7 @@ Hint: Split the file into one document per file and convert each, or convert to 
 describe('usage errors and colours', () => {
   it('a usage error says what is missing, exits 2, and keeps the --json envelope', async () => {
     const missingFlag = await runCli(['namespace', 'create'])
-    expect([missingFlag.code, missingFlag.stderr]).toEqual([2, 'Error: Missing required flag file\nHint: See: prismctl namespace create --help\n'])
+    expect([missingFlag.code, missingFlag.stderr]).toEqual([2, 'Error: Missing required flag -f/--file\nHint: See: prismctl namespace create --help\n'])
     const nothingToValidate = await runCli(['validate'])
     expect([nothingToValidate.code, nothingToValidate.stderr]).toEqual([
       2,

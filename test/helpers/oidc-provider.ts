@@ -8,10 +8,15 @@ import {createServer, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
 import {exportJWK, generateKeyPair, type JWK} from 'jose'
-import {errors, Provider} from 'oidc-provider'
+import type {Provider as ProviderType} from 'oidc-provider'
 
+import {loadOidcProvider} from '../../src/issuer/load-oidc-provider.js'
 import {registerPasswordGrant} from '../../src/issuer/password-grant.js'
 import {Browser, formFields} from './browser.js'
+
+// Through the loader, so that its known development notices stay out of the test output.
+const {errors, Provider} = await loadOidcProvider()
+type Provider = ProviderType
 
 export interface TestUser {
   id: string

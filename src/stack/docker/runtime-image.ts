@@ -13,7 +13,7 @@ import {PrismError} from '../../errors.js'
 
 export const DEFAULT_BASE_IMAGE = 'node:20-bookworm-slim'
 const DOCKERFILE = 'templates/docker/runtime.Dockerfile'
-const OWN_ENTRIES = ['bin', 'dist', 'templates', 'package.json', 'oclif.manifest.json', 'oclif.config.js']
+const OWN_ENTRIES = ['bin', 'dist', 'templates', 'package.json', 'oclif.manifest.json']
 
 /**
  * Dependencies the stack's processes never load: native addons (the stack's control plane keeps its state in

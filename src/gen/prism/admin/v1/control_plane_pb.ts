@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file prism/admin/v1/control_plane.proto.
  */
 export const file_prism_admin_v1_control_plane: GenFile = /*@__PURE__*/
-  fileDesc("CiJwcmlzbS9hZG1pbi92MS9jb250cm9sX3BsYW5lLnByb3RvEg5wcmlzbS5hZG1pbi52MSJXChZDcmVhdGVOYW1lc3BhY2VSZXF1ZXN0EiwKCW5hbWVzcGFjZRgBIAEoCzIZLnByaXNtLmFkbWluLnYxLk5hbWVzcGFjZRIPCgdkcnlfcnVuGAIgASgIIkcKF0NyZWF0ZU5hbWVzcGFjZVJlc3BvbnNlEiwKCW5hbWVzcGFjZRgBIAEoCzIZLnByaXNtLmFkbWluLnYxLk5hbWVzcGFjZSJwChVBcHBseU5hbWVzcGFjZVJlcXVlc3QSLAoJbmFtZXNwYWNlGAEgASgLMhkucHJpc20uYWRtaW4udjEuTmFtZXNwYWNlEg8KB2RyeV9ydW4YAiABKAgSGAoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoAyJzChZBcHBseU5hbWVzcGFjZVJlc3BvbnNlEiwKCW5hbWVzcGFjZRgBIAEoCzIZLnByaXNtLmFkbWluLnYxLk5hbWVzcGFjZRIrCgZyZXN1bHQYAiABKA4yGy5wcmlzbS5hZG1pbi52MS5BcHBseVJlc3VsdCIjChNHZXROYW1lc3BhY2VSZXF1ZXN0EgwKBG5hbWUYASABKAkivgEKFUxpc3ROYW1lc3BhY2VzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIMCgR0ZWFtGAMgASgJEkEKBmxhYmVscxgEIAMoCzIxLnByaXNtLmFkbWluLnYxLkxpc3ROYW1lc3BhY2VzUmVxdWVzdC5MYWJlbHNFbnRyeRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBImAKFkxpc3ROYW1lc3BhY2VzUmVzcG9uc2USLQoKbmFtZXNwYWNlcxgBIAMoCzIZLnByaXNtLmFkbWluLnYxLk5hbWVzcGFjZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiUQoWRGVsZXRlTmFtZXNwYWNlUmVxdWVzdBIMCgRuYW1lGAEgASgJEg8KB2RyeV9ydW4YAiABKAgSGAoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoAyJHChdEZWxldGVOYW1lc3BhY2VSZXNwb25zZRIsCgluYW1lc3BhY2UYASABKAsyGS5wcmlzbS5hZG1pbi52MS5OYW1lc3BhY2UiUwoWUmVnaXN0ZXJCYWNrZW5kUmVxdWVzdBIoCgdiYWNrZW5kGAEgASgLMhcucHJpc20uYWRtaW4udjEuQmFja2VuZBIPCgdkcnlfcnVuGAIgASgIIkMKF1JlZ2lzdGVyQmFja2VuZFJlc3BvbnNlEigKB2JhY2tlbmQYASABKAsyFy5wcmlzbS5hZG1pbi52MS5CYWNrZW5kImsKFFVwZGF0ZUJhY2tlbmRSZXF1ZXN0EigKB2JhY2tlbmQYASABKAsyFy5wcmlzbS5hZG1pbi52MS5CYWNrZW5kEg8KB2RyeV9ydW4YAiABKAgSGAoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoAyJBChVVcGRhdGVCYWNrZW5kUmVzcG9uc2USKAoHYmFja2VuZBgBIAEoCzIXLnByaXNtLmFkbWluLnYxLkJhY2tlbmQiagoTQXBwbHlCYWNrZW5kUmVxdWVzdBIoCgdiYWNrZW5kGAEgASgLMhcucHJpc20uYWRtaW4udjEuQmFja2VuZBIPCgdkcnlfcnVuGAIgASgIEhgKEGV4cGVjdGVkX3ZlcnNpb24YAyABKAMibQoUQXBwbHlCYWNrZW5kUmVzcG9uc2USKAoHYmFja2VuZBgBIAEoCzIXLnByaXNtLmFkbWluLnYxLkJhY2tlbmQSKwoGcmVzdWx0GAIgASgOMhsucHJpc20uYWRtaW4udjEuQXBwbHlSZXN1bHQiIQoRR2V0QmFja2VuZFJlcXVlc3QSDAoEbmFtZRgBIAEoCSJnChNMaXN0QmFja2VuZHNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEikKBHR5cGUYAyABKA4yGy5wcmlzbS5hZG1pbi52MS5CYWNrZW5kVHlwZSJaChRMaXN0QmFja2VuZHNSZXNwb25zZRIpCghiYWNrZW5kcxgBIAMoCzIXLnByaXNtLmFkbWluLnYxLkJhY2tlbmQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIl4KFERlbGV0ZUJhY2tlbmRSZXF1ZXN0EgwKBG5hbWUYASABKAkSDwoHZHJ5X3J1bhgCIAEoCBINCgVmb3JjZRgDIAEoCBIYChBleHBlY3RlZF92ZXJzaW9uGAQgASgDIkEKFURlbGV0ZUJhY2tlbmRSZXNwb25zZRIoCgdiYWNrZW5kGAEgASgLMhcucHJpc20uYWRtaW4udjEuQmFja2VuZCIPCg1XaG9BbUlSZXF1ZXN0IogBCg5XaG9BbUlSZXNwb25zZRIRCglwcmluY2lwYWwYASABKAkSDwoHc3ViamVjdBgCIAEoCRINCgVlbWFpbBgDIAEoCRIOCgZncm91cHMYBCADKAkSDQoFcm9sZXMYBSADKAkSDgoGaXNzdWVyGAYgASgJEhQKDGF1dGhfZW5hYmxlZBgHIAEoCCLEAQoKQXVkaXRFdmVudBIKCgJpZBgBIAEoAxIoCgR0aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglwcmluY2lwYWwYAyABKAkSDgoGYWN0aW9uGAQgASgJEhUKDXJlc291cmNlX2tpbmQYBSABKAkSFQoNcmVzb3VyY2VfbmFtZRgGIAEoCRIPCgdvdXRjb21lGAcgASgJEg8KB21lc3NhZ2UYCCABKAkSDQoFY291bnQYCSABKAUilAEKFkxpc3RBdWRpdEV2ZW50c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSFQoNcmVzb3VyY2VfbmFtZRgDIAEoCRIRCglwcmluY2lwYWwYBCABKAkSKQoFc2luY2UYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIl4KF0xpc3RBdWRpdEV2ZW50c1Jlc3BvbnNlEioKBmV2ZW50cxgBIAMoCzIaLnByaXNtLmFkbWluLnYxLkF1ZGl0RXZlbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIiAKDFdhdGNoUmVxdWVzdBIQCghwcm94eV9pZBgBIAEoCSKiAQoKV2F0Y2hFdmVudBIsCgR0eXBlGAEgASgOMh4ucHJpc20uYWRtaW4udjEuV2F0Y2hFdmVudFR5cGUSLgoJbmFtZXNwYWNlGAIgASgLMhkucHJpc20uYWRtaW4udjEuTmFtZXNwYWNlSAASKgoHYmFja2VuZBgDIAEoCzIXLnByaXNtLmFkbWluLnYxLkJhY2tlbmRIAEIKCghyZXNvdXJjZSJ2ChZSZW5ld1Byb3h5TGVhc2VSZXF1ZXN0EhAKCHByb3h5X2lkGAEgASgJEhIKCm5hbWVzcGFjZXMYAiADKAkSEwoLdHRsX3NlY29uZHMYAyABKA0SEAoIZW5kcG9pbnQYBCABKAkSDwoHdmVyc2lvbhgFIAEoCSJeChdSZW5ld1Byb3h5TGVhc2VSZXNwb25zZRIuCgpleHBpcmVzX2F0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgt0dGxfc2Vjb25kcxgCIAEoDSIsChhSZWxlYXNlUHJveHlMZWFzZVJlcXVlc3QSEAoIcHJveHlfaWQYASABKAkiGwoZUmVsZWFzZVByb3h5TGVhc2VSZXNwb25zZSIeCgtFY2hvUmVxdWVzdBIPCgdtZXNzYWdlGAEgASgJIh8KDEVjaG9SZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJKn4KC0FwcGx5UmVzdWx0EhwKGEFQUExZX1JFU1VMVF9VTlNQRUNJRklFRBAAEhgKFEFQUExZX1JFU1VMVF9DUkVBVEVEEAESGwoXQVBQTFlfUkVTVUxUX0NPTkZJR1VSRUQQAhIaChZBUFBMWV9SRVNVTFRfVU5DSEFOR0VEEAMqiQEKDldhdGNoRXZlbnRUeXBlEiAKHFdBVENIX0VWRU5UX1RZUEVfVU5TUEVDSUZJRUQQABIbChdXQVRDSF9FVkVOVF9UWVBFX1VQU0VSVBABEhsKF1dBVENIX0VWRU5UX1RZUEVfREVMRVRFEAISGwoXV0FUQ0hfRVZFTlRfVFlQRV9TWU5DRUQQAzKLDAoMQ29udHJvbFBsYW5lEmIKD0NyZWF0ZU5hbWVzcGFjZRImLnByaXNtLmFkbWluLnYxLkNyZWF0ZU5hbWVzcGFjZVJlcXVlc3QaJy5wcmlzbS5hZG1pbi52MS5DcmVhdGVOYW1lc3BhY2VSZXNwb25zZRJfCg5BcHBseU5hbWVzcGFjZRIlLnByaXNtLmFkbWluLnYxLkFwcGx5TmFtZXNwYWNlUmVxdWVzdBomLnByaXNtLmFkbWluLnYxLkFwcGx5TmFtZXNwYWNlUmVzcG9uc2USTgoMR2V0TmFtZXNwYWNlEiMucHJpc20uYWRtaW4udjEuR2V0TmFtZXNwYWNlUmVxdWVzdBoZLnByaXNtLmFkbWluLnYxLk5hbWVzcGFjZRJfCg5MaXN0TmFtZXNwYWNlcxIlLnByaXNtLmFkbWluLnYxLkxpc3ROYW1lc3BhY2VzUmVxdWVzdBomLnByaXNtLmFkbWluLnYxLkxpc3ROYW1lc3BhY2VzUmVzcG9uc2USYgoPRGVsZXRlTmFtZXNwYWNlEiYucHJpc20uYWRtaW4udjEuRGVsZXRlTmFtZXNwYWNlUmVxdWVzdBonLnByaXNtLmFkbWluLnYxLkRlbGV0ZU5hbWVzcGFjZVJlc3BvbnNlEmIKD1JlZ2lzdGVyQmFja2VuZBImLnByaXNtLmFkbWluLnYxLlJlZ2lzdGVyQmFja2VuZFJlcXVlc3QaJy5wcmlzbS5hZG1pbi52MS5SZWdpc3RlckJhY2tlbmRSZXNwb25zZRJcCg1VcGRhdGVCYWNrZW5kEiQucHJpc20uYWRtaW4udjEuVXBkYXRlQmFja2VuZFJlcXVlc3QaJS5wcmlzbS5hZG1pbi52MS5VcGRhdGVCYWNrZW5kUmVzcG9uc2USWQoMQXBwbHlCYWNrZW5kEiMucHJpc20uYWRtaW4udjEuQXBwbHlCYWNrZW5kUmVxdWVzdBokLnByaXNtLmFkbWluLnYxLkFwcGx5QmFja2VuZFJlc3BvbnNlEkgKCkdldEJhY2tlbmQSIS5wcmlzbS5hZG1pbi52MS5HZXRCYWNrZW5kUmVxdWVzdBoXLnByaXNtLmFkbWluLnYxLkJhY2tlbmQSWQoMTGlzdEJhY2tlbmRzEiMucHJpc20uYWRtaW4udjEuTGlzdEJhY2tlbmRzUmVxdWVzdBokLnByaXNtLmFkbWluLnYxLkxpc3RCYWNrZW5kc1Jlc3BvbnNlElwKDURlbGV0ZUJhY2tlbmQSJC5wcmlzbS5hZG1pbi52MS5EZWxldGVCYWNrZW5kUmVxdWVzdBolLnByaXNtLmFkbWluLnYxLkRlbGV0ZUJhY2tlbmRSZXNwb25zZRJHCgZXaG9BbUkSHS5wcmlzbS5hZG1pbi52MS5XaG9BbUlSZXF1ZXN0Gh4ucHJpc20uYWRtaW4udjEuV2hvQW1JUmVzcG9uc2USYgoPTGlzdEF1ZGl0RXZlbnRzEiYucHJpc20uYWRtaW4udjEuTGlzdEF1ZGl0RXZlbnRzUmVxdWVzdBonLnByaXNtLmFkbWluLnYxLkxpc3RBdWRpdEV2ZW50c1Jlc3BvbnNlEkMKBVdhdGNoEhwucHJpc20uYWRtaW4udjEuV2F0Y2hSZXF1ZXN0GhoucHJpc20uYWRtaW4udjEuV2F0Y2hFdmVudDABEmIKD1JlbmV3UHJveHlMZWFzZRImLnByaXNtLmFkbWluLnYxLlJlbmV3UHJveHlMZWFzZVJlcXVlc3QaJy5wcmlzbS5hZG1pbi52MS5SZW5ld1Byb3h5TGVhc2VSZXNwb25zZRJoChFSZWxlYXNlUHJveHlMZWFzZRIoLnByaXNtLmFkbWluLnYxLlJlbGVhc2VQcm94eUxlYXNlUmVxdWVzdBopLnByaXNtLmFkbWluLnYxLlJlbGVhc2VQcm94eUxlYXNlUmVzcG9uc2USQQoERWNobxIbLnByaXNtLmFkbWluLnYxLkVjaG9SZXF1ZXN0GhwucHJpc20uYWRtaW4udjEuRWNob1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_prism_admin_v1_resources]);
+  fileDesc("CiJwcmlzbS9hZG1pbi92MS9jb250cm9sX3BsYW5lLnByb3RvEg5wcmlzbS5hZG1pbi52MSJXChZDcmVhdGVOYW1lc3BhY2VSZXF1ZXN0EiwKCW5hbWVzcGFjZRgBIAEoCzIZLnByaXNtLmFkbWluLnYxLk5hbWVzcGFjZRIPCgdkcnlfcnVuGAIgASgIIkcKF0NyZWF0ZU5hbWVzcGFjZVJlc3BvbnNlEiwKCW5hbWVzcGFjZRgBIAEoCzIZLnByaXNtLmFkbWluLnYxLk5hbWVzcGFjZSJwChVBcHBseU5hbWVzcGFjZVJlcXVlc3QSLAoJbmFtZXNwYWNlGAEgASgLMhkucHJpc20uYWRtaW4udjEuTmFtZXNwYWNlEg8KB2RyeV9ydW4YAiABKAgSGAoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoAyJzChZBcHBseU5hbWVzcGFjZVJlc3BvbnNlEiwKCW5hbWVzcGFjZRgBIAEoCzIZLnByaXNtLmFkbWluLnYxLk5hbWVzcGFjZRIrCgZyZXN1bHQYAiABKA4yGy5wcmlzbS5hZG1pbi52MS5BcHBseVJlc3VsdCIjChNHZXROYW1lc3BhY2VSZXF1ZXN0EgwKBG5hbWUYASABKAkiYAoQTGFiZWxSZXF1aXJlbWVudBILCgNrZXkYASABKAkSLwoIb3BlcmF0b3IYAiABKA4yHS5wcmlzbS5hZG1pbi52MS5MYWJlbE9wZXJhdG9yEg4KBnZhbHVlcxgDIAMoCSL4AQoVTGlzdE5hbWVzcGFjZXNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEgwKBHRlYW0YAyABKAkSQQoGbGFiZWxzGAQgAygLMjEucHJpc20uYWRtaW4udjEuTGlzdE5hbWVzcGFjZXNSZXF1ZXN0LkxhYmVsc0VudHJ5EjgKDmxhYmVsX3NlbGVjdG9yGAUgAygLMiAucHJpc20uYWRtaW4udjEuTGFiZWxSZXF1aXJlbWVudBotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBImAKFkxpc3ROYW1lc3BhY2VzUmVzcG9uc2USLQoKbmFtZXNwYWNlcxgBIAMoCzIZLnByaXNtLmFkbWluLnYxLk5hbWVzcGFjZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiUQoWRGVsZXRlTmFtZXNwYWNlUmVxdWVzdBIMCgRuYW1lGAEgASgJEg8KB2RyeV9ydW4YAiABKAgSGAoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoAyJHChdEZWxldGVOYW1lc3BhY2VSZXNwb25zZRIsCgluYW1lc3BhY2UYASABKAsyGS5wcmlzbS5hZG1pbi52MS5OYW1lc3BhY2UiUwoWUmVnaXN0ZXJCYWNrZW5kUmVxdWVzdBIoCgdiYWNrZW5kGAEgASgLMhcucHJpc20uYWRtaW4udjEuQmFja2VuZBIPCgdkcnlfcnVuGAIgASgIIkMKF1JlZ2lzdGVyQmFja2VuZFJlc3BvbnNlEigKB2JhY2tlbmQYASABKAsyFy5wcmlzbS5hZG1pbi52MS5CYWNrZW5kImsKFFVwZGF0ZUJhY2tlbmRSZXF1ZXN0EigKB2JhY2tlbmQYASABKAsyFy5wcmlzbS5hZG1pbi52MS5CYWNrZW5kEg8KB2RyeV9ydW4YAiABKAgSGAoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoAyJBChVVcGRhdGVCYWNrZW5kUmVzcG9uc2USKAoHYmFja2VuZBgBIAEoCzIXLnByaXNtLmFkbWluLnYxLkJhY2tlbmQiagoTQXBwbHlCYWNrZW5kUmVxdWVzdBIoCgdiYWNrZW5kGAEgASgLMhcucHJpc20uYWRtaW4udjEuQmFja2VuZBIPCgdkcnlfcnVuGAIgASgIEhgKEGV4cGVjdGVkX3ZlcnNpb24YAyABKAMibQoUQXBwbHlCYWNrZW5kUmVzcG9uc2USKAoHYmFja2VuZBgBIAEoCzIXLnByaXNtLmFkbWluLnYxLkJhY2tlbmQSKwoGcmVzdWx0GAIgASgOMhsucHJpc20uYWRtaW4udjEuQXBwbHlSZXN1bHQiIQoRR2V0QmFja2VuZFJlcXVlc3QSDAoEbmFtZRgBIAEoCSKhAQoTTGlzdEJhY2tlbmRzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIpCgR0eXBlGAMgASgOMhsucHJpc20uYWRtaW4udjEuQmFja2VuZFR5cGUSOAoObGFiZWxfc2VsZWN0b3IYBCADKAsyIC5wcmlzbS5hZG1pbi52MS5MYWJlbFJlcXVpcmVtZW50IloKFExpc3RCYWNrZW5kc1Jlc3BvbnNlEikKCGJhY2tlbmRzGAEgAygLMhcucHJpc20uYWRtaW4udjEuQmFja2VuZBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiXgoURGVsZXRlQmFja2VuZFJlcXVlc3QSDAoEbmFtZRgBIAEoCRIPCgdkcnlfcnVuGAIgASgIEg0KBWZvcmNlGAMgASgIEhgKEGV4cGVjdGVkX3ZlcnNpb24YBCABKAMiQQoVRGVsZXRlQmFja2VuZFJlc3BvbnNlEigKB2JhY2tlbmQYASABKAsyFy5wcmlzbS5hZG1pbi52MS5CYWNrZW5kIg8KDVdob0FtSVJlcXVlc3QiiAEKDldob0FtSVJlc3BvbnNlEhEKCXByaW5jaXBhbBgBIAEoCRIPCgdzdWJqZWN0GAIgASgJEg0KBWVtYWlsGAMgASgJEg4KBmdyb3VwcxgEIAMoCRINCgVyb2xlcxgFIAMoCRIOCgZpc3N1ZXIYBiABKAkSFAoMYXV0aF9lbmFibGVkGAcgASgIIsQBCgpBdWRpdEV2ZW50EgoKAmlkGAEgASgDEigKBHRpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXByaW5jaXBhbBgDIAEoCRIOCgZhY3Rpb24YBCABKAkSFQoNcmVzb3VyY2Vfa2luZBgFIAEoCRIVCg1yZXNvdXJjZV9uYW1lGAYgASgJEg8KB291dGNvbWUYByABKAkSDwoHbWVzc2FnZRgIIAEoCRINCgVjb3VudBgJIAEoBSKUAQoWTGlzdEF1ZGl0RXZlbnRzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIVCg1yZXNvdXJjZV9uYW1lGAMgASgJEhEKCXByaW5jaXBhbBgEIAEoCRIpCgVzaW5jZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiXgoXTGlzdEF1ZGl0RXZlbnRzUmVzcG9uc2USKgoGZXZlbnRzGAEgAygLMhoucHJpc20uYWRtaW4udjEuQXVkaXRFdmVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiIAoMV2F0Y2hSZXF1ZXN0EhAKCHByb3h5X2lkGAEgASgJIqIBCgpXYXRjaEV2ZW50EiwKBHR5cGUYASABKA4yHi5wcmlzbS5hZG1pbi52MS5XYXRjaEV2ZW50VHlwZRIuCgluYW1lc3BhY2UYAiABKAsyGS5wcmlzbS5hZG1pbi52MS5OYW1lc3BhY2VIABIqCgdiYWNrZW5kGAMgASgLMhcucHJpc20uYWRtaW4udjEuQmFja2VuZEgAQgoKCHJlc291cmNlInYKFlJlbmV3UHJveHlMZWFzZVJlcXVlc3QSEAoIcHJveHlfaWQYASABKAkSEgoKbmFtZXNwYWNlcxgCIAMoCRITCgt0dGxfc2Vjb25kcxgDIAEoDRIQCghlbmRwb2ludBgEIAEoCRIPCgd2ZXJzaW9uGAUgASgJIl4KF1JlbmV3UHJveHlMZWFzZVJlc3BvbnNlEi4KCmV4cGlyZXNfYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC3R0bF9zZWNvbmRzGAIgASgNIiwKGFJlbGVhc2VQcm94eUxlYXNlUmVxdWVzdBIQCghwcm94eV9pZBgBIAEoCSIbChlSZWxlYXNlUHJveHlMZWFzZVJlc3BvbnNlIh4KC0VjaG9SZXF1ZXN0Eg8KB21lc3NhZ2UYASABKAkiHwoMRWNob1Jlc3BvbnNlEg8KB21lc3NhZ2UYASABKAkqfgoLQXBwbHlSZXN1bHQSHAoYQVBQTFlfUkVTVUxUX1VOU1BFQ0lGSUVEEAASGAoUQVBQTFlfUkVTVUxUX0NSRUFURUQQARIbChdBUFBMWV9SRVNVTFRfQ09ORklHVVJFRBACEhoKFkFQUExZX1JFU1VMVF9VTkNIQU5HRUQQAyqfAQoNTGFiZWxPcGVyYXRvchIeChpMQUJFTF9PUEVSQVRPUl9VTlNQRUNJRklFRBAAEhUKEUxBQkVMX09QRVJBVE9SX0lOEAESGQoVTEFCRUxfT1BFUkFUT1JfTk9UX0lOEAISGQoVTEFCRUxfT1BFUkFUT1JfRVhJU1RTEAMSIQodTEFCRUxfT1BFUkFUT1JfRE9FU19OT1RfRVhJU1QQBCqJAQoOV2F0Y2hFdmVudFR5cGUSIAocV0FUQ0hfRVZFTlRfVFlQRV9VTlNQRUNJRklFRBAAEhsKF1dBVENIX0VWRU5UX1RZUEVfVVBTRVJUEAESGwoXV0FUQ0hfRVZFTlRfVFlQRV9ERUxFVEUQAhIbChdXQVRDSF9FVkVOVF9UWVBFX1NZTkNFRBADMosMCgxDb250cm9sUGxhbmUSYgoPQ3JlYXRlTmFtZXNwYWNlEiYucHJpc20uYWRtaW4udjEuQ3JlYXRlTmFtZXNwYWNlUmVxdWVzdBonLnByaXNtLmFkbWluLnYxLkNyZWF0ZU5hbWVzcGFjZVJlc3BvbnNlEl8KDkFwcGx5TmFtZXNwYWNlEiUucHJpc20uYWRtaW4udjEuQXBwbHlOYW1lc3BhY2VSZXF1ZXN0GiYucHJpc20uYWRtaW4udjEuQXBwbHlOYW1lc3BhY2VSZXNwb25zZRJOCgxHZXROYW1lc3BhY2USIy5wcmlzbS5hZG1pbi52MS5HZXROYW1lc3BhY2VSZXF1ZXN0GhkucHJpc20uYWRtaW4udjEuTmFtZXNwYWNlEl8KDkxpc3ROYW1lc3BhY2VzEiUucHJpc20uYWRtaW4udjEuTGlzdE5hbWVzcGFjZXNSZXF1ZXN0GiYucHJpc20uYWRtaW4udjEuTGlzdE5hbWVzcGFjZXNSZXNwb25zZRJiCg9EZWxldGVOYW1lc3BhY2USJi5wcmlzbS5hZG1pbi52MS5EZWxldGVOYW1lc3BhY2VSZXF1ZXN0GicucHJpc20uYWRtaW4udjEuRGVsZXRlTmFtZXNwYWNlUmVzcG9uc2USYgoPUmVnaXN0ZXJCYWNrZW5kEiYucHJpc20uYWRtaW4udjEuUmVnaXN0ZXJCYWNrZW5kUmVxdWVzdBonLnByaXNtLmFkbWluLnYxLlJlZ2lzdGVyQmFja2VuZFJlc3BvbnNlElwKDVVwZGF0ZUJhY2tlbmQSJC5wcmlzbS5hZG1pbi52MS5VcGRhdGVCYWNrZW5kUmVxdWVzdBolLnByaXNtLmFkbWluLnYxLlVwZGF0ZUJhY2tlbmRSZXNwb25zZRJZCgxBcHBseUJhY2tlbmQSIy5wcmlzbS5hZG1pbi52MS5BcHBseUJhY2tlbmRSZXF1ZXN0GiQucHJpc20uYWRtaW4udjEuQXBwbHlCYWNrZW5kUmVzcG9uc2USSAoKR2V0QmFja2VuZBIhLnByaXNtLmFkbWluLnYxLkdldEJhY2tlbmRSZXF1ZXN0GhcucHJpc20uYWRtaW4udjEuQmFja2VuZBJZCgxMaXN0QmFja2VuZHMSIy5wcmlzbS5hZG1pbi52MS5MaXN0QmFja2VuZHNSZXF1ZXN0GiQucHJpc20uYWRtaW4udjEuTGlzdEJhY2tlbmRzUmVzcG9uc2USXAoNRGVsZXRlQmFja2VuZBIkLnByaXNtLmFkbWluLnYxLkRlbGV0ZUJhY2tlbmRSZXF1ZXN0GiUucHJpc20uYWRtaW4udjEuRGVsZXRlQmFja2VuZFJlc3BvbnNlEkcKBldob0FtSRIdLnByaXNtLmFkbWluLnYxLldob0FtSVJlcXVlc3QaHi5wcmlzbS5hZG1pbi52MS5XaG9BbUlSZXNwb25zZRJiCg9MaXN0QXVkaXRFdmVudHMSJi5wcmlzbS5hZG1pbi52MS5MaXN0QXVkaXRFdmVudHNSZXF1ZXN0GicucHJpc20uYWRtaW4udjEuTGlzdEF1ZGl0RXZlbnRzUmVzcG9uc2USQwoFV2F0Y2gSHC5wcmlzbS5hZG1pbi52MS5XYXRjaFJlcXVlc3QaGi5wcmlzbS5hZG1pbi52MS5XYXRjaEV2ZW50MAESYgoPUmVuZXdQcm94eUxlYXNlEiYucHJpc20uYWRtaW4udjEuUmVuZXdQcm94eUxlYXNlUmVxdWVzdBonLnByaXNtLmFkbWluLnYxLlJlbmV3UHJveHlMZWFzZVJlc3BvbnNlEmgKEVJlbGVhc2VQcm94eUxlYXNlEigucHJpc20uYWRtaW4udjEuUmVsZWFzZVByb3h5TGVhc2VSZXF1ZXN0GikucHJpc20uYWRtaW4udjEuUmVsZWFzZVByb3h5TGVhc2VSZXNwb25zZRJBCgRFY2hvEhsucHJpc20uYWRtaW4udjEuRWNob1JlcXVlc3QaHC5wcmlzbS5hZG1pbi52MS5FY2hvUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_prism_admin_v1_resources]);
 
 /**
  * @generated from message prism.admin.v1.CreateNamespaceRequest
@@ -126,6 +126,38 @@ export const GetNamespaceRequestSchema: GenMessage<GetNamespaceRequest> = /*@__P
   messageDesc(file_prism_admin_v1_control_plane, 4);
 
 /**
+ * One requirement of a label selector, kubectl's: env=dev and env in (dev,qa) are IN; env!=dev and
+ * env notin (dev) are NOT_IN (which a resource without the label also meets); env is EXISTS; !env is DOES_NOT_EXIST.
+ *
+ * @generated from message prism.admin.v1.LabelRequirement
+ */
+export type LabelRequirement = Message<"prism.admin.v1.LabelRequirement"> & {
+  /**
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * @generated from field: prism.admin.v1.LabelOperator operator = 2;
+   */
+  operator: LabelOperator;
+
+  /**
+   * At least one for IN and NOT_IN; none for EXISTS and DOES_NOT_EXIST.
+   *
+   * @generated from field: repeated string values = 3;
+   */
+  values: string[];
+};
+
+/**
+ * Describes the message prism.admin.v1.LabelRequirement.
+ * Use `create(LabelRequirementSchema)` to create a new message.
+ */
+export const LabelRequirementSchema: GenMessage<LabelRequirement> = /*@__PURE__*/
+  messageDesc(file_prism_admin_v1_control_plane, 5);
+
+/**
  * @generated from message prism.admin.v1.ListNamespacesRequest
  */
 export type ListNamespacesRequest = Message<"prism.admin.v1.ListNamespacesRequest"> & {
@@ -145,11 +177,18 @@ export type ListNamespacesRequest = Message<"prism.admin.v1.ListNamespacesReques
   team: string;
 
   /**
-   * Every label given must match.
+   * Every label given must match (equality only; label_selector says more).
    *
    * @generated from field: map<string, string> labels = 4;
    */
   labels: { [key: string]: string };
+
+  /**
+   * Every requirement must hold, as well as every entry of labels.
+   *
+   * @generated from field: repeated prism.admin.v1.LabelRequirement label_selector = 5;
+   */
+  labelSelector: LabelRequirement[];
 };
 
 /**
@@ -157,7 +196,7 @@ export type ListNamespacesRequest = Message<"prism.admin.v1.ListNamespacesReques
  * Use `create(ListNamespacesRequestSchema)` to create a new message.
  */
 export const ListNamespacesRequestSchema: GenMessage<ListNamespacesRequest> = /*@__PURE__*/
-  messageDesc(file_prism_admin_v1_control_plane, 5);
+  messageDesc(file_prism_admin_v1_control_plane, 6);
 
 /**
  * @generated from message prism.admin.v1.ListNamespacesResponse
@@ -179,7 +218,7 @@ export type ListNamespacesResponse = Message<"prism.admin.v1.ListNamespacesRespo
  * Use `create(ListNamespacesResponseSchema)` to create a new message.
  */
 export const ListNamespacesResponseSchema: GenMessage<ListNamespacesResponse> = /*@__PURE__*/
-  messageDesc(file_prism_admin_v1_control_plane, 6);
+  messageDesc(file_prism_admin_v1_control_plane, 7);
 
 /**
  * @generated from message prism.admin.v1.DeleteNamespaceRequest
@@ -206,7 +245,7 @@ export type DeleteNamespaceRequest = Message<"prism.admin.v1.DeleteNamespaceRequ
  * Use `create(DeleteNamespaceRequestSchema)` to create a new message.
  */
 export const DeleteNamespaceRequestSchema: GenMessage<DeleteNamespaceRequest> = /*@__PURE__*/
-  messageDesc(file_prism_admin_v1_control_plane, 7);
+  messageDesc(file_prism_admin_v1_control_plane, 8);
 
 /**
  * @generated from message prism.admin.v1.DeleteNamespaceResponse
@@ -223,7 +262,7 @@ export type DeleteNamespaceResponse = Message<"prism.admin.v1.DeleteNamespaceRes
  * Use `create(DeleteNamespaceResponseSchema)` to create a new message.
  */
 export const DeleteNamespaceResponseSchema: GenMessage<DeleteNamespaceResponse> = /*@__PURE__*/
-  messageDesc(file_prism_admin_v1_control_plane, 8);
+  messageDesc(file_prism_admin_v1_control_plane, 9);
 
 /**
  * @generated from message prism.admin.v1.RegisterBackendRequest
@@ -245,7 +284,7 @@ export type RegisterBackendRequest = Message<"prism.admin.v1.RegisterBackendRequ
  * Use `create(RegisterBackendRequestSchema)` to create a new message.
  */
 export const RegisterBackendRequestSchema: GenMessage<RegisterBackendRequest> = /*@__PURE__*/
-  messageDesc(file_prism_admin_v1_control_plane, 9);
+  messageDesc(file_prism_admin_v1_control_plane, 10);
 
 /**
  * @generated from message prism.admin.v1.RegisterBackendResponse
@@ -262,7 +301,7 @@ export type RegisterBackendResponse = Message<"prism.admin.v1.RegisterBackendRes
  * Use `create(RegisterBackendResponseSchema)` to create a new message.
  */
 export const RegisterBackendResponseSchema: GenMessage<RegisterBackendResponse> = /*@__PURE__*/
-  messageDesc(file_prism_admin_v1_control_plane, 10);
+  messageDesc(file_prism_admin_v1_control_plane, 11);
 
 /**
  * @generated from message prism.admin.v1.UpdateBackendRequest
@@ -289,7 +328,7 @@ export type UpdateBackendRequest = Message<"prism.admin.v1.UpdateBackendRequest"
  * Use `create(UpdateBackendRequestSchema)` to create a new message.
  */
 export const UpdateBackendRequestSchema: GenMessage<UpdateBackendRequest> = /*@__PURE__*/
-  messageDesc(file_prism_admin_v1_control_plane, 11);
+  messageDesc(file_prism_admin_v1_control_plane, 12);
 
 /**
  * @generated from message prism.admin.v1.UpdateBackendResponse
@@ -306,7 +345,7 @@ export type UpdateBackendResponse = Message<"prism.admin.v1.UpdateBackendRespons
  * Use `create(UpdateBackendResponseSchema)` to create a new message.
  */
 export const UpdateBackendResponseSchema: GenMessage<UpdateBackendResponse> = /*@__PURE__*/
-  messageDesc(file_prism_admin_v1_control_plane, 12);
+  messageDesc(file_prism_admin_v1_control_plane, 13);
 
 /**
  * @generated from message prism.admin.v1.ApplyBackendRequest
@@ -333,7 +372,7 @@ export type ApplyBackendRequest = Message<"prism.admin.v1.ApplyBackendRequest"> 
  * Use `create(ApplyBackendRequestSchema)` to create a new message.
  */
 export const ApplyBackendRequestSchema: GenMessage<ApplyBackendRequest> = /*@__PURE__*/
-  messageDesc(file_prism_admin_v1_control_plane, 13);
+  messageDesc(file_prism_admin_v1_control_plane, 14);
 
 /**
  * @generated from message prism.admin.v1.ApplyBackendResponse
@@ -355,7 +394,7 @@ export type ApplyBackendResponse = Message<"prism.admin.v1.ApplyBackendResponse"
  * Use `create(ApplyBackendResponseSchema)` to create a new message.
  */
 export const ApplyBackendResponseSchema: GenMessage<ApplyBackendResponse> = /*@__PURE__*/
-  messageDesc(file_prism_admin_v1_control_plane, 14);
+  messageDesc(file_prism_admin_v1_control_plane, 15);
 
 /**
  * @generated from message prism.admin.v1.GetBackendRequest
@@ -372,7 +411,7 @@ export type GetBackendRequest = Message<"prism.admin.v1.GetBackendRequest"> & {
  * Use `create(GetBackendRequestSchema)` to create a new message.
  */
 export const GetBackendRequestSchema: GenMessage<GetBackendRequest> = /*@__PURE__*/
-  messageDesc(file_prism_admin_v1_control_plane, 15);
+  messageDesc(file_prism_admin_v1_control_plane, 16);
 
 /**
  * @generated from message prism.admin.v1.ListBackendsRequest
@@ -392,6 +431,13 @@ export type ListBackendsRequest = Message<"prism.admin.v1.ListBackendsRequest"> 
    * @generated from field: prism.admin.v1.BackendType type = 3;
    */
   type: BackendType;
+
+  /**
+   * Every requirement must hold.
+   *
+   * @generated from field: repeated prism.admin.v1.LabelRequirement label_selector = 4;
+   */
+  labelSelector: LabelRequirement[];
 };
 
 /**
@@ -399,7 +445,7 @@ export type ListBackendsRequest = Message<"prism.admin.v1.ListBackendsRequest"> 
  * Use `create(ListBackendsRequestSchema)` to create a new message.
  */
 export const ListBackendsRequestSchema: GenMessage<ListBackendsRequest> = /*@__PURE__*/
-  messageDesc(file_prism_admin_v1_control_plane, 16);
+  messageDesc(file_prism_admin_v1_control_plane, 17);
 
 /**
  * @generated from message prism.admin.v1.ListBackendsResponse
@@ -421,7 +467,7 @@ export type ListBackendsResponse = Message<"prism.admin.v1.ListBackendsResponse"
  * Use `create(ListBackendsResponseSchema)` to create a new message.
  */
 export const ListBackendsResponseSchema: GenMessage<ListBackendsResponse> = /*@__PURE__*/
-  messageDesc(file_prism_admin_v1_control_plane, 17);
+  messageDesc(file_prism_admin_v1_control_plane, 18);
 
 /**
  * @generated from message prism.admin.v1.DeleteBackendRequest
@@ -455,7 +501,7 @@ export type DeleteBackendRequest = Message<"prism.admin.v1.DeleteBackendRequest"
  * Use `create(DeleteBackendRequestSchema)` to create a new message.
  */
 export const DeleteBackendRequestSchema: GenMessage<DeleteBackendRequest> = /*@__PURE__*/
-  messageDesc(file_prism_admin_v1_control_plane, 18);
+  messageDesc(file_prism_admin_v1_control_plane, 19);
 
 /**
  * @generated from message prism.admin.v1.DeleteBackendResponse
@@ -472,7 +518,7 @@ export type DeleteBackendResponse = Message<"prism.admin.v1.DeleteBackendRespons
  * Use `create(DeleteBackendResponseSchema)` to create a new message.
  */
 export const DeleteBackendResponseSchema: GenMessage<DeleteBackendResponse> = /*@__PURE__*/
-  messageDesc(file_prism_admin_v1_control_plane, 19);
+  messageDesc(file_prism_admin_v1_control_plane, 20);
 
 /**
  * @generated from message prism.admin.v1.WhoAmIRequest
@@ -485,7 +531,7 @@ export type WhoAmIRequest = Message<"prism.admin.v1.WhoAmIRequest"> & {
  * Use `create(WhoAmIRequestSchema)` to create a new message.
  */
 export const WhoAmIRequestSchema: GenMessage<WhoAmIRequest> = /*@__PURE__*/
-  messageDesc(file_prism_admin_v1_control_plane, 20);
+  messageDesc(file_prism_admin_v1_control_plane, 21);
 
 /**
  * @generated from message prism.admin.v1.WhoAmIResponse
@@ -534,7 +580,7 @@ export type WhoAmIResponse = Message<"prism.admin.v1.WhoAmIResponse"> & {
  * Use `create(WhoAmIResponseSchema)` to create a new message.
  */
 export const WhoAmIResponseSchema: GenMessage<WhoAmIResponse> = /*@__PURE__*/
-  messageDesc(file_prism_admin_v1_control_plane, 21);
+  messageDesc(file_prism_admin_v1_control_plane, 22);
 
 /**
  * @generated from message prism.admin.v1.AuditEvent
@@ -600,7 +646,7 @@ export type AuditEvent = Message<"prism.admin.v1.AuditEvent"> & {
  * Use `create(AuditEventSchema)` to create a new message.
  */
 export const AuditEventSchema: GenMessage<AuditEvent> = /*@__PURE__*/
-  messageDesc(file_prism_admin_v1_control_plane, 22);
+  messageDesc(file_prism_admin_v1_control_plane, 23);
 
 /**
  * @generated from message prism.admin.v1.ListAuditEventsRequest
@@ -641,7 +687,7 @@ export type ListAuditEventsRequest = Message<"prism.admin.v1.ListAuditEventsRequ
  * Use `create(ListAuditEventsRequestSchema)` to create a new message.
  */
 export const ListAuditEventsRequestSchema: GenMessage<ListAuditEventsRequest> = /*@__PURE__*/
-  messageDesc(file_prism_admin_v1_control_plane, 23);
+  messageDesc(file_prism_admin_v1_control_plane, 24);
 
 /**
  * @generated from message prism.admin.v1.ListAuditEventsResponse
@@ -663,7 +709,7 @@ export type ListAuditEventsResponse = Message<"prism.admin.v1.ListAuditEventsRes
  * Use `create(ListAuditEventsResponseSchema)` to create a new message.
  */
 export const ListAuditEventsResponseSchema: GenMessage<ListAuditEventsResponse> = /*@__PURE__*/
-  messageDesc(file_prism_admin_v1_control_plane, 24);
+  messageDesc(file_prism_admin_v1_control_plane, 25);
 
 /**
  * @generated from message prism.admin.v1.WatchRequest
@@ -680,7 +726,7 @@ export type WatchRequest = Message<"prism.admin.v1.WatchRequest"> & {
  * Use `create(WatchRequestSchema)` to create a new message.
  */
 export const WatchRequestSchema: GenMessage<WatchRequest> = /*@__PURE__*/
-  messageDesc(file_prism_admin_v1_control_plane, 25);
+  messageDesc(file_prism_admin_v1_control_plane, 26);
 
 /**
  * @generated from message prism.admin.v1.WatchEvent
@@ -714,7 +760,7 @@ export type WatchEvent = Message<"prism.admin.v1.WatchEvent"> & {
  * Use `create(WatchEventSchema)` to create a new message.
  */
 export const WatchEventSchema: GenMessage<WatchEvent> = /*@__PURE__*/
-  messageDesc(file_prism_admin_v1_control_plane, 26);
+  messageDesc(file_prism_admin_v1_control_plane, 27);
 
 /**
  * @generated from message prism.admin.v1.RenewProxyLeaseRequest
@@ -757,7 +803,7 @@ export type RenewProxyLeaseRequest = Message<"prism.admin.v1.RenewProxyLeaseRequ
  * Use `create(RenewProxyLeaseRequestSchema)` to create a new message.
  */
 export const RenewProxyLeaseRequestSchema: GenMessage<RenewProxyLeaseRequest> = /*@__PURE__*/
-  messageDesc(file_prism_admin_v1_control_plane, 27);
+  messageDesc(file_prism_admin_v1_control_plane, 28);
 
 /**
  * @generated from message prism.admin.v1.RenewProxyLeaseResponse
@@ -779,7 +825,7 @@ export type RenewProxyLeaseResponse = Message<"prism.admin.v1.RenewProxyLeaseRes
  * Use `create(RenewProxyLeaseResponseSchema)` to create a new message.
  */
 export const RenewProxyLeaseResponseSchema: GenMessage<RenewProxyLeaseResponse> = /*@__PURE__*/
-  messageDesc(file_prism_admin_v1_control_plane, 28);
+  messageDesc(file_prism_admin_v1_control_plane, 29);
 
 /**
  * @generated from message prism.admin.v1.ReleaseProxyLeaseRequest
@@ -796,7 +842,7 @@ export type ReleaseProxyLeaseRequest = Message<"prism.admin.v1.ReleaseProxyLease
  * Use `create(ReleaseProxyLeaseRequestSchema)` to create a new message.
  */
 export const ReleaseProxyLeaseRequestSchema: GenMessage<ReleaseProxyLeaseRequest> = /*@__PURE__*/
-  messageDesc(file_prism_admin_v1_control_plane, 29);
+  messageDesc(file_prism_admin_v1_control_plane, 30);
 
 /**
  * @generated from message prism.admin.v1.ReleaseProxyLeaseResponse
@@ -809,7 +855,7 @@ export type ReleaseProxyLeaseResponse = Message<"prism.admin.v1.ReleaseProxyLeas
  * Use `create(ReleaseProxyLeaseResponseSchema)` to create a new message.
  */
 export const ReleaseProxyLeaseResponseSchema: GenMessage<ReleaseProxyLeaseResponse> = /*@__PURE__*/
-  messageDesc(file_prism_admin_v1_control_plane, 30);
+  messageDesc(file_prism_admin_v1_control_plane, 31);
 
 /**
  * @generated from message prism.admin.v1.EchoRequest
@@ -826,7 +872,7 @@ export type EchoRequest = Message<"prism.admin.v1.EchoRequest"> & {
  * Use `create(EchoRequestSchema)` to create a new message.
  */
 export const EchoRequestSchema: GenMessage<EchoRequest> = /*@__PURE__*/
-  messageDesc(file_prism_admin_v1_control_plane, 31);
+  messageDesc(file_prism_admin_v1_control_plane, 32);
 
 /**
  * @generated from message prism.admin.v1.EchoResponse
@@ -843,7 +889,7 @@ export type EchoResponse = Message<"prism.admin.v1.EchoResponse"> & {
  * Use `create(EchoResponseSchema)` to create a new message.
  */
 export const EchoResponseSchema: GenMessage<EchoResponse> = /*@__PURE__*/
-  messageDesc(file_prism_admin_v1_control_plane, 32);
+  messageDesc(file_prism_admin_v1_control_plane, 33);
 
 /**
  * @generated from enum prism.admin.v1.ApplyResult
@@ -877,6 +923,42 @@ export const ApplyResultSchema: GenEnum<ApplyResult> = /*@__PURE__*/
   enumDesc(file_prism_admin_v1_control_plane, 0);
 
 /**
+ * @generated from enum prism.admin.v1.LabelOperator
+ */
+export enum LabelOperator {
+  /**
+   * @generated from enum value: LABEL_OPERATOR_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: LABEL_OPERATOR_IN = 1;
+   */
+  IN = 1,
+
+  /**
+   * @generated from enum value: LABEL_OPERATOR_NOT_IN = 2;
+   */
+  NOT_IN = 2,
+
+  /**
+   * @generated from enum value: LABEL_OPERATOR_EXISTS = 3;
+   */
+  EXISTS = 3,
+
+  /**
+   * @generated from enum value: LABEL_OPERATOR_DOES_NOT_EXIST = 4;
+   */
+  DOES_NOT_EXIST = 4,
+}
+
+/**
+ * Describes the enum prism.admin.v1.LabelOperator.
+ */
+export const LabelOperatorSchema: GenEnum<LabelOperator> = /*@__PURE__*/
+  enumDesc(file_prism_admin_v1_control_plane, 1);
+
+/**
  * @generated from enum prism.admin.v1.WatchEventType
  */
 export enum WatchEventType {
@@ -907,7 +989,7 @@ export enum WatchEventType {
  * Describes the enum prism.admin.v1.WatchEventType.
  */
 export const WatchEventTypeSchema: GenEnum<WatchEventType> = /*@__PURE__*/
-  enumDesc(file_prism_admin_v1_control_plane, 1);
+  enumDesc(file_prism_admin_v1_control_plane, 2);
 
 /**
  * @generated from service prism.admin.v1.ControlPlane
