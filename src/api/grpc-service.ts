@@ -84,9 +84,9 @@ export function createServiceClient<T extends GenServiceMethods>(
   const raw = new Ctor(options.endpoint, options.credentials, {
     'grpc.max_receive_message_length': 16 * 1024 * 1024,
     // grpc-js backs off reconnects up to 120 s: a proxy would notice a restarted control plane (or a dev stack's
-    // control plane that starts after it) that late. Our peers are a few hops away; retry every 2 s at most.
+    // control plane that starts after it) that late. Our peers are a few hops away; retry every second at most.
     'grpc.initial_reconnect_backoff_ms': 250,
-    'grpc.max_reconnect_backoff_ms': 2000,
+    'grpc.max_reconnect_backoff_ms': 1000,
     ...options.channelOptions,
   }) as unknown as Record<string, (...args: unknown[]) => unknown> & grpc.Client
   const defaultTimeout = options.defaultTimeoutMs ?? 10_000

@@ -50,7 +50,7 @@ export class ControlPlaneFollower {
 
   private async loop(): Promise<void> {
     const min = this.options.minBackoffMs ?? 200
-    const max = this.options.maxBackoffMs ?? 2000
+    const max = this.options.maxBackoffMs ?? 1000
     let backoff = min
     while (!this.stopped) {
       try {

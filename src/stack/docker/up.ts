@@ -9,6 +9,7 @@ import {PrismError} from '../../errors.js'
 import {connectCli, registerBackends} from '../bootstrap.js'
 import {dockerBackend, MEMSTORE_DEV} from '../default-backends.js'
 import {renderDexConfig} from '../dex-config.js'
+import {probeStack} from '../health.js'
 import {checkPortsFree, type PortClaim} from '../ports.js'
 import {containerName, containersByHostPort, createContainer, ensureNetwork, ensureVolumes, healthOf, listStackContainers, logLines, probeNow, removeContainer, startContainer, type StackContainer} from './containers.js'
 import {findEngine} from './engine.js'
@@ -115,6 +116,21 @@ async function failure(docker: Dockerode, service: string, id: string, what: str
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/**
+ * For what the stack publishes, the same readiness asked from this host through its port: no `docker exec` of a
+ * Node probe in the container, which costs a process start each time.
+ */
+async function readyFromHost(spec: ContainerSpec): Promise<boolean | undefined> {
+  const host = (container: number) => spec.ports.find((p) => p.container === container)?.host
+  const endpoints =
+    spec.service === 'dex' ? {issuer: `http://localhost:${host(5556)}/dex`}
+    : spec.service === 'admin' ? {adminEndpoint: `127.0.0.1:${host(8981)}`}
+    : spec.service === 'proxy' ? {proxyEndpoint: `127.0.0.1:${host(50090)}`, metricsEndpoint: `127.0.0.1:${host(50091)}`}
+    : undefined
+  if (!endpoints) return undefined
+  return (await probeStack(endpoints, 1000)).every((p) => p.healthy)
+}
+
 /** Until the service's health check passes: Docker's verdict, or the same check run by us without waiting for it. */
 async function waitHealthy(docker: Dockerode, spec: ContainerSpec, id: string, deadline: number, timeoutMs: number): Promise<void> {
   const service = spec.service
@@ -123,7 +139,7 @@ async function waitHealthy(docker: Dockerode, spec: ContainerSpec, id: string, d
     if (h.state === 'exited' || h.state === 'dead') throw await failure(docker, service, id, `exited (code ${h.exitCode ?? '?'}) while starting`)
     if (h.health === 'healthy') return
     if (h.health === 'unhealthy') throw await failure(docker, service, id, 'is unhealthy')
-    if (h.state === 'running' && (await probeNow(docker, id, spec.health.test))) return
+    if (h.state === 'running' && ((await readyFromHost(spec)) ?? (await probeNow(docker, id, spec.health.test)))) return
     if (Date.now() > deadline) throw await failure(docker, service, id, `did not get healthy within ${timeoutMs / 1000} s (--timeout)`)
     await sleep(150)
   }
