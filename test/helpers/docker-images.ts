@@ -141,7 +141,8 @@ function buildImage(name: string, recipe: Recipe): string {
   const root = mkdtempSync(join(tmpdir(), `prism-image-${name}-`))
   try {
     addBusybox(root)
-    for (const file of [...recipe.files, ...lddClosure(recipe.files), ...(recipe.trees ?? [])]) copyInto(root, file)
+    // busybox too: Debian's busybox-static needs nothing, its plain busybox package links libc.
+    for (const file of [...recipe.files, ...lddClosure([...recipe.files, '/bin/busybox']), ...(recipe.trees ?? [])]) copyInto(root, file)
     // The dynamic loader is found through /lib64 whatever the program was linked with.
     if (existsSync('/lib64/ld-linux-x86-64.so.2')) copyInto(root, '/lib64/ld-linux-x86-64.so.2')
     recipe.setup?.(root)
