@@ -31,7 +31,8 @@ async function aloneReady(docker: Dockerode, service: ServiceName, settings: Sta
   const id = await createContainer(docker, settings.stack, spec, 'bench')
   try {
     await startContainer(docker, id, service)
-    while (!(await probeNow(docker, id, spec.health.test))) await new Promise((r) => setTimeout(r, 150))
+    // As dev up checks a service it does not publish: by exec, every 500 ms.
+    while (!(await probeNow(docker, id, spec.health.test, spec.health.timeoutMs))) await new Promise((r) => setTimeout(r, 500))
     return Number(process.hrtime.bigint() - start) / 1e6
   } finally {
     await removeContainer(docker, id)

@@ -30,7 +30,8 @@ export function progressRows(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv 
   }
   return {
     update: (item, text) => {
-      rows.set(item, text)
+      // One line per row, or the cursor-up count would be wrong: the last line of a multi-line text.
+      rows.set(item, text.trimEnd().split('\n').at(-1) ?? '')
       redraw()
     },
     line: (text) => redraw(text),

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {addressesEmbedded, embeddedFlag, stackFlag} from '../../cli/dev-flags.js'
-import {checkStackName} from '../../stack/docker/options.js'
+import {checkStackName, DEFAULT_STACK} from '../../stack/docker/options.js'
 
 export default class DevDown extends BaseCommand<typeof DevDown> {
   static override summary = 'Stop the local stack and remove its containers and network; its data stays unless --volumes'
@@ -15,9 +15,9 @@ export default class DevDown extends BaseCommand<typeof DevDown> {
   }
 
   async run() {
-    if (addressesEmbedded(this.flags.embedded)) return this.embedded()
+    if (addressesEmbedded(this.flags)) return this.embedded()
     const {dockerDown} = await import('../../stack/docker/down.js')
-    const result = await dockerDown({stack: checkStackName(this.flags.stack), volumes: this.flags.volumes})
+    const result = await dockerDown({stack: checkStackName(this.flags.stack ?? DEFAULT_STACK), volumes: this.flags.volumes})
     if (result.containers === 0 && result.networks === 0 && result.volumes === 0) this.out(`The Docker dev stack "${result.name}" has nothing running.${result.keptVolumes.length > 0 ? ` Its volumes remain: ${result.keptVolumes.join(', ')} (dev down --volumes removes them).` : ''}`)
     else {
       const kept = result.keptVolumes.length > 0 ? `; kept the volumes ${result.keptVolumes.join(', ')} (dev down --volumes removes them)` : ''

@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base-command.js'
 import {addressesEmbedded, embeddedFlag, stackFlag} from '../../cli/dev-flags.js'
 import {parseDuration} from '../../config/duration.js'
-import {checkStackName} from '../../stack/docker/options.js'
+import {checkStackName, DEFAULT_STACK} from '../../stack/docker/options.js'
 import {filterLines, followLog, tailLines} from '../../stack/embedded/logs.js'
 import {embeddedPaths} from '../../stack/embedded/state.js'
 
@@ -24,12 +24,12 @@ export default class DevLogs extends BaseCommand<typeof DevLogs> {
   async run() {
     const f = this.flags
     const sinceMs = f.since === undefined ? undefined : Date.now() - parseDuration(f.since, '--since')
-    if (addressesEmbedded(f.embedded)) return this.embedded(sinceMs)
+    if (addressesEmbedded(f)) return this.embedded(sinceMs)
     const {dockerLogs} = await import('../../stack/docker/logs.js')
     const controller = new AbortController()
     process.once('SIGINT', () => controller.abort())
     await dockerLogs(
-      {stack: checkStackName(f.stack), ...(this.args.service ? {service: this.args.service} : {}), ...(f.tail !== undefined ? {tail: f.tail} : {}), ...(sinceMs !== undefined ? {since: Math.floor(sinceMs / 1000)} : {}), follow: f.follow, signal: controller.signal},
+      {stack: checkStackName(f.stack ?? DEFAULT_STACK), ...(this.args.service ? {service: this.args.service} : {}), ...(f.tail !== undefined ? {tail: f.tail} : {}), ...(sinceMs !== undefined ? {since: Math.floor(sinceMs / 1000)} : {}), follow: f.follow, signal: controller.signal},
       (line) => process.stdout.write(`${line}\n`),
     )
   }

@@ -1,4 +1,4 @@
-import {checkStackName} from '../../stack/docker/options.js'
+import {checkStackName, chosenServices, DEFAULT_STACK, imageOverrides} from '../../stack/docker/options.js'
 import {wipeStack} from '../../stack/reset.js'
 import DevUp from './up.js'
 
@@ -8,7 +8,13 @@ export default class DevReset extends DevUp {
   static override examples = ['<%= config.bin %> dev reset', '<%= config.bin %> dev reset --embedded']
 
   override async run() {
-    this.note(await wipeStack({embedded: this.flags.embedded, stack: checkStackName(this.flags.stack)}))
+    const f = this.flags
+    // What dev up would refuse is refused before anything is wiped.
+    if (!f.embedded) {
+      chosenServices(f.services, f.without)
+      imageOverrides(f.image)
+    }
+    this.note(await wipeStack({embedded: f.embedded, stack: checkStackName(f.stack ?? DEFAULT_STACK)}))
     return super.run()
   }
 }

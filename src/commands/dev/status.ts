@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {addressesEmbedded, embeddedFlag, stackFlag} from '../../cli/dev-flags.js'
-import {checkStackName} from '../../stack/docker/options.js'
+import {checkStackName, DEFAULT_STACK} from '../../stack/docker/options.js'
 import {renderEnv, renderStatus} from '../../stack/render.js'
 
 export default class DevStatus extends BaseCommand<typeof DevStatus> {
@@ -17,9 +17,9 @@ export default class DevStatus extends BaseCommand<typeof DevStatus> {
 
   async run() {
     const format = this.outputFormat(this.flags.output as 'table' | 'json' | 'env' | undefined)
-    const status = addressesEmbedded(this.flags.embedded)
+    const status = addressesEmbedded(this.flags)
       ? await (await import('../../stack/embedded/lifecycle.js')).embeddedStatus()
-      : await (await import('../../stack/docker/status.js')).dockerStatus({stack: checkStackName(this.flags.stack)})
+      : await (await import('../../stack/docker/status.js')).dockerStatus({stack: checkStackName(this.flags.stack ?? DEFAULT_STACK)})
     if (!status.healthy) process.exitCode = 1
     if (format === 'json') {
       if (!this.jsonEnabled()) process.stdout.write(`${JSON.stringify(status, null, 2)}\n`)

@@ -7,7 +7,7 @@ import {embeddedFlag, stackFlag} from '../../cli/dev-flags.js'
 import {parseDuration} from '../../config/duration.js'
 import {usageError} from '../../errors.js'
 import {DEFAULT_BASE_IMAGE} from '../../stack/docker/runtime-image.js'
-import {checkStackName, chosenServices, imageOverrides} from '../../stack/docker/options.js'
+import {checkStackName, chosenServices, DEFAULT_STACK, imageOverrides} from '../../stack/docker/options.js'
 import {HOST_PORTS, SERVICES} from '../../stack/docker/services.js'
 import {DEFAULT_PORTS} from '../../stack/embedded/state.js'
 import {renderDockerEndScreen, renderEndScreen} from '../../stack/render.js'
@@ -58,7 +58,7 @@ Either way the "dev" context is written and made current, and you are logged in 
     if (perPort) throw usageError(`--${perPort} is for --embedded`, 'Move the Docker stack with --port-offset N.')
     const {dockerUp} = await import('../../stack/docker/up.js')
     const result = await dockerUp({
-      stack: checkStackName(f.stack),
+      stack: checkStackName(f.stack ?? DEFAULT_STACK),
       services: chosenServices(f.services, f.without),
       images: imageOverrides(f.image),
       baseImage: f['base-image'],

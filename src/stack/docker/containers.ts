@@ -24,6 +24,8 @@ export interface StackContainer {
   hash: string
   /** running, exited, created, restarting, dead … */
   state: string
+  /** Running but failing its health check. */
+  unhealthy: boolean
   /** Published ports: container port → host port (on 127.0.0.1). */
   ports: {container: number; host: number}[]
 }
@@ -46,6 +48,7 @@ export async function listStackContainers(docker: Dockerode, stack: string): Pro
     service: c.Labels[LABEL_SERVICE] as ServiceName,
     hash: c.Labels[LABEL_HASH] ?? '',
     state: c.State,
+    unhealthy: c.Status.includes('(unhealthy)'),
     ports: c.Ports.filter((p) => p.PublicPort).map((p) => ({container: p.PrivatePort, host: p.PublicPort})),
   }))
 }
@@ -123,7 +126,13 @@ export async function createContainer(docker: Dockerode, stack: string, spec: Co
       },
       NetworkingConfig: {EndpointsConfig: {[networkName(stack)]: {Aliases: [spec.service]}}},
     })
-    if (spec.files.length > 0) await container.putArchive(tarOf(spec.files), {path: '/'})
+    if (spec.files.length > 0) {
+      // A container without its files must not stay: with the right labels and hash, the next up would start it.
+      await container.putArchive(tarOf(spec.files), {path: '/'}).catch(async (err: unknown) => {
+        await container.remove({force: true}).catch(() => {})
+        throw err
+      })
+    }
     return container.id
   } catch (err) {
     throw engineError(`creating the ${spec.service} container`, err)
@@ -155,7 +164,8 @@ export async function startContainer(docker: Dockerode, id: string, service: str
 export async function removeContainer(docker: Dockerode, id: string): Promise<void> {
   await docker
     .getContainer(id)
-    .remove({force: true, v: false})
+    // v: the image's anonymous volumes go with it (they carry no label to find later); named data volumes stay.
+    .remove({force: true, v: true})
     .catch((err: {statusCode?: number}) => {
       if (err.statusCode === 404) return
       throw engineError('removing a container', err)
@@ -187,7 +197,13 @@ export async function healthOf(docker: Dockerode, id: string): Promise<HealthSta
  * Runs the container's health-check command now, as Docker would at its next interval (engine 20.10 has no start
  * interval, so the first probe would come only after a whole interval). True when it exits 0.
  */
-export async function probeNow(docker: Dockerode, id: string, test: string[]): Promise<boolean> {
+export async function probeNow(docker: Dockerode, id: string, test: string[], timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)))
+  return Promise.race([runProbe(docker, id, test), timeout]).finally(() => clearTimeout(timer))
+}
+
+async function runProbe(docker: Dockerode, id: string, test: string[]): Promise<boolean> {
   const cmd = test[0] === 'CMD-SHELL' ? ['/bin/sh', '-c', test[1]!] : test.slice(1)
   try {
     const exec = await docker.getContainer(id).exec({Cmd: cmd, AttachStdout: true, AttachStderr: true})
@@ -211,7 +227,7 @@ export async function logLines(docker: Dockerode, id: string, options: {tail?: n
 }
 
 /** Non-TTY logs come framed: 8-byte headers (stream, 0, 0, 0, size as uint32 BE) before each chunk. */
-export function demuxBuffer(buf: Buffer): string[] {
+function demuxBuffer(buf: Buffer): string[] {
   const chunks: Buffer[] = []
   let offset = 0
   while (offset + 8 <= buf.length) {
@@ -237,8 +253,11 @@ export async function followLog(docker: Dockerode, id: string, options: {tail?: 
   await new Promise<void>((resolve) => {
     const done = () => {
       stream.destroy()
+      if (pending) onLine(pending)
+      pending = ''
       resolve()
     }
+    if (options.signal.aborted) return done()
     options.signal.addEventListener('abort', done, {once: true})
     stream.on('end', done)
     stream.on('close', done)

@@ -38,9 +38,11 @@ describe('engine discovery', () => {
       `unix://${join(homedir(), '.docker/run/docker.sock')}`,
       `unix://${join(homedir(), '.docker/desktop/docker.sock')}`,
       'unix:///var/run/docker.sock',
+      'unix:///run/user/1000/docker.sock',
       `unix://${join(homedir(), '.colima/default/docker.sock')}`,
       'unix:///run/user/1000/podman/podman.sock',
       'unix:///run/podman/podman.sock',
+      `unix://${join(homedir(), '.local/share/containers/podman/machine/podman.sock')}`,
     ])
   })
 

@@ -66,21 +66,23 @@ export function engineCandidates(env: NodeJS.ProcessEnv = process.env): EngineCa
     [join(home, '.docker/run/docker.sock'), 'Docker Desktop socket'],
     [join(home, '.docker/desktop/docker.sock'), 'Docker Desktop socket'],
     ['/var/run/docker.sock', 'the Docker daemon socket'],
+    ...(runtimeDir ? [[join(runtimeDir, 'docker.sock'), 'rootless Docker socket'] as [string, string]] : []),
     [join(home, '.colima/default/docker.sock'), 'Colima socket'],
     ...(runtimeDir ? [[join(runtimeDir, 'podman/podman.sock'), 'Podman (rootless) socket'] as [string, string]] : []),
     ['/run/podman/podman.sock', 'Podman (rootful) socket'],
+    [join(home, '.local/share/containers/podman/machine/podman.sock'), 'Podman machine socket (macOS)'],
   ]
   return sockets.map(([path, source]) => ({host: `unix://${path}`, source}))
 }
 
-async function connect(candidate: EngineCandidate): Promise<Dockerode> {
+async function connect(candidate: EngineCandidate, env: NodeJS.ProcessEnv): Promise<Dockerode> {
   const {default: Docker} = await import('dockerode')
   const url = new URL(candidate.host)
   // No version: dockerode then uses unversioned paths and the engine's own API version applies (engine 20.10: 1.41).
   if (url.protocol === 'unix:') return new Docker({socketPath: url.pathname})
   if (url.protocol === 'tcp:' || url.protocol === 'http:' || url.protocol === 'https:') {
-    const tls = url.protocol === 'https:' || process.env.DOCKER_TLS_VERIFY === '1' || url.port === '2376'
-    const certs = process.env.DOCKER_CERT_PATH
+    const tls = url.protocol === 'https:' || env.DOCKER_TLS_VERIFY === '1' || url.port === '2376'
+    const certs = env.DOCKER_CERT_PATH
     return new Docker({
       host: url.hostname,
       port: Number(url.port || (tls ? 2376 : 2375)),
@@ -110,7 +112,7 @@ export async function findEngine(env: NodeJS.ProcessEnv = process.env, timeoutMs
       continue
     }
     try {
-      const docker = await connect(candidate)
+      const docker = await connect(candidate, env)
       await Promise.race([docker.ping(), new Promise((_, reject) => setTimeout(() => reject(Object.assign(new Error(`no answer within ${timeoutMs} ms`), {code: 'timeout'})), timeoutMs).unref())])
       return {docker, host: candidate.host, source: candidate.source}
     } catch (err) {

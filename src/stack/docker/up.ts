@@ -5,6 +5,7 @@
  */
 import type Dockerode from 'dockerode'
 
+import {DEFAULTS} from '../../config/contexts.js'
 import {PrismError} from '../../errors.js'
 import {connectCli, registerBackends} from '../bootstrap.js'
 import {dockerBackend, MEMSTORE_DEV} from '../default-backends.js'
@@ -73,7 +74,8 @@ async function imageId(docker: Dockerode, ref: string): Promise<string> {
 async function prepareImages(docker: Dockerode, o: DockerUpOptions, settings: StackSettings): Promise<boolean> {
   const images = o.services.map((s) => containerSpec(s, settings).image)
   const needsRuntime = images.includes(settings.runtimeImage)
-  const refs = new Set([...images.filter((r) => r !== settings.runtimeImage), ...(needsRuntime ? [o.baseImage] : [])])
+  const needsBase = needsRuntime && !(await imageExists(docker, settings.runtimeImage))
+  const refs = new Set([...images.filter((r) => r !== settings.runtimeImage), ...(needsBase ? [o.baseImage] : [])])
   for (const ref of refs) {
     if (o.pull === 'always' || !(await imageExists(docker, ref))) await pullImage(docker, ref, o.pull, o.progress)
   }
@@ -131,23 +133,28 @@ async function readyFromHost(spec: ContainerSpec): Promise<boolean | undefined> 
   return (await probeStack(endpoints, 1000)).every((p) => p.healthy)
 }
 
-/** Until the service's health check passes: Docker's verdict, or the same check run by us without waiting for it. */
-async function waitHealthy(docker: Dockerode, spec: ContainerSpec, id: string, deadline: number, timeoutMs: number): Promise<void> {
+/**
+ * Until the service's health check passes: Docker's verdict, or the same check run by us without waiting for it
+ * (from the host every 150 ms for what is published, else by exec every 500 ms, each bounded by the check's own
+ * timeout). `stop` ends the wait when another service has failed.
+ */
+async function waitHealthy(docker: Dockerode, spec: ContainerSpec, id: string, bound: {deadline: number; timeoutMs: number; stop: {failed: boolean}}): Promise<boolean> {
   const service = spec.service
-  for (;;) {
+  while (!bound.stop.failed) {
     const h = await healthOf(docker, id)
     if (h.state === 'exited' || h.state === 'dead') throw await failure(docker, service, id, `exited (code ${h.exitCode ?? '?'}) while starting`)
-    if (h.health === 'healthy') return
+    if (h.health === 'healthy') return true
     if (h.health === 'unhealthy') throw await failure(docker, service, id, 'is unhealthy')
-    if (h.state === 'running' && ((await readyFromHost(spec)) ?? (await probeNow(docker, id, spec.health.test)))) return
-    if (Date.now() > deadline) throw await failure(docker, service, id, `did not get healthy within ${timeoutMs / 1000} s (--timeout)`)
-    await sleep(150)
+    const fromHost = h.state === 'running' ? await readyFromHost(spec) : false
+    if (fromHost ?? (await probeNow(docker, id, spec.health.test, Math.min(spec.health.timeoutMs, Math.max(1000, bound.deadline - Date.now()))))) return true
+    if (Date.now() > bound.deadline) throw await failure(docker, service, id, `did not get healthy within ${bound.timeoutMs / 1000} s (--timeout)`)
+    await sleep(fromHost === undefined ? 500 : 150)
   }
+  return false
 }
 
 export async function dockerUp(o: DockerUpOptions): Promise<DockerUpResult> {
   const env = o.env ?? process.env
-  const deadline = Date.now() + o.timeoutMs
   const {docker} = await findEngine(env)
   const labels = {'dev.prism.runtime': 'true'}
   const plan = planRuntimeImage(o.packageRoot, o.baseImage, o.version)
@@ -166,6 +173,8 @@ export async function dockerUp(o: DockerUpOptions): Promise<DockerUpResult> {
     const runtime = await ensureRuntimeImage(docker, o.packageRoot, plan, labels, (line) => o.progress(line, 'runtime image'))
     if (runtime.built) o.progress(`built ${runtime.tag}`, 'runtime image')
   }
+  // --timeout bounds the start, not pulls and builds (a first run on a slow network).
+  const deadline = Date.now() + o.timeoutMs
 
   const existing = await listStackContainers(docker, o.stack)
   const planned: Planned[] = []
@@ -173,7 +182,8 @@ export async function dockerUp(o: DockerUpOptions): Promise<DockerUpResult> {
     const spec = containerSpec(service, settings)
     const hash = specHash(spec, await imageId(docker, spec.image))
     const current = existing.find((c) => c.service === service)
-    const action = !current ? 'created' : current.hash !== hash ? 'replaced' : current.state === 'running' ? 'kept' : 'started'
+    // A container that runs but fails its health check is replaced too: keeping it would fail every later up.
+    const action = !current ? 'created' : current.hash !== hash || current.unhealthy ? 'replaced' : current.state === 'running' ? 'kept' : 'started'
     planned.push({spec, hash, action, ...(current ? {existing: current} : {})})
   }
 
@@ -216,13 +226,19 @@ export async function dockerUp(o: DockerUpOptions): Promise<DockerUpResult> {
         }),
     )
   }
+  const stop = {failed: false}
   for (const wave of order) {
     await Promise.all(
       planned
         .filter((p) => wave.includes(p.spec.service))
         .map(async (p) => {
-          await waitHealthy(docker, p.spec, ids.get(p.spec.service)!, deadline, o.timeoutMs)
-          o.progress(`healthy${p.action === 'kept' ? ' (unchanged)' : ''}`, p.spec.service)
+          try {
+            if (await waitHealthy(docker, p.spec, ids.get(p.spec.service)!, {deadline, timeoutMs: o.timeoutMs, stop})) o.progress(`healthy${p.action === 'kept' ? ' (unchanged)' : ''}`, p.spec.service)
+          } catch (err) {
+            // The first failure is the one reported; the other waits end with it.
+            stop.failed = true
+            throw err
+          }
         }),
     )
   }
@@ -246,7 +262,7 @@ export async function dockerUp(o: DockerUpOptions): Promise<DockerUpResult> {
       token: VAULT_DEV_ROOT_TOKEN,
       jwksUrl: `${ISSUER_IN_NETWORK}/keys`,
       boundIssuer: issuerFor(o.portOffset),
-      audience: 'prismctl',
+      audience: DEFAULTS.clientId,
       secrets: o.services.includes('postgres') ? {'prism/backends/postgres-dev': {username: POSTGRES.user, password: POSTGRES.password}} : {},
     })
     bootstrap.push(...changed.map((c) => `vault: ${c}`))
