@@ -15,14 +15,7 @@ import {containerSpec, type ServiceName, type StackSettings} from '../src/stack/
 import {renderDexConfig} from '../src/stack/dex-config.js'
 import {tempDir} from '../test/helpers/cli.js'
 import {ensureTestImages} from '../test/helpers/docker-images.js'
-import {childEnv, CLI, fmtMs, median, ratio, ROOT, type Row} from './lib.js'
-
-function timed(argv: string[], env: NodeJS.ProcessEnv): number {
-  const start = process.hrtime.bigint()
-  const result = spawnSync(process.execPath, [CLI, ...argv], {env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe']})
-  if (result.status !== 0) throw new Error(`${argv.join(' ')}: exit ${result.status}: ${result.stderr.toString().slice(0, 1500)}`)
-  return Number(process.hrtime.bigint() - start) / 1e6
-}
+import {childEnv, CLI, fmtMs, median, ratio, ROOT, timed, type Row} from './lib.js'
 
 /** One service alone: create, start, and run its health check until it passes. */
 async function aloneReady(docker: Dockerode, service: ServiceName, settings: StackSettings): Promise<number> {

@@ -3,19 +3,10 @@
  * `dev up` while it runs, and `dev down`; next to a bare `admin serve --auth none` until it listens, the quickest
  * server start there is.
  */
-import {spawnSync} from 'node:child_process'
-
 import {tempDir} from '../test/helpers/cli.js'
 import {freePort} from '../test/helpers/ports.js'
 import {spawnServer} from '../test/helpers/server-process.js'
-import {childEnv, CLI, fmtMs, median, ratio, ROOT, type Row} from './lib.js'
-
-function timed(argv: string[], env: NodeJS.ProcessEnv): number {
-  const start = process.hrtime.bigint()
-  const result = spawnSync(process.execPath, [CLI, ...argv], {env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe']})
-  if (result.status !== 0) throw new Error(`${argv.join(' ')}: exit ${result.status}: ${result.stderr.toString().slice(0, 800)}`)
-  return Number(process.hrtime.bigint() - start) / 1e6
-}
+import {childEnv, fmtMs, median, ratio, timed, type Row} from './lib.js'
 
 export async function benchDev(rounds: number): Promise<Row[]> {
   const configDir = tempDir('prismctl-bench-dev-')

@@ -61,3 +61,11 @@ export function printTable(title: string, rows: Row[]): void {
   console.log('|---|---|---|---|---|')
   for (const r of rows) console.log(`| ${r.name} | ${r.value} | ${r.baseline} | ${r.ratio} | ${r.target ?? ''} |`)
 }
+
+/** Wall time of one `prismctl ARGV…` run that must succeed (its stderr in the error otherwise). */
+export function timed(argv: string[], env: NodeJS.ProcessEnv): number {
+  const start = process.hrtime.bigint()
+  const result = spawnSync(process.execPath, [CLI, ...argv], {env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe']})
+  if (result.status !== 0) throw new Error(`${argv.join(' ')}: exit ${result.status}: ${result.stderr.toString().slice(0, 1500)}`)
+  return Number(process.hrtime.bigint() - start) / 1e6
+}

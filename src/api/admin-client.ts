@@ -8,7 +8,7 @@ import {ControlPlane, type WatchEvent} from '../gen/prism/admin/v1/control_plane
 import {debug} from '../ui/debug.js'
 import {openChannel, type BearerLookup} from './channel.js'
 import {createServiceClient, type CallOptions, type ServiceClient} from './grpc-service.js'
-import {toPrismError, type CallSubject} from './grpc-errors.js'
+import {toPrismError, withPrismErrors, type CallSubject} from './grpc-errors.js'
 
 const DEFAULT_TIMEOUT_MS = 10_000
 
@@ -61,17 +61,7 @@ export async function connectAdmin(ctx: ResolvedContext, options: AdminConnectOp
       }
     },
     watch(request) {
-      const stream = raw.watch(request)
-      return {
-        cancel: () => stream.cancel(),
-        async *[Symbol.asyncIterator]() {
-          try {
-            yield* stream
-          } catch (err) {
-            throw toPrismError(err, {endpoint: ctx.adminEndpoint, context: ctx.name, tls: ctx.tls})
-          }
-        },
-      }
+      return withPrismErrors(raw.watch(request), {endpoint: ctx.adminEndpoint, context: ctx.name, tls: ctx.tls})
     },
     close() {
       raw.close()

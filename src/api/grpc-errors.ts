@@ -204,3 +204,17 @@ export function toPrismError(err: unknown, subject: CallSubject): PrismError {
       })
   }
 }
+
+/** A server stream whose failures become PrismErrors, as the unary calls' do; cancel() passes through. */
+export function withPrismErrors<T>(stream: AsyncIterable<T> & {cancel(): void}, subject: CallSubject): AsyncIterable<T> & {cancel(): void} {
+  return {
+    cancel: () => stream.cancel(),
+    async *[Symbol.asyncIterator]() {
+      try {
+        yield* stream
+      } catch (err) {
+        throw toPrismError(err, subject)
+      }
+    },
+  }
+}

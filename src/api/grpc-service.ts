@@ -105,9 +105,14 @@ export function createServiceClient<T extends GenServiceMethods>(
       client[method.localName] = async (request: object, callOptions?: CallOptions) => {
         const message = create(method.input, request as never)
         const metadata = await buildMetadata(callOptions)
-        const deadline = new Date(Date.now() + (callOptions?.timeoutMs ?? defaultTimeout))
+        const timeoutMs = callOptions?.timeoutMs ?? defaultTimeout
+        const deadline = new Date(Date.now() + timeoutMs)
+        // grpc-js's deadline and reconnect timers do not hold the process open: a CLI whose only pending work is
+        // this call (its peer reachable but not yet serving) would otherwise exit mid-call, with status 0.
+        const hold = setTimeout(() => {}, timeoutMs + 1000)
         return new Promise((resolve, reject) => {
           invoke(message, metadata, {deadline}, (err: grpc.ServiceError | null, response: unknown) => {
+            clearTimeout(hold)
             if (err) reject(err)
             else resolve(response)
           })

@@ -10,7 +10,7 @@ import type {ResolvedContext} from '../config/contexts.js'
 import {debug} from '../ui/debug.js'
 import {openChannel} from './channel.js'
 import {createServiceClient, type ServiceClient} from './grpc-service.js'
-import {toPrismError} from './grpc-errors.js'
+import {toPrismError, withPrismErrors} from './grpc-errors.js'
 
 const DEFAULT_TIMEOUT_MS = 10_000
 
@@ -67,17 +67,7 @@ export async function connectProxy(ctx: ResolvedContext, options: {timeoutMs?: n
       }
     },
     stream(service, method, request, routing) {
-      const stream = client(service)[method as string]!(request, {metadata: routingHeaders(routing)}) as AsyncIterable<never> & {cancel(): void}
-      return {
-        cancel: () => stream.cancel(),
-        async *[Symbol.asyncIterator]() {
-          try {
-            yield* stream
-          } catch (err) {
-            throw toPrismError(err, subject(routing))
-          }
-        },
-      }
+      return withPrismErrors(client(service)[method as string]!(request, {metadata: routingHeaders(routing)}) as AsyncIterable<never> & {cancel(): void}, subject(routing))
     },
     close() {
       for (const c of clients.values()) c.close()

@@ -65,7 +65,7 @@ async function bearerFor(options: ProxyServeOptions, io: ProxyServeIO): Promise<
   if (!login) return options.bearer
   if (!options.issuer) throw usageError('--login needs --issuer', 'The proxy logs in at the issuer its callers use.')
   if (!login.password) throw usageError('--login needs the password in PRISM_LOGIN_PASSWORD', 'Set it in the environment of the proxy (never on the command line).')
-  const {passwordBearer} = await import('../stack/service-token.js')
+  const {passwordBearer} = await import('../auth/password-bearer.js')
   return passwordBearer({issuer: options.issuer, email: login.email, password: login.password, ...(login.reachAt ? {reachAt: login.reachAt} : {}), log: io.warn})
 }
 

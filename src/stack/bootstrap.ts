@@ -6,7 +6,7 @@ import {connectAdmin} from '../api/admin-client.js'
 import {DEFAULTS, type ResolvedContext} from '../config/contexts.js'
 import {ApplyResult} from '../gen/prism/admin/v1/control_plane_pb.js'
 import {backendsOf} from './default-backends.js'
-import {passwordBearer} from './service-token.js'
+import {passwordBearer} from '../auth/password-bearer.js'
 import {testUser} from './test-users.js'
 
 export interface StackEndpoints {

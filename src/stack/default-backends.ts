@@ -15,6 +15,17 @@ memstore: {maxKeys: 100000}
 interfaces: [keyvalue_basic, keyvalue_ttl, keyvalue_scan, pubsub_basic, queue_basic]
 `
 
+function postgresDev(credentials: string): string {
+  return `kind: Backend
+name: postgres-dev
+type: postgres
+description: The dev stack's PostgreSQL (the control plane's store too)
+postgres: {host: postgres, port: 5432, database: prism, sslmode: disable}
+credentials: ${credentials}
+interfaces: [keyvalue_basic, keyvalue_transactional, queue_basic]
+`
+}
+
 /** The Docker stack's backends by the service that provides them. PostgreSQL's password is the stack's own. */
 export const DOCKER_BACKENDS: Record<'redis' | 'nats' | 'kafka' | 'postgres', string> = {
   redis: `kind: Backend
@@ -38,20 +49,13 @@ description: The dev stack's single-node Kafka (KRaft)
 kafka: {brokers: ["kafka:29092"], clientId: prism-dev}
 interfaces: [pubsub_basic, pubsub_persistent, queue_basic, stream_basic]
 `,
-  postgres: `kind: Backend
-name: postgres-dev
-type: postgres
-description: The dev stack's PostgreSQL (the control plane's store too)
-postgres: {host: postgres, port: 5432, database: prism, sslmode: disable}
-credentials: {static: {username: prism, password: prism-dev}}
-interfaces: [keyvalue_basic, keyvalue_transactional, queue_basic]
-`,
+  postgres: postgresDev('{static: {username: prism, password: prism-dev}}'),
 }
 
 /** With Vault in the stack, PostgreSQL's credentials are the ones the bootstrap writes there, read by the proxy. */
 export const POSTGRES_DEV_VAULT_PATH = 'vault://secret/data/prism/backends/postgres-dev'
 export const dockerBackend = (service: keyof typeof DOCKER_BACKENDS, vault: boolean): string =>
-  service === 'postgres' && vault ? DOCKER_BACKENDS.postgres.replace(/credentials: .*\n/, `credentials: {vaultPath: "${POSTGRES_DEV_VAULT_PATH}"}\n`) : DOCKER_BACKENDS[service]
+  service === 'postgres' && vault ? postgresDev(`{vaultPath: "${POSTGRES_DEV_VAULT_PATH}"}`) : DOCKER_BACKENDS[service]
 
 export function backendsOf(yaml: string): Backend[] {
   const {docs, problems} = parseDocuments(yaml, 'dev-stack backends')

@@ -54,8 +54,5 @@ export async function probeStack(e: Partial<Endpoints>, timeoutMs = 2000): Promi
   }
   if (e.adminEndpoint) probes.push(grpcServing(e.adminEndpoint, timeoutMs).then((d) => row('control plane', e.adminEndpoint!, d)))
   if (e.proxyEndpoint && e.metricsEndpoint) probes.push(httpOk(`http://${e.metricsEndpoint}/readyz`, timeoutMs).then((d) => row('proxy', e.proxyEndpoint!, d)))
-  // grpc-js's deadline and reconnect timers do not hold the process open: with nothing else pending (a CLI waiting
-  // for a service), Node would exit mid-probe with status 0. A plain timer holds it until the probes settle.
-  const hold = setTimeout(() => {}, timeoutMs + 1000)
-  return Promise.all(probes).finally(() => clearTimeout(hold))
+  return Promise.all(probes)
 }

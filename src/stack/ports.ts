@@ -14,7 +14,8 @@ export interface PortClaim {
   service: string
 }
 
-function isFree(port: number, host: string): Promise<boolean> {
+/** Whether nothing listens on host:port now (an exclusive bind succeeds). */
+export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer()
     server.once('error', () => resolve(false))
@@ -93,7 +94,7 @@ export function portHolder(port: number): string | undefined {
 export async function checkPortsFree(claims: PortClaim[], host = '127.0.0.1'): Promise<void> {
   const busy: string[] = []
   for (const claim of claims) {
-    if (await isFree(claim.port, host)) continue
+    if (await isPortFree(claim.port, host)) continue
     const holder = portHolder(claim.port)
     busy.push(`port ${claim.port} (${claim.service}) is in use${holder ? ` by ${holder}` : ''}`)
   }

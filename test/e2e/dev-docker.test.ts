@@ -13,6 +13,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {approveDexDevice} from '../helpers/browser.js'
+import {isPortFree} from '../../src/stack/ports.js'
 import {runCli, tempDir, type RunOptions} from '../helpers/cli.js'
 import {ensureTestImages, type TestImages} from '../helpers/docker-images.js'
 
@@ -22,18 +23,10 @@ function docker(...args: string[]): string {
   return execFileSync('docker', args, {encoding: 'utf8'}).trim()
 }
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer()
-    server.once('error', () => resolve(false))
-    server.listen({port, host: '127.0.0.1', exclusive: true}, () => server.close(() => resolve(true)))
-  })
-}
-
 /** An offset whose every port is free now (the stack publishes up to nine). */
 async function freeOffset(from: number): Promise<number> {
   for (let offset = from; offset < 10_000; offset += 37) {
-    const free = await Promise.all(HOST_PORTS.map((p) => portFree(p + offset)))
+    const free = await Promise.all(HOST_PORTS.map((p) => isPortFree(p + offset)))
     if (free.every(Boolean)) return offset
   }
   throw new Error('no free port offset')

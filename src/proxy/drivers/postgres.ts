@@ -16,6 +16,8 @@
  * without an ack is claimed again. An ack marks the (topic, group, id) row, from any proxy. Without a group a
  * subscriber reads the table from its start position (earliest: everything the table holds) and acks nothing.
  */
+import {setTimeout as sleep} from 'node:timers/promises'
+
 import type * as Pg from 'pg'
 
 import {PrismError} from '../../errors.js'
@@ -79,7 +81,6 @@ function checkTopic(topic: string): void {
   if (Buffer.byteLength(topic) > MAX_TOPIC_BYTES) throw invalidArgument(`The topic name is longer than ${MAX_TOPIC_BYTES} bytes`)
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 interface MessageRow {
   id: string

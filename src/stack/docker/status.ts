@@ -2,6 +2,8 @@
  * `prismctl dev status` for the Docker stack: its containers found by label (state and health check), the
  * endpoints read from what they publish, and whether the issuer, control plane and proxy answer from this host.
  */
+import type Dockerode from 'dockerode'
+
 import {probeStack, type ServiceHealth} from '../health.js'
 import {DEV_CONTEXT} from '../bootstrap.js'
 import {healthOf, listStackContainers} from './containers.js'
@@ -37,8 +39,9 @@ export interface DockerStatus {
   context: string
 }
 
-export async function dockerStatus(options: {stack: string; env?: NodeJS.ProcessEnv}): Promise<DockerStatus> {
-  const {docker} = await findEngine(options.env)
+/** `docker`: an engine already found (dev up asks again and again while it waits); else it is looked for. */
+export async function dockerStatus(options: {stack: string; env?: NodeJS.ProcessEnv; docker?: Dockerode}): Promise<DockerStatus> {
+  const docker = options.docker ?? (await findEngine(options.env)).docker
   const found = (await listStackContainers(docker, options.stack)).sort((a, b) => SERVICES.indexOf(a.service) - SERVICES.indexOf(b.service))
   const containers = await Promise.all(
     found.map(async (c): Promise<ContainerStatus> => {

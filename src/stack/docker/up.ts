@@ -3,6 +3,8 @@
  * replace the changed ones, check every port before anything starts, start in dependency order waiting for each
  * health check, then bootstrap (Vault, default backends), write the `dev` context and log in.
  */
+import {setTimeout as sleep} from 'node:timers/promises'
+
 import type Dockerode from 'dockerode'
 
 import {DEFAULTS} from '../../config/contexts.js'
@@ -116,7 +118,6 @@ async function failure(docker: Dockerode, service: string, id: string, what: str
   })
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
  * For what the stack publishes, the same readiness asked from this host through its port: no `docker exec` of a
@@ -243,11 +244,11 @@ export async function dockerUp(o: DockerUpOptions): Promise<DockerUpResult> {
     )
   }
 
-  const status = await dockerStatus({stack: o.stack, env})
+  const status = await dockerStatus({stack: o.stack, docker})
   // The host reaches the stack through its published ports; give them the rest of the bound to answer.
   while (!status.endpointsHealthy && Date.now() < deadline) {
     await sleep(250)
-    Object.assign(status, await dockerStatus({stack: o.stack, env}))
+    Object.assign(status, await dockerStatus({stack: o.stack, docker}))
   }
   if (!status.endpointsHealthy) {
     const failing = status.services.filter((s) => !s.healthy).map((s) => `${s.service}${s.detail ? ` (${s.detail})` : ''}`)

@@ -5,6 +5,7 @@
  */
 import {spawn} from 'node:child_process'
 import {closeSync, openSync, rmSync, writeFileSync} from 'node:fs'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 import {ensurePrivateDir, writeFileAtomic} from '../../config/files.js'
 import {PrismError} from '../../errors.js'
@@ -72,7 +73,6 @@ export async function embeddedStatus(env: NodeJS.ProcessEnv = process.env): Prom
   return statusOf(paths, state, pid.pid, await probeStack(state))
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** SIGTERM, then SIGKILL after graceMs; resolves once the process is gone. */
 async function stopProcess(pid: number, graceMs: number): Promise<'stopped' | 'killed'> {

@@ -8,7 +8,7 @@ import {PrismError} from '../../errors.js'
 import {registerBackends, stackContext} from '../bootstrap.js'
 import {MEMSTORE_DEV} from '../default-backends.js'
 import {readDexConfig} from '../dex-config.js'
-import {passwordBearer} from '../service-token.js'
+import {passwordBearer} from '../../auth/password-bearer.js'
 import {DEV_ROLE_MAP, testUser} from '../test-users.js'
 import {embeddedPaths, readState, removePid} from './state.js'
 

@@ -1,12 +1,12 @@
 /**
- * A bearer for a process of ours that logs in on its own (the dev stack's proxy and bootstrap): the password grant
- * as a test user, then the refresh token before expiry, and the password grant again when refreshing fails. The
+ * A bearer for a process of ours that logs in on its own (`proxy serve --login`, the dev stack's bootstrap): the
+ * password grant, then the refresh token before expiry, and the password grant again when refreshing fails. The
  * channel asks for a token only when the last one nears expiry (src/api/channel.ts), so this runs unattended.
  */
 import type {BearerLookup} from '../api/channel.js'
-import type {Issuer} from '../auth/oidc.js'
-import {REFRESH_MARGIN_SEC} from '../auth/session.js'
-import type {StoredTokens} from '../auth/token-store.js'
+import type {Issuer} from './oidc.js'
+import {REFRESH_MARGIN_SEC} from './session.js'
+import type {StoredTokens} from './token-store.js'
 import {DEFAULTS} from '../config/contexts.js'
 
 export interface ServiceLogin {

@@ -3,9 +3,9 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {freePort} from '../../test/helpers/ports.js'
 import {startDexIssuer, type RunningIssuer} from '../issuer/dex-issuer.js'
-import {dexConfig, type DexConfig} from './dex-config.js'
-import {passwordBearer} from './service-token.js'
-import {testUser} from './test-users.js'
+import {dexConfig, type DexConfig} from '../stack/dex-config.js'
+import {passwordBearer} from './password-bearer.js'
+import {testUser} from '../stack/test-users.js'
 
 describe('passwordBearer: a service identity that keeps its own token fresh', () => {
   let config: DexConfig
