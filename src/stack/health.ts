@@ -54,5 +54,8 @@ export async function probeStack(e: Partial<Endpoints>, timeoutMs = 2000): Promi
   }
   if (e.adminEndpoint) probes.push(grpcServing(e.adminEndpoint, timeoutMs).then((d) => row('control plane', e.adminEndpoint!, d)))
   if (e.proxyEndpoint && e.metricsEndpoint) probes.push(httpOk(`http://${e.metricsEndpoint}/readyz`, timeoutMs).then((d) => row('proxy', e.proxyEndpoint!, d)))
-  return Promise.all(probes)
+  // A CLI waiting only on these probes must not exit under them (seen: dev up --json ending with status 0 and no
+  // output); the unary calls hold the process themselves, but not the loading and connecting before them.
+  const hold = setTimeout(() => {}, timeoutMs + 1000)
+  return Promise.all(probes).finally(() => clearTimeout(hold))
 }
