@@ -13,5 +13,11 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
 } else {
   // npm checks package.json's engines at install; oclif's own check would load semver on every start.
   process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1'
-  require('../dist/load.cjs').run(root)
+  const cli = require('../dist/load.cjs')
+  // The offline check, the command scripts run most, is answered without oclif when its command line is a plain one.
+  if (argv[0] === 'validate' || argv[1] === 'validate') {
+    cli.runFastValidate(argv).then((done) => done || cli.run(root))
+  } else {
+    cli.run(root)
+  }
 }

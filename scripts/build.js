@@ -6,6 +6,8 @@ import {execFileSync} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 import {dirname, join} from 'node:path'
 
+import {precomputedDescriptors} from './precomputed-descriptors.js'
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const quick = process.argv.includes('--quick')
@@ -34,9 +36,27 @@ await build({
   // The bundle is CommonJS; modules that locate files relative to themselves get the bundle's own URL.
   define: {'import.meta.url': '__prismBundleUrl'},
   banner: {js: "var __prismBundleUrl=require('node:url').pathToFileURL(__filename).href;"},
+  plugins: [precomputedDescriptors(root)],
   logLevel: 'warning',
 })
 routeDynamicImports(join(root, 'dist/cli.cjs'))
+// `validate` without oclif (src/cli/fast-validate.ts): a bundle of the offline check alone, with its own code cache.
+await build({
+  entryPoints: [join(root, 'src/cli/fast-validate.ts')],
+  outfile: join(root, 'dist/offline.cjs'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  external,
+  sourcemap: 'linked',
+  minify: true,
+  keepNames: true,
+  define: {'import.meta.url': '__prismBundleUrl'},
+  banner: {js: "var __prismBundleUrl=require('node:url').pathToFileURL(__filename).href;"},
+  plugins: [precomputedDescriptors(root)],
+  logLevel: 'warning',
+})
 // grpc-js in one file too, loaded by dist/load.cjs when the CLI imports it (proto-loader: only for channelz/ORCA).
 await build({
   entryPoints: [join(root, 'node_modules/@grpc/grpc-js/build/src/index.js')],
@@ -62,6 +82,8 @@ if (!quick) {
   const env = {...process.env, PRISM_WRITE_CODE_CACHE: '1', PRISM_CONFIG_DIR: join(root, 'dist', '.warmup')}
   delete env.NODE_EXTRA_CA_CERTS
   const examples = join(root, 'templates/examples')
+  // PRISM_FAST_PATH=0: validate through oclif too, so that cli.cjs's cache holds the YAML pipeline that apply uses.
+  execFileSync(process.execPath, [join(root, 'bin/run.js'), 'validate', '-f', examples], {env: {...env, PRISM_FAST_PATH: '0'}, stdio: 'ignore'})
   for (const argv of [['--help'], ['validate', '-f', examples], ['convert', '-f', join(examples, 'team-alpha.yaml'), '--to', 'json'], ['context', 'list']]) {
     execFileSync(process.execPath, [join(root, 'bin/run.js'), ...argv], {env, stdio: 'ignore'})
   }

@@ -1,7 +1,8 @@
 // Copied to dist/load.cjs by scripts/build.js. Loads the CLI bundle (dist/cli.cjs) through vm.Script with V8's code
 // cache (dist/cli.cjs.cache, written at build time), which skips most of the compile work on every start: Node 20
 // has no module compile cache of its own. Both bin/run.js and oclif's explicit command target require this file,
-// so the bundle is evaluated once per process. @grpc/grpc-js is bundled the same way (dist/grpc.cjs), and loaded
+// so the bundle is evaluated once per process, and only when a command needs it: `validate` in its plain forms runs
+// from dist/offline.cjs (src/cli/fast-validate.ts) without oclif. @grpc/grpc-js is bundled the same way (dist/grpc.cjs), and loaded
 // only when a command imports it: from node_modules it is ~200 files to resolve, read and compile on every call.
 'use strict'
 const {readFileSync, writeFileSync} = require('node:fs')
@@ -45,4 +46,18 @@ function grpcModule() {
 // The bundle's dynamic imports come here (see routeDynamicImports in scripts/build.js): import() works in this file.
 globalThis.__prismImport = (specifier) => (specifier === '@grpc/grpc-js' ? Promise.resolve().then(grpcModule) : import(specifier))
 
-module.exports = loadBundle('cli.cjs')
+let cli
+const cliBundle = () => (cli ??= loadBundle('cli.cjs'))
+
+module.exports = {
+  /** oclif's explicit command target and hook (package.json's oclif settings name them). */
+  get COMMANDS() {
+    return cliBundle().COMMANDS
+  },
+  get commandNotFound() {
+    return cliBundle().commandNotFound
+  },
+  run: (root) => cliBundle().run(root),
+  /** Resolves false when the command line is not one dist/offline.cjs answers (then run() it). */
+  runFastValidate: (argv) => loadBundle('offline.cjs').runFastValidate(argv),
+}

@@ -5,6 +5,7 @@
 import {execFile} from 'node:child_process'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
 import {promisify} from 'node:util'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -43,7 +44,13 @@ describe('server reflection', () => {
     expect(methods).toContain('prism.admin.v1.ControlPlane/ApplyNamespace')
     expect(methods).toContain('grpc.health.v1.Health/Check')
     expect(JSON.parse(await bufCurl(admin.endpoint, ['-d', '{"message": "hello"}', '/prism.admin.v1.ControlPlane/Echo']))).toEqual({message: 'hello'})
-    const ns = JSON.parse(await bufCurl(admin.endpoint, ['-d', '{"name": "refl-data"}', '/prism.admin.v1.ControlPlane/GetNamespace']))
+    // The proxy is in sync (waitReady) before its first lease renewal lands: ACTIVE follows within moments.
+    const get = async () => JSON.parse(await bufCurl(admin.endpoint, ['-d', '{"name": "refl-data"}', '/prism.admin.v1.ControlPlane/GetNamespace'])) as {status?: {phase?: string}}
+    let ns = await get()
+    for (let i = 0; i < 40 && ns.status?.phase !== 'NAMESPACE_PHASE_ACTIVE'; i++) {
+      await sleep(250)
+      ns = await get()
+    }
     expect(ns).toMatchObject({name: 'refl-data', status: {phase: 'NAMESPACE_PHASE_ACTIVE'}})
   })
 
