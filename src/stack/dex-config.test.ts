@@ -6,7 +6,7 @@ import {compareSync, getRounds} from 'bcryptjs'
 import {beforeAll, describe, expect, it} from 'vitest'
 import {parse} from 'yaml'
 
-import {dexConfig, goDurationSeconds, readDexConfig, renderDexConfig} from './dex-config.js'
+import {devPasswordHash, dexConfig, goDurationSeconds, readDexConfig, renderDexConfig} from './dex-config.js'
 import {TEST_USERS} from './test-users.js'
 
 /**
@@ -77,6 +77,13 @@ describe('Dex config contract test (rendered file vs Dex documented fields)', ()
       expect(compareSync(user.password, entry.hash)).toBe(true)
       expect(compareSync(`${user.password}x`, entry.hash)).toBe(false)
     }
+  })
+
+  it('has each test user\'s hash written down as devPasswordHash makes it (rendering needs no bcrypt), and hashes users without one', async () => {
+    for (const user of TEST_USERS) expect(user.passwordHash, user.username).toBe(await devPasswordHash(user))
+    const {passwordHash: _, ...bare} = TEST_USERS[0]!
+    const [entry] = (await dexConfig({users: [bare]})).staticPasswords!
+    expect(entry!.hash).toBe(TEST_USERS[0]!.passwordHash)
   })
 
   it('contains no gomplate syntax (the Dex image templates the file) and renders the same bytes every time (stable settings hash)', async () => {

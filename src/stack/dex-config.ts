@@ -80,7 +80,7 @@ export async function dexConfig(options: DexRenderOptions = {}): Promise<DexConf
     enablePasswordDB: true,
     // Public, without redirectURIs: device flow, PKCE loopback redirects, password and refresh all work (§1.6).
     staticClients: [{id: 'prismctl', name: 'Prism CLI', public: true}],
-    staticPasswords: await Promise.all(users.map(async (u) => ({email: u.email, hash: await devPasswordHash(u), username: u.username, userID: u.userID, groups: [u.group]}))),
+    staticPasswords: await Promise.all(users.map(async (u) => ({email: u.email, hash: u.passwordHash ?? (await devPasswordHash(u)), username: u.username, userID: u.userID, groups: [u.group]}))),
   }
 }
 
