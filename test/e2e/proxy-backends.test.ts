@@ -124,8 +124,10 @@ describe('NATS JetStream', () => {
 
     const first = lines(await ok(['consume', 'nats-data', 'orders', '--group', 'billing', '--from', 'earliest', '--count', '2', '--ack-wait', '2s', '-o', 'json']))
     const acked = first.map((m) => m.metadata['x-sequence'])
-    // The proxy restarts (a new process, a new id), with the group's unacknowledged messages still out there.
+    // The proxy restarts (a new process, a new id), with the group's unacknowledged messages still out there. It
+    // stays down past the ack wait, so they fall due while no member pulls (see the NATS driver's member close).
     await proxy.stop()
+    await new Promise((r) => setTimeout(r, 2_500))
     proxy = await startProxyServer({adminEndpoint: admin.endpoint})
     await waitReady(proxy)
     // At least once: what the old proxy had pulled ahead (3, 4 and 5, never acknowledged) comes back after the 2 s ack
