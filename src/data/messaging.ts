@@ -79,9 +79,14 @@ export function consumedMessage(m: Message): ConsumedMessage {
   return {topic: m.topic, messageId: m.messageId, timestamp: m.timestamp ? timestampDate(m.timestamp).toISOString() : '', metadata: {...m.metadata}, payload: text, encoding}
 }
 
+/** Message ids one consume run remembers as acknowledged (the oldest are forgotten first). */
+const REMEMBERED_ACKS = 10_000
+
 /**
  * Receives messages and acknowledges each one after onMessage has shown it, so that what was printed is what the
- * group has consumed (at least once: a message shown just before a crash is delivered again).
+ * group has consumed (at least once: a message shown just before a crash is delivered again). A copy of a message
+ * this run has shown and acknowledged already is passed over: the backend may have sent it again before the ack
+ * reached it (the ack wait lapsed while it was on its way), and it does not count towards --count.
  */
 export async function consume(t: TopicTarget, options: ConsumeOptions): Promise<{received: number; reason: 'count' | 'idle' | 'stopped'}> {
   return withProxy(t, async (p) => {
@@ -108,11 +113,18 @@ export async function consume(t: TopicTarget, options: ConsumeOptions): Promise<
       stream.cancel()
     })
     armIdle()
+    const acknowledged = new Set<string>()
     try {
       for await (const m of stream) {
+        const acks = Boolean(m.ackToken && options.group)
+        if (acks && acknowledged.has(m.messageId)) continue
         options.onMessage(m)
         received++
-        if (m.ackToken && options.group) await p.call(ConsumerPattern, 'ack', {topic: t.topic, group: options.group, ackTokens: [m.ackToken]}, routing(t))
+        if (acks) {
+          await p.call(ConsumerPattern, 'ack', {topic: t.topic, group: options.group!, ackTokens: [m.ackToken]}, routing(t))
+          acknowledged.add(m.messageId)
+          if (acknowledged.size > REMEMBERED_ACKS) acknowledged.delete(acknowledged.values().next().value!)
+        }
         if (options.count !== undefined && received >= options.count) {
           reason = 'count'
           stream.cancel()

@@ -8,7 +8,7 @@ import {startNats, type TestNats} from '../../../test/helpers/nats.js'
 import {bytes, eventually, take, text, redeliveredAfterRestart} from '../../../test/helpers/subscriptions.js'
 import {BackendSchema, BackendType} from '../../gen/prism/admin/v1/resources_pb.js'
 import {connect, natsName, parseAckSubject} from './nats.js'
-import type {BackendConnection} from './types.js'
+import type {BackendConnection, DeliveredMessage} from './types.js'
 
 const PASSWORD = 'nats-secret-pw'
 
@@ -149,6 +149,19 @@ describe('NATS with JetStream', () => {
     await sub.close()
   })
 
+  it('refuses an acknowledgement no consumer answers, rather than counting it as done', async () => {
+    const sub = await driver.messaging!.subscribe('deleted', {group: 'doomed', start: 'latest', ackWaitSeconds: 30})
+    await driver.messaging!.publish({topic: 'deleted', payload: bytes('x'), metadata: {}})
+    const [m] = await take(sub, 1)
+    await sub.close()
+    const nc = await natsConnect({servers: nats.url, user: 'prism', pass: PASSWORD})
+    await (await jetstreamManager(nc)).consumers.delete('PRISM_deleted', 'doomed')
+    await nc.close()
+    const err = await rejection(driver.messaging!.ack('deleted', 'doomed', [m!.ackToken!]))
+    expect(err.code).toBe('FAILED_PRECONDITION')
+    expect(err.message).toContain('no acknowledgement')
+  })
+
   it('keeps a group across a proxy restart: nothing acknowledged comes again, nothing published is lost', async () => {
     const options = {group: 'restart', start: 'earliest' as const, ackWaitSeconds: 1}
     const first = await open(nats.url)
@@ -166,6 +179,38 @@ describe('NATS with JetStream', () => {
     } finally {
       await second.close()
     }
+  })
+
+  it('leaves no pull request behind when a group member leaves, so a redelivery due meanwhile repeats nothing', async () => {
+    // nats-server before 2.10.14 (here 2.9.10), when a redelivery finds only pull requests nobody listens to, moves
+    // the group's position back: the last message delivered comes again as new (delivery count 1), acknowledged or
+    // not, and the redelivered one waits another ack wait (nats-server #5305).
+    const options = {group: 'leaver', start: 'earliest' as const, ackWaitSeconds: 1}
+    const deliveryCount = (m: DeliveredMessage) => Number(m.ackToken!.split('.')[4])
+    const published: string[] = []
+    for (let i = 0; i < 3; i++) published.push(await driver.messaging!.publish({topic: 'leaver', payload: bytes(`m${i}`), metadata: {}}))
+    const first = await driver.messaging!.subscribe('leaver', options)
+    expect((await take(first, 3)).map((m) => m.messageId)).toEqual(published)
+    await first.close() // nothing acknowledged
+    // Past the ack wait with no member: the server redelivers into whatever pull request it still holds.
+    await new Promise((r) => setTimeout(r, 2_500))
+
+    const second = await driver.messaging!.subscribe('leaver', options)
+    const it = second[Symbol.asyncIterator]()
+    const outstanding = new Set(published)
+    const again: DeliveredMessage[] = []
+    let sentinel: string | undefined
+    for (;;) {
+      const m = (await it.next()).value as DeliveredMessage
+      again.push(m)
+      expect(await driver.messaging!.ack('leaver', 'leaver', [m.ackToken!])).toBe(1)
+      if (m.messageId === sentinel) break
+      outstanding.delete(m.messageId)
+      if (outstanding.size === 0 && !sentinel) sentinel = await driver.messaging!.publish({topic: 'leaver', payload: bytes('sentinel'), metadata: {}})
+    }
+    await second.close()
+    // Redeliveries (count 2 and up) are at least once; as new, only the sentinel.
+    expect(again.filter((m) => deliveryCount(m) === 1).map((m) => m.messageId)).toEqual([sentinel])
   })
 
   it('reports a wrong password as UNAVAILABLE without the password', async () => {

@@ -22,6 +22,12 @@ const ID_HEADER = 'Prism-Message-Id'
 const MAX_ENCODED_NAME = 200
 /** Messages a group member pulls ahead; small, so a slow member leaves the rest of the work to the others. */
 const PULL_BATCH = 16
+/**
+ * The idle heartbeat of a group member's pull requests (the library's default is 15 s): the server also drops a pull
+ * request nobody listens to any more at its next heartbeat, which bounds how long a proxy that died leaves one
+ * behind (see the member's close in subscribeJetStream).
+ */
+const PULL_HEARTBEAT_MS = 1_000
 const REQUEST_TIMEOUT_MS = 5_000
 
 /**
@@ -201,30 +207,41 @@ export const connect: Connect = async (backend, {log}) => {
     const stream = streamName(topic)
     try {
       await ensureStream(manager, topic)
-      let consumer
-      if (options.group) {
-        const durable = natsName('group', options.group)
-        const ackWait = Math.max(1, options.ackWaitSeconds) * 1e9
-        const existing = await manager.consumers.info(stream, durable).catch((err: unknown) => {
-          if (err instanceof js!.JetStreamApiError && err.code === js!.JetStreamApiCodes.ConsumerNotFound) return undefined
-          throw err
-        })
-        if (!existing) {
-          // A group that exists already keeps its position; `start` only matters when it is created.
-          await manager.consumers.add(stream, {durable_name: durable, ack_policy: js!.AckPolicy.Explicit, ack_wait: ackWait, deliver_policy: options.start === 'earliest' ? js!.DeliverPolicy.All : js!.DeliverPolicy.New, max_deliver: -1})
-        } else if (existing.config.ack_wait !== ackWait) {
-          await manager.consumers.update(stream, durable, {ack_wait: ackWait})
-        }
-        consumer = await client.consumers.get(stream, durable)
-      } else {
+      if (!options.group) {
         // From the sequence after the last one now held, so a message published once this resolves is seen.
         const lastSeq = (await manager.streams.info(stream)).state.last_seq
-        consumer = await client.consumers.get(stream, options.start === 'earliest' ? {deliver_policy: js!.DeliverPolicy.All} : {deliver_policy: js!.DeliverPolicy.StartSequence, opt_start_seq: lastSeq + 1})
+        const consumer = await client.consumers.get(stream, options.start === 'earliest' ? {deliver_policy: js!.DeliverPolicy.All} : {deliver_policy: js!.DeliverPolicy.StartSequence, opt_start_seq: lastSeq + 1})
+        const iterator = await consumer.consume()
+        // Not awaited: the library's close() resolves only after its iteration ends, which our reader may hold at a yield.
+        return live(iterator, (m) => toDelivered(topic, m), () => void iterator.close().catch(() => undefined))
       }
-      const iterator = await consumer.consume(options.group ? {max_messages: PULL_BATCH} : {})
-      const group = options.group
-      // Not awaited: the library's close() resolves only after its iteration ends, which our reader may hold at a yield.
-      return live(iterator, (m) => toDelivered(topic, m, group ? (m as unknown as {reply: string}).reply : undefined), () => void iterator.close().catch(() => undefined))
+      const durable = natsName('group', options.group)
+      const ackWait = Math.max(1, options.ackWaitSeconds) * 1e9
+      const existing = await manager.consumers.info(stream, durable).catch((err: unknown) => {
+        if (err instanceof js!.JetStreamApiError && err.code === js!.JetStreamApiCodes.ConsumerNotFound) return undefined
+        throw err
+      })
+      if (!existing) {
+        // A group that exists already keeps its position; `start` only matters when it is created.
+        await manager.consumers.add(stream, {durable_name: durable, ack_policy: js!.AckPolicy.Explicit, ack_wait: ackWait, deliver_policy: options.start === 'earliest' ? js!.DeliverPolicy.All : js!.DeliverPolicy.New, max_deliver: -1})
+      } else if (existing.config.ack_wait !== ackWait) {
+        await manager.consumers.update(stream, durable, {ack_wait: ackWait})
+      }
+      const consumer = await client.consumers.get(stream, durable)
+      const iterator = await consumer.consume({max_messages: PULL_BATCH, idle_heartbeat: PULL_HEARTBEAT_MS})
+      return live(
+        iterator,
+        (m) => toDelivered(topic, m, (m as unknown as {reply: string}).reply),
+        async () => {
+          // A member that leaves must not leave its pull request waiting: nats-server before 2.10.14 (Debian's is
+          // 2.9.10) mishandles a redelivery that finds only pull requests nobody listens to any more. It moves the
+          // group's position back by one, so the last message it delivered comes again as new (also when it was
+          // acknowledged), and skips the redelivered one until its ack wait lapses again (nats-server #5305). The
+          // server drops such requests whenever it reports on the consumer, so ask it right after unsubscribing.
+          void iterator.close().catch(() => undefined) // unsubscribes at once; not awaited, as above
+          if (up) await manager.consumers.info(stream, durable).catch(() => undefined)
+        },
+      )
     } catch (err) {
       throw fail(err)
     }
@@ -269,12 +286,19 @@ export const connect: Connect = async (backend, {log}) => {
         if (!target || target.stream !== stream || target.consumer !== consumer) throw invalidArgument(`"${token.slice(0, 80)}" is not an ack token of topic ${topic}, group ${group}`, 'Pass the ack_token of a message received from Consume with the same topic and group.')
       }
       const nc = await connection()
-      // A request to the ack subject is answered once the server has recorded the ack (the "double ack"); no
-      // responders means the consumer no longer exists.
+      // A request to the ack subject is answered once the server has processed the ack (the "double ack").
       const results = await Promise.allSettled(ackTokens.map((token) => nc.request(token, '+ACK', {timeout: REQUEST_TIMEOUT_MS})))
-      const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof nats.errors.RequestError && r.reason.isNoResponders()))
+      const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+      // No responders: no consumer of the group listens, so nothing was recorded; never counted as done, since the
+      // caller has shown the message already and must not think the group consumed it.
+      if (failure?.reason instanceof nats.errors.RequestError && failure.reason.isNoResponders()) {
+        throw new PrismError(`backend ${backend.name} recorded no acknowledgement: group ${group} of topic ${topic} has no consumer on the NATS server`, {
+          code: 'FAILED_PRECONDITION',
+          hint: 'Its JetStream consumer was deleted (consuming with the group creates it anew, from the start position asked for) or, in a cluster, is between leaders (try again).',
+        })
+      }
       if (failure) throw fail(failure.reason)
-      return results.filter((r) => r.status === 'fulfilled').length
+      return results.length
     },
   }
 
