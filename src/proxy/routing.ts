@@ -9,12 +9,14 @@ import {BackendSchema} from '../gen/prism/admin/v1/resources_pb.js'
 import type {AuthPolicy, Backend, Namespace} from '../gen/prism/admin/v1/resources_pb.js'
 
 /** The pattern APIs the proxy serves, and the pattern types (with their data slot) each one can call. */
-export type Family = 'keyvalue' | 'producer' | 'consumer'
+export type Family = 'keyvalue' | 'producer' | 'consumer' | 'mailbox'
 
 const FAMILY_SLOTS: Record<Family, Record<string, string>> = {
   keyvalue: {keyvalue: 'kv-store'},
   producer: {producer: 'message-sink', pubsub: 'message-bus', queue: 'message-queue'},
   consumer: {consumer: 'message-source', pubsub: 'message-bus', queue: 'message-queue'},
+  // A mailbox's calls read its store; its message-source is consumed by the proxy itself (mailbox/ingest.ts).
+  mailbox: {mailbox: 'mailbox-store'},
 }
 
 export interface RoutedPattern {
@@ -108,8 +110,15 @@ export class RoutingTable {
   }
 }
 
+const FAMILY_LABELS: Record<Family, string> = {
+  keyvalue: 'keyvalue',
+  producer: 'publishing (producer, pubsub or queue)',
+  consumer: 'consuming (consumer, pubsub or queue)',
+  mailbox: 'mailbox',
+}
+
 function familyLabel(family: Family): string {
-  return family === 'keyvalue' ? 'keyvalue' : family === 'producer' ? 'publishing (producer, pubsub or queue)' : 'consuming (consumer, pubsub or queue)'
+  return FAMILY_LABELS[family]
 }
 
 function routeOf(ns: Namespace): Route {
