@@ -19,6 +19,13 @@ const FAMILY_SLOTS: Record<Family, Record<string, string>> = {
   mailbox: {mailbox: 'mailbox-store'},
 }
 
+const FAMILY_LABELS: Record<Family, string> = {
+  keyvalue: 'keyvalue',
+  producer: 'publishing (producer, pubsub or queue)',
+  consumer: 'consuming (consumer, pubsub or queue)',
+  mailbox: 'mailbox',
+}
+
 export interface RoutedPattern {
   name: string
   type: string
@@ -78,7 +85,7 @@ export class RoutingTable {
     const candidates = route.patterns.filter((p) => slotOf[p.type] !== undefined)
     if (candidates.length === 0) {
       const has = route.patterns.length > 0 ? route.patterns.map((p) => `${p.name} (${p.type})`).join(', ') : 'none'
-      throw new PrismError(`namespace ${namespace} has no ${familyLabel(family)} pattern; its patterns: ${has}`, {
+      throw new PrismError(`namespace ${namespace} has no ${FAMILY_LABELS[family]} pattern; its patterns: ${has}`, {
         code: 'FAILED_PRECONDITION',
         hint: `Add a pattern of type ${Object.keys(slotOf).join(' or ')} to the namespace (prismctl namespace apply -f).`,
       })
@@ -87,13 +94,13 @@ export class RoutingTable {
     if (patternName) {
       pattern = candidates.find((p) => p.name === patternName)
       if (!pattern) {
-        throw new PrismError(`namespace ${namespace} has no ${familyLabel(family)} pattern named ${patternName}; it has: ${candidates.map((p) => p.name).join(', ')}`, {
+        throw new PrismError(`namespace ${namespace} has no ${FAMILY_LABELS[family]} pattern named ${patternName}; it has: ${candidates.map((p) => p.name).join(', ')}`, {
           code: 'INVALID_ARGUMENT',
           hint: 'Pass one of those with --pattern.',
         })
       }
     } else if (candidates.length > 1) {
-      throw new PrismError(`namespace ${namespace} has ${candidates.length} ${familyLabel(family)} patterns (${candidates.map((p) => p.name).join(', ')}); say which`, {
+      throw new PrismError(`namespace ${namespace} has ${candidates.length} ${FAMILY_LABELS[family]} patterns (${candidates.map((p) => p.name).join(', ')}); say which`, {
         code: 'FAILED_PRECONDITION',
         hint: 'Pass --pattern NAME (the x-prism-pattern header).',
       })
@@ -108,17 +115,6 @@ export class RoutingTable {
     }
     return {route, pattern, slot, backend}
   }
-}
-
-const FAMILY_LABELS: Record<Family, string> = {
-  keyvalue: 'keyvalue',
-  producer: 'publishing (producer, pubsub or queue)',
-  consumer: 'consuming (consumer, pubsub or queue)',
-  mailbox: 'mailbox',
-}
-
-function familyLabel(family: Family): string {
-  return FAMILY_LABELS[family]
 }
 
 function routeOf(ns: Namespace): Route {

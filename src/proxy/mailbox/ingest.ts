@@ -146,7 +146,8 @@ export class MailboxIngest {
         try {
           const source = (await this.options.pool.get(spec.source)).messaging
           if (!source) throw new PrismError(`backend ${spec.source} cannot carry messages`, {code: 'FAILED_PRECONDITION'})
-          const store = await this.storeOf(spec.store)
+          // Before subscribing: a store that cannot take the messages must not claim them from the group.
+          await this.storeOf(spec.store)
           const group = source.support.groups ? mailboxGroup(spec.box) : undefined
           const topic = scopeTopic(spec.box.namespace, spec.topic)
           subscription = await source.subscribe(topic, {group, start: group ? 'earliest' : 'latest', ackWaitSeconds: ACK_WAIT_SECONDS})
@@ -154,7 +155,7 @@ export class MailboxIngest {
           log(`mailbox ${label(spec.box)}: storing topic ${spec.topic} from ${spec.source} in ${spec.store}${group ? '' : ' (no consumer groups there: every proxy stores every message)'}`)
           lastError = ''
           attempt = 0
-          await this.pump(spec, subscription, source, store, topic, group, () => stopped)
+          await this.pump(spec, subscription, source, topic, group, () => stopped)
         } catch (err) {
           const message = (err as Error).message
           if (message !== lastError) log(`mailbox ${label(spec.box)}: consuming ${spec.topic} failed, retrying: ${message}`)
@@ -177,7 +178,7 @@ export class MailboxIngest {
   }
 
   /** Until the subscription ends: take a batch (what is there within LINGER_MS of its first message), store it, acknowledge it. */
-  private async pump(spec: LoopSpec, subscription: Subscription, source: MessagingDriver, store: MailboxStore, topic: string, group: string | undefined, stopped: () => boolean): Promise<void> {
+  private async pump(spec: LoopSpec, subscription: Subscription, source: MessagingDriver, topic: string, group: string | undefined, stopped: () => boolean): Promise<void> {
     const it = subscription[Symbol.asyncIterator]()
     let next = it.next()
     const linger = Symbol('linger')
@@ -200,19 +201,22 @@ export class MailboxIngest {
         next = it.next()
       }
       clearTimeout(timer)
-      await this.storeBatch(spec, store, batch, stopped)
+      await this.storeBatch(spec, batch, stopped)
       const tokens = batch.flatMap((m) => (m.ackToken ? [m.ackToken] : []))
       if (group && tokens.length > 0) await source.ack(topic, group, tokens)
       if (ended) return
     }
   }
 
-  /** Retries until stored (or stopped: then the batch stays unacknowledged, for another member or the next start). */
-  private async storeBatch(spec: LoopSpec, store: MailboxStore, batch: DeliveredMessage[], stopped: () => boolean): Promise<void> {
+  /**
+   * Retries until stored (or stopped: then the batch stays unacknowledged, for another member or the next start).
+   * The store is looked up on every attempt: the pool replaces a backend's connection when its registration changes.
+   */
+  private async storeBatch(spec: LoopSpec, batch: DeliveredMessage[], stopped: () => boolean): Promise<void> {
     const events = batch.map((m) => eventOf(m, spec.box.namespace))
     for (let attempt = 0; ; attempt++) {
       try {
-        await store.write(spec.box, events)
+        await (await this.storeOf(spec.store)).write(spec.box, events)
         return
       } catch (err) {
         if (attempt === 0) this.options.log(`mailbox ${label(spec.box)}: storing in ${spec.store} failed, retrying: ${(err as Error).message}`)
