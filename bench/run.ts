@@ -1,12 +1,13 @@
 /**
  * `npm run bench`: every figure next to a baseline measured in the same run. Prints Markdown tables.
- * Sections can be chosen: `npm run bench -- yaml startup controlplane auth proxy dev` (default: all).
+ * Sections can be chosen: `npm run bench -- yaml startup controlplane auth proxy mailbox dev` (default: all).
  */
 import {cpus} from 'node:os'
 
 import {startPostgres} from '../test/helpers/postgres.js'
 import {benchAuth} from './auth.js'
 import {benchStore, benchTls, connect, prepare, withServer} from './controlplane.js'
+import {benchMailbox} from './mailbox.js'
 import {benchProxy} from './proxy.js'
 import {benchDev} from './dev.js'
 import {benchDevDocker} from './dev-docker.js'
@@ -54,6 +55,8 @@ if (want('controlplane')) {
 if (want('auth')) printTable('Authenticated calls', await benchAuth(2000))
 
 if (want('proxy')) printTable('Data path through the proxy (proxy and control plane in their own processes)', await benchProxy({latencyCount: 2000, throughputCalls: 20_000, concurrency: 64}))
+
+if (want('mailbox')) printTable('Mailboxes on PostgreSQL (proxy and control plane in their own processes)', await benchMailbox({ingest: 20_000, stored: 100_000, latencyCount: 500}))
 
 if (want('dev')) {
   printTable('Embedded dev stack (dev up --embedded: issuer, control plane, proxy in one background process)', await benchDev(3))

@@ -49,6 +49,8 @@ const LOADERS: Record<string, () => {default: typeof Command}> = {
   'kv:ttl': () => require('./commands/kv/ttl.js'),
   'login': () => require('./commands/login.js'),
   'logout': () => require('./commands/logout.js'),
+  'mailbox:get': () => require('./commands/mailbox/get.js'),
+  'mailbox:query': () => require('./commands/mailbox/query.js'),
   'namespace:apply': () => require('./commands/namespace/apply.js'),
   'namespace:create': () => require('./commands/namespace/create.js'),
   'namespace:delete': () => require('./commands/namespace/delete.js'),

@@ -9,7 +9,7 @@ import {create} from '@bufbuild/protobuf'
 import type {FieldViolation} from '../errors.js'
 import {BackendType, ResolvedBindingSchema, ResolvedPatternSchema} from '../gen/prism/admin/v1/resources_pb.js'
 import type {Backend, Namespace, NamespaceStatus, ResolvedBinding, ResolvedPattern} from '../gen/prism/admin/v1/resources_pb.js'
-import {DEFAULT_INTERFACES, findPattern, resolvePatternVersion} from '../model/pattern-registry.js'
+import {DEFAULT_INTERFACES, findPattern, resolvePatternVersion, slotFits, slotMisses, slotNeeds} from '../model/pattern-registry.js'
 import {backendTypeHint} from '../model/upstream-hints.js'
 import {NAME_PATTERN} from '../model/validate.js'
 
@@ -77,7 +77,7 @@ export async function resolveNamespace(ns: Namespace, catalog: BackendCatalog, p
         const slot = version.slots.find((s) => s.name === binding.slot && s.direction === direction)
         if (!slot || bound.has(slot.name)) continue
         bound.add(slot.name)
-        const fits = (b: Backend) => slot.interfaces.every((x) => effectiveInterfaces(b).includes(x))
+        const fits = (b: Backend) => slotFits(slot, effectiveInterfaces(b))
         let backend: Backend | undefined
         let chosen = false
         const target = binding.target
@@ -89,7 +89,7 @@ export async function resolveNamespace(ns: Namespace, catalog: BackendCatalog, p
             continue
           }
           if (!fits(backend)) {
-            const missing = slot.interfaces.filter((x) => !effectiveInterfaces(backend!).includes(x))
+            const missing = slotMisses(slot, effectiveInterfaces(backend!))
             violations.push({field: `${path}.backend`, description: `backend "${backend.name}" (${typeName(backend.type)}) does not implement ${missing.join(', ')}, which slot "${slot.name}" requires`})
             continue
           }
@@ -99,7 +99,7 @@ export async function resolveNamespace(ns: Namespace, catalog: BackendCatalog, p
           backend = candidates.find((b) => b.name === before) ?? candidates[0]
           chosen = true
           if (!backend) {
-            violations.push({field: `${path}.backendType`, description: `no registered ${typeName(target.value)} backend implements ${slot.interfaces.join(', ')}, which slot "${slot.name}" requires; register one first`})
+            violations.push({field: `${path}.backendType`, description: `no registered ${typeName(target.value)} backend implements ${slotNeeds(slot)}, which slot "${slot.name}" requires; register one first`})
             continue
           }
         } else {
@@ -115,7 +115,7 @@ export async function resolveNamespace(ns: Namespace, catalog: BackendCatalog, p
             chosen,
             connection: connectionOf(backend),
             credentialsPath: binding.credentials?.source.case === 'vaultPath' ? binding.credentials.source.value : `vault://secret/data/prism/${ns.name}/${slot.name}`,
-            interfaces: [...slot.interfaces],
+            interfaces: [...slot.interfaces, ...(slot.anyOf ?? []).filter((x) => effectiveInterfaces(backend!).includes(x))],
           }) as ResolvedBinding,
         )
       }

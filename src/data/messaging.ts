@@ -5,6 +5,7 @@ import type {Routing} from '../api/proxy-client.js'
 import {PrismError, usageError} from '../errors.js'
 import {ConsumerPattern, ProducerPattern, StartPosition} from '../gen/prism/patterns/v1/messaging_pb.js'
 import type {Message} from '../gen/prism/patterns/v1/messaging_pb.js'
+import {META} from '../proxy/message-metadata.js'
 import {withProxy, type ProxyConnectionOptions} from './connection.js'
 import {showBytes} from './payload.js'
 
@@ -27,10 +28,17 @@ export function parseHeaders(pairs: string[]): Record<string, string> {
   return metadata
 }
 
-export interface PublishOptions {
+/** Upstream's descriptive metadata (prism-content-type, …); the proxy adds the principal and the namespace itself. */
+export interface MessageDescription {
+  contentType?: string
+  correlationId?: string
+  schemaId?: string
+  encryption?: string
+}
+
+export interface PublishOptions extends MessageDescription {
   payload: Uint8Array
   metadata: Record<string, string>
-  contentType?: string
   /** Publish this many copies, each with an `x-sequence` (1…N). */
   count: number
   /** Called with each message id as soon as the proxy confirms it. */
@@ -38,7 +46,14 @@ export interface PublishOptions {
 }
 
 export async function publish(t: TopicTarget, options: PublishOptions): Promise<{topic: string; messageIds: string[]}> {
-  const metadata = {...options.metadata, ...(options.contentType ? {'prism-content-type': options.contentType} : {})}
+  const described: Record<string, string | undefined> = {
+    [META.contentType]: options.contentType,
+    [META.correlationId]: options.correlationId,
+    [META.schemaId]: options.schemaId,
+    [META.encryption]: options.encryption,
+  }
+  const metadata = {...options.metadata}
+  for (const [key, value] of Object.entries(described)) if (value) metadata[key] = value
   return withProxy(t, async (p) => {
     const ids: string[] = []
     for (let i = 1; i <= options.count; i++) {

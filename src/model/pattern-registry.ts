@@ -12,11 +12,23 @@ export interface SlotSpec {
   required: boolean
   /** A bound backend must implement all of these. */
   interfaces: string[]
+  /** And, when present, at least one of these (e.g. pub/sub or a queue). */
+  anyOf?: string[]
 }
 
 export interface PatternVersionSpec {
   version: string
   slots: SlotSpec[]
+  /** The settings the pattern reads; others are left alone (free-form). */
+  settings?: SettingSpec[]
+}
+
+export interface SettingSpec {
+  name: string
+  required: boolean
+  /** list: comma-separated non-empty names; duration: 30s, 12h, 7d (config/duration.ts). */
+  kind: 'list' | 'duration'
+  description: string
 }
 
 export interface PatternSpec {
@@ -28,7 +40,24 @@ export interface PatternSpec {
   versions: PatternVersionSpec[]
 }
 
-const slot = (name: string, direction: SlotSpec['direction'], required: boolean, interfaces: string[]): SlotSpec => ({name, direction, required, interfaces})
+const slot = (name: string, direction: SlotSpec['direction'], required: boolean, interfaces: string[], anyOf?: string[]): SlotSpec => ({name, direction, required, interfaces, ...(anyOf ? {anyOf} : {})})
+
+/** Whether a backend with these interfaces may be bound to the slot. */
+export function slotFits(slot: SlotSpec, interfaces: readonly string[]): boolean {
+  return slot.interfaces.every((x) => interfaces.includes(x)) && (!slot.anyOf || slot.anyOf.some((x) => interfaces.includes(x)))
+}
+
+/** What the slot needs that these interfaces lack, in words: "table_reader, one of pubsub_basic or queue_basic". */
+export function slotMisses(slot: SlotSpec, interfaces: readonly string[]): string[] {
+  const missing = slot.interfaces.filter((x) => !interfaces.includes(x))
+  if (slot.anyOf && !slot.anyOf.some((x) => interfaces.includes(x))) missing.push(`one of ${slot.anyOf.join(' or ')}`)
+  return missing
+}
+
+/** The slot's needs in words, for messages about backends that do not fit. */
+export function slotNeeds(slot: SlotSpec): string {
+  return slotMisses(slot, []).join(', ')
+}
 
 export const PATTERNS: readonly PatternSpec[] = [
   {
@@ -90,6 +119,22 @@ export const PATTERNS: readonly PatternSpec[] = [
     currentVersion: '1.0.0',
     versions: [{version: '1.0.0', slots: [slot('message-queue', 'requires', true, ['queue_basic'])]}],
   },
+  {
+    type: 'mailbox',
+    description: 'Stores every message of its source topics with their metadata, searchable by time, topic, principal and correlation id (RFC-037)',
+    sessionCapable: false,
+    currentVersion: '0.1.0',
+    versions: [
+      {
+        version: '0.1.0',
+        slots: [slot('message-source', 'requires', true, [], ['pubsub_basic', 'queue_basic']), slot('mailbox-store', 'requires', true, ['table_writer', 'table_reader'])],
+        settings: [
+          {name: 'topics', required: true, kind: 'list', description: 'comma-separated topics to store, e.g. "orders,payments"'},
+          {name: 'retention', required: false, kind: 'duration', description: 'how long messages are kept (default 7d)'},
+        ],
+      },
+    ],
+  },
 ]
 
 /** Interfaces a backend may declare. */
@@ -104,6 +149,9 @@ export const KNOWN_INTERFACES: readonly string[] = [
   'queue_visibility',
   'stream_basic',
   'object_store',
+  // Upstream's TableWriterInterface / TableReaderInterface (RFC-037): rows with indexed headers, written and queried.
+  'table_writer',
+  'table_reader',
 ]
 
 /** What each backend type implements out of the box: the default when a Backend document lists no interfaces. */
@@ -112,11 +160,12 @@ export const DEFAULT_INTERFACES: Readonly<Record<BackendType, readonly string[]>
   [BackendType.REDIS]: ['keyvalue_basic', 'keyvalue_ttl', 'keyvalue_scan', 'pubsub_basic'],
   [BackendType.NATS]: ['pubsub_basic', 'pubsub_persistent', 'queue_basic'],
   [BackendType.KAFKA]: ['pubsub_basic', 'pubsub_persistent', 'queue_basic', 'stream_basic'],
-  [BackendType.POSTGRES]: ['keyvalue_basic', 'keyvalue_transactional', 'queue_basic'],
-  [BackendType.SQLITE]: ['keyvalue_basic', 'keyvalue_transactional'],
+  [BackendType.POSTGRES]: ['keyvalue_basic', 'keyvalue_transactional', 'queue_basic', 'table_writer', 'table_reader'],
+  [BackendType.SQLITE]: ['keyvalue_basic', 'keyvalue_transactional', 'table_writer', 'table_reader'],
   [BackendType.S3]: ['object_store'],
-  // The proxy's memstore also carries messages in process (pub/sub and a queue with groups and acks).
-  [BackendType.MEMSTORE]: ['keyvalue_basic', 'keyvalue_ttl', 'keyvalue_scan', 'pubsub_basic', 'queue_basic'],
+  // The proxy's memstore also carries messages in process (pub/sub and a queue with groups and acks) and keeps a
+  // bounded mailbox table.
+  [BackendType.MEMSTORE]: ['keyvalue_basic', 'keyvalue_ttl', 'keyvalue_scan', 'pubsub_basic', 'queue_basic', 'table_writer', 'table_reader'],
 }
 
 export function findPattern(type: string): PatternSpec | undefined {

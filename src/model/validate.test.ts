@@ -161,8 +161,8 @@ ${SM}`)
     type: ""
 `)
     expect(validateNamespace(namespace)).toEqual([
-      {path: 'patterns[0].type', message: 'unknown pattern type "keyvaleu"; did you mean "keyvalue"? (known: session-manager, keyvalue, producer, consumer, pubsub, queue)'},
-      {path: 'patterns[1].type', message: 'pattern type is required (one of session-manager, keyvalue, producer, consumer, pubsub, queue)'},
+      {path: 'patterns[0].type', message: 'unknown pattern type "keyvaleu"; did you mean "keyvalue"? (known: session-manager, keyvalue, producer, consumer, pubsub, queue, mailbox)'},
+      {path: 'patterns[1].type', message: 'pattern type is required (one of session-manager, keyvalue, producer, consumer, pubsub, queue, mailbox)'},
     ])
   })
 
@@ -191,6 +191,20 @@ ${SM}`)
       {path: 'patterns[0].requires[2]', message: 'bind the slot to a backend (backend: NAME) or a backend type (backendType: TYPE)'},
       {path: 'patterns[0].produces[0].slot', message: 'unknown slot kv-events for pattern type keyvalue 1.0.0 produces (it has no produces slots)'},
       {path: 'patterns[1].requires[0].backendType', message: 'backendType must be one of redis, nats, kafka, postgres, sqlite, s3, memstore'},
+    ])
+  })
+
+  it('a mailbox names its topics and a retention that is a duration', () => {
+    const slots = `    requires: [{slot: message-source, backendType: nats}, {slot: mailbox-store, backendType: postgres}]\n`
+    expect(validateNamespace(ns(`  - name: archive\n    type: mailbox\n${slots}    settings: {topics: "orders,payments", retention: 30d}\n`))).toEqual([])
+    expect(validateNamespace(ns(`  - name: archive\n    type: mailbox\n${slots}  - name: audit\n    type: mailbox\n${slots}    settings: {topics: "orders,,x", retention: forever}\n`))).toEqual([
+      {path: 'patterns[0].settings', message: 'pattern type mailbox needs settings.topics: comma-separated topics to store, e.g. "orders,payments"'},
+      {path: 'patterns[1].settings.topics', message: 'settings.topics has an empty item in "orders,,x": comma-separated topics to store, e.g. "orders,payments"'},
+      {path: 'patterns[1].settings.retention', message: 'settings.retention must be a duration such as 12h or 7d, got "forever"'},
+    ])
+    expect(validateNamespace(ns(`  - name: archive\n    type: mailbox\n    settings: {topics: orders}\n`))).toEqual([
+      {path: 'patterns[0].requires', message: 'pattern type mailbox 0.1.0 needs slot message-source in requires'},
+      {path: 'patterns[0].requires', message: 'pattern type mailbox 0.1.0 needs slot mailbox-store in requires'},
     ])
   })
 
@@ -240,7 +254,7 @@ describe('validateBackend', () => {
       {
         path: 'interfaces[1]',
         message:
-          'unknown interface "keyvalue_ttll"; did you mean "keyvalue_ttl"? (known: keyvalue_basic, keyvalue_ttl, keyvalue_scan, keyvalue_transactional, pubsub_basic, pubsub_persistent, queue_basic, queue_visibility, stream_basic, object_store)',
+          'unknown interface "keyvalue_ttll"; did you mean "keyvalue_ttl"? (known: keyvalue_basic, keyvalue_ttl, keyvalue_scan, keyvalue_transactional, pubsub_basic, pubsub_persistent, queue_basic, queue_visibility, stream_basic, object_store, table_writer, table_reader)',
       },
       {path: 'interfaces[2]', message: 'interface keyvalue_basic is listed twice'},
     ])

@@ -3,6 +3,7 @@
  * authority). Pure: no I/O. Every violation is reported, each with a proto3 JSON path (`patterns[0].requires[0].slot`)
  * the CLI maps back to a YAML line.
  */
+import {parseDuration} from '../config/duration.js'
 import {BackendType, BackendTypeSchema} from '../gen/prism/admin/v1/resources_pb.js'
 import type {Backend, Credentials, Namespace, Pattern, SlotBinding} from '../gen/prism/admin/v1/resources_pb.js'
 import {enumChoices} from './documents.js'
@@ -87,6 +88,7 @@ export function validateNamespace(ns: Namespace): Violation[] {
         if (!s.required || slots.has(s.name) || (p.type === SESSION_MANAGER && s.name === 'session-store')) continue
         out.push({path: `${base}.${s.direction}`, message: `pattern type ${spec.type} ${version.version} needs slot ${s.name} in ${s.direction}`})
       }
+      checkSettings(out, base, p, spec, version)
     }
   })
 
@@ -96,6 +98,25 @@ export function validateNamespace(ns: Namespace): Violation[] {
     else if (ns.auth.enabled && !provider) out.push({path: 'auth.provider', message: `provider is required when auth is enabled (one of ${AUTH_PROVIDERS.join(', ')})`})
   }
   return out
+}
+
+/** The settings the pattern's version declares: present when required, and of their kind. */
+function checkSettings(out: Violation[], base: string, p: Pattern, spec: PatternSpec, version: PatternVersionSpec): void {
+  for (const setting of version.settings ?? []) {
+    const value = p.settings[setting.name]
+    const path = `${base}.settings.${setting.name}`
+    if (value === undefined || value.trim() === '') {
+      if (setting.required) out.push({path: `${base}.settings`, message: `pattern type ${spec.type} needs settings.${setting.name}: ${setting.description}`})
+    } else if (setting.kind === 'list' && value.split(',').some((item) => item.trim() === '')) {
+      out.push({path, message: `settings.${setting.name} has an empty item in ${quote(value)}: ${setting.description}`})
+    } else if (setting.kind === 'duration') {
+      try {
+        parseDuration(value, `settings.${setting.name}`)
+      } catch {
+        out.push({path, message: `settings.${setting.name} must be a duration such as 12h or 7d, got ${quote(value)}`})
+      }
+    }
+  }
 }
 
 function checkBindings(out: Violation[], base: string, direction: 'requires' | 'produces', p: Pattern, version: PatternVersionSpec | undefined, slots: Map<string, string>): void {

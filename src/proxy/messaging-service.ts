@@ -1,4 +1,7 @@
-/** ProducerPattern and ConsumerPattern: publish, consume (server streaming, at least once) and acknowledge. */
+/**
+ * ProducerPattern and ConsumerPattern: publish (the proxy stamps the caller's principal and the namespace into the
+ * metadata: message-metadata.ts), consume (server streaming, at least once) and acknowledge.
+ */
 import type * as grpc from '@grpc/grpc-js'
 import {create} from '@bufbuild/protobuf'
 import {timestampFromDate} from '@bufbuild/protobuf/wkt'
@@ -9,6 +12,7 @@ import {ConsumerPattern, MessageSchema, ProducerPattern, StartPosition} from '..
 import type {MessagingDriver} from './drivers/types.js'
 import {scopeGroup, scopeTopic, unscopeTopic} from './isolation.js'
 import {checkBatch, checkMessage, checkTopic, LIMITS} from './limits.js'
+import {stampMetadata} from './message-metadata.js'
 import type {Router} from './router.js'
 import type {Family} from './routing.js'
 import {writeWithBackpressure} from './streams.js'
@@ -67,16 +71,17 @@ export function producerHandlers(router: Router): ServiceHandlers<(typeof Produc
     },
     publish: async (req, call) => {
       checkMessage(req.topic, req.payload, req.metadata)
-      const {driver, topic} = await messaging(call, 'producer')
-      return {messageId: await driver.publish({topic: topic(req.topic), payload: req.payload, metadata: req.metadata})}
+      const {driver, topic, namespace, routed} = await messaging(call, 'producer')
+      return {messageId: await driver.publish({topic: topic(req.topic), payload: req.payload, metadata: stampMetadata(req.metadata, routed.principal, namespace)})}
     },
     publishBatch: async (req, call) => {
       checkBatch(req.messages.length)
       for (const m of req.messages) checkMessage(m.topic, m.payload, m.metadata)
-      const {driver, topic} = await messaging(call, 'producer')
+      const {driver, topic, namespace, routed} = await messaging(call, 'producer')
+      const stamped = req.messages.map((m) => stampMetadata(m.metadata, routed.principal, namespace))
       // In order: a batch keeps its messages' order on backends that order a topic.
       const ids: string[] = []
-      for (const m of req.messages) ids.push(await driver.publish({topic: topic(m.topic), payload: m.payload, metadata: m.metadata}))
+      for (const [i, m] of req.messages.entries()) ids.push(await driver.publish({topic: topic(m.topic), payload: m.payload, metadata: stamped[i]!}))
       return {messageIds: ids}
     },
   }

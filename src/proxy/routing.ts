@@ -9,12 +9,21 @@ import {BackendSchema} from '../gen/prism/admin/v1/resources_pb.js'
 import type {AuthPolicy, Backend, Namespace} from '../gen/prism/admin/v1/resources_pb.js'
 
 /** The pattern APIs the proxy serves, and the pattern types (with their data slot) each one can call. */
-export type Family = 'keyvalue' | 'producer' | 'consumer'
+export type Family = 'keyvalue' | 'producer' | 'consumer' | 'mailbox'
 
 const FAMILY_SLOTS: Record<Family, Record<string, string>> = {
   keyvalue: {keyvalue: 'kv-store'},
   producer: {producer: 'message-sink', pubsub: 'message-bus', queue: 'message-queue'},
   consumer: {consumer: 'message-source', pubsub: 'message-bus', queue: 'message-queue'},
+  // A mailbox's calls read its store; its message-source is consumed by the proxy itself (mailbox/ingest.ts).
+  mailbox: {mailbox: 'mailbox-store'},
+}
+
+const FAMILY_LABELS: Record<Family, string> = {
+  keyvalue: 'keyvalue',
+  producer: 'publishing (producer, pubsub or queue)',
+  consumer: 'consuming (consumer, pubsub or queue)',
+  mailbox: 'mailbox',
 }
 
 export interface RoutedPattern {
@@ -76,7 +85,7 @@ export class RoutingTable {
     const candidates = route.patterns.filter((p) => slotOf[p.type] !== undefined)
     if (candidates.length === 0) {
       const has = route.patterns.length > 0 ? route.patterns.map((p) => `${p.name} (${p.type})`).join(', ') : 'none'
-      throw new PrismError(`namespace ${namespace} has no ${familyLabel(family)} pattern; its patterns: ${has}`, {
+      throw new PrismError(`namespace ${namespace} has no ${FAMILY_LABELS[family]} pattern; its patterns: ${has}`, {
         code: 'FAILED_PRECONDITION',
         hint: `Add a pattern of type ${Object.keys(slotOf).join(' or ')} to the namespace (prismctl namespace apply -f).`,
       })
@@ -85,13 +94,13 @@ export class RoutingTable {
     if (patternName) {
       pattern = candidates.find((p) => p.name === patternName)
       if (!pattern) {
-        throw new PrismError(`namespace ${namespace} has no ${familyLabel(family)} pattern named ${patternName}; it has: ${candidates.map((p) => p.name).join(', ')}`, {
+        throw new PrismError(`namespace ${namespace} has no ${FAMILY_LABELS[family]} pattern named ${patternName}; it has: ${candidates.map((p) => p.name).join(', ')}`, {
           code: 'INVALID_ARGUMENT',
           hint: 'Pass one of those with --pattern.',
         })
       }
     } else if (candidates.length > 1) {
-      throw new PrismError(`namespace ${namespace} has ${candidates.length} ${familyLabel(family)} patterns (${candidates.map((p) => p.name).join(', ')}); say which`, {
+      throw new PrismError(`namespace ${namespace} has ${candidates.length} ${FAMILY_LABELS[family]} patterns (${candidates.map((p) => p.name).join(', ')}); say which`, {
         code: 'FAILED_PRECONDITION',
         hint: 'Pass --pattern NAME (the x-prism-pattern header).',
       })
@@ -106,10 +115,6 @@ export class RoutingTable {
     }
     return {route, pattern, slot, backend}
   }
-}
-
-function familyLabel(family: Family): string {
-  return family === 'keyvalue' ? 'keyvalue' : family === 'producer' ? 'publishing (producer, pubsub or queue)' : 'consuming (consumer, pubsub or queue)'
 }
 
 function routeOf(ns: Namespace): Route {

@@ -17,6 +17,7 @@ import type {Authenticator} from '../controlplane/authn.js'
 import {isPrismError, PrismError} from '../errors.js'
 import {Health, HealthCheckResponse_ServingStatus, HealthCheckResponseSchema} from '../gen/grpc/health/v1/health_pb.js'
 import {KeyValuePattern} from '../gen/prism/patterns/v1/keyvalue_pb.js'
+import {MailboxPattern} from '../gen/prism/patterns/v1/mailbox_pb.js'
 import {ConsumerPattern, ProducerPattern} from '../gen/prism/patterns/v1/messaging_pb.js'
 import {ProxyInfo, SyncState as SyncStateProto} from '../gen/prism/proxy/v1/proxy_pb.js'
 import {BackendPool} from './backends.js'
@@ -25,6 +26,8 @@ import type {VaultClient} from './vault.js'
 import {ControlPlaneFollower, type SyncState} from './follower.js'
 import {keyValueHandlers} from './keyvalue-service.js'
 import {LIMITS} from './limits.js'
+import {MailboxIngest} from './mailbox/ingest.js'
+import {mailboxHandlers} from './mailbox/service.js'
 import {consumerHandlers, producerHandlers, type OpenStreams} from './messaging-service.js'
 import {createMetrics, serveMetrics, type ProxyMetrics} from './metrics.js'
 import {backendTypeName, createRouter, header, NAMESPACE_HEADER} from './router.js'
@@ -72,6 +75,7 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
   let everSynced = false
   let stopping = false
   const open: OpenStreams = new Set()
+  const mailboxes = new MailboxIngest({pool, log})
 
   const lease = leaseKeeper(options, () => [...table.routes.keys()])
   const follower = new ControlPlaneFollower({
@@ -82,6 +86,7 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
       table = next
       everSynced = true
       pool.sync(next)
+      mailboxes.sync(next)
       metrics.setNamespaces(next.routes.size)
       lease.renewSoon()
     },
@@ -104,6 +109,7 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
   addService(server, KeyValuePattern, instrument('keyvalue', keyValueHandlers(router)), toStatus)
   addService(server, ProducerPattern, instrument('producer', producerHandlers(router)), toStatus)
   addService(server, ConsumerPattern, instrument('consumer', consumerHandlers(grpcModule, router, open)), toStatus)
+  addService(server, MailboxPattern, instrument('mailbox', mailboxHandlers(router)), toStatus)
   addService(
     server,
     ProxyInfo,
@@ -131,7 +137,7 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
     toStatus,
   )
   const servingStatus = (service: string) => {
-    if (service && ![KeyValuePattern, ProducerPattern, ConsumerPattern, ProxyInfo].some((s) => s.typeName === service)) {
+    if (service && ![KeyValuePattern, ProducerPattern, ConsumerPattern, MailboxPattern, ProxyInfo].some((s) => s.typeName === service)) {
       throw new PrismError(`unknown service ${service}`, {code: 'NOT_FOUND'})
     }
     return everSynced && !stopping ? HealthCheckResponse_ServingStatus.SERVING : HealthCheckResponse_ServingStatus.NOT_SERVING
@@ -152,11 +158,12 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
     },
   }
   addService(server, Health, health, toStatus)
-  addReflection(server, [KeyValuePattern, ProducerPattern, ConsumerPattern, ProxyInfo, Health])
+  addReflection(server, [KeyValuePattern, ProducerPattern, ConsumerPattern, MailboxPattern, ProxyInfo, Health])
 
   const listener = await listenGrpc(grpcModule, server, {listen: options.listen, tls: options.tls, limits: transportLimits, log}).catch(async (err: unknown) => {
     // The follower already runs: left alone, it would keep the process alive after the error.
     await follower.stop()
+    await mailboxes.close()
     throw err
   })
   let metricsServer
@@ -174,6 +181,7 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
     server.forceShutdown()
     listener.destroy()
     await follower.stop()
+    await mailboxes.close()
     throw err
   }
 
@@ -190,6 +198,7 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
       await shutdownGracefully(server, graceMs)
       listener.destroy()
       metricsServer.server.close()
+      await mailboxes.close()
       await pool.close()
       options.admin.close()
     },

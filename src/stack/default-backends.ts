@@ -12,7 +12,7 @@ name: memstore-dev
 type: memstore
 description: In-memory store inside the proxy; data is lost on restart
 memstore: {maxKeys: 100000}
-interfaces: [keyvalue_basic, keyvalue_ttl, keyvalue_scan, pubsub_basic, queue_basic]
+interfaces: [keyvalue_basic, keyvalue_ttl, keyvalue_scan, pubsub_basic, queue_basic, table_writer, table_reader]
 `
 
 function postgresDev(credentials: string): string {
@@ -22,7 +22,7 @@ type: postgres
 description: The dev stack's PostgreSQL (the control plane's store too)
 postgres: {host: postgres, port: 5432, database: prism, sslmode: disable}
 credentials: ${credentials}
-interfaces: [keyvalue_basic, keyvalue_transactional, queue_basic]
+interfaces: [keyvalue_basic, keyvalue_transactional, queue_basic, table_writer, table_reader]
 `
 }
 

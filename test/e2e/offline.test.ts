@@ -81,7 +81,7 @@ describe('validate', () => {
     expect(r.code).toBe(0)
     expect(r.stdout).toContain(`✓ ${join(EXAMPLES, 'team-alpha.yaml')}: 4 documents valid\n`)
     expect(r.stdout).toContain(`✓ ${join(EXAMPLES, 'backends.yaml')}: 7 documents valid\n`)
-    expect(r.stdout.trim().split('\n')).toHaveLength(5)
+    expect(r.stdout.trim().split('\n')).toHaveLength(6)
   })
 
   it('takes paths as arguments too, together with -f', async () => {

@@ -10,6 +10,7 @@ const DRIVERS: Partial<Record<BackendType, () => Promise<{connect: Connect}>>> =
   [BackendType.NATS]: async () => await import('./nats.js'),
   [BackendType.POSTGRES]: async () => await import('./postgres.js'),
   [BackendType.KAFKA]: async () => await import('./kafka.js'),
+  [BackendType.SQLITE]: async () => await import('./sqlite.js'),
 }
 
 export async function driverFor(backend: Backend): Promise<Connect> {

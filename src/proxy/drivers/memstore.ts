@@ -1,12 +1,13 @@
 /**
  * The in-process backend: keyvalue with TTL and scan, and messaging (a bounded log per topic, consumer groups with
- * acknowledgement and redelivery), so a stack without any external service can run every pattern. State lives in
+ * acknowledgement and redelivery) and a bounded mailbox table, so a stack without any external service can run every pattern. State lives in
  * this proxy's memory only: it is for local work, and two proxies never share it.
  */
 import {randomUUID} from 'node:crypto'
 
 import {PrismError} from '../../errors.js'
 import type {Backend} from '../../gen/prism/admin/v1/resources_pb.js'
+import {MemoryMailboxStore} from '../mailbox/memory-store.js'
 import type {BackendConnection, Connect, DeliveredMessage, KeyValueDriver, MessagingDriver, OutgoingMessage, SubscribeOptions, Subscription} from './types.js'
 
 /** max_keys 0 means this many. */
@@ -325,6 +326,7 @@ export const connect: Connect = async (backend: Backend): Promise<BackendConnect
   return {
     keyValue: new MemoryKeyValue(backend.name, config?.maxKeys || DEFAULT_MAX_KEYS),
     messaging,
+    mailbox: new MemoryMailboxStore(),
     ping: async () => {},
     close: async () => messaging.close(),
   }

@@ -1,7 +1,7 @@
 /**
- * PostgreSQL: keyvalue in a table and a queue in tables, through one pg.Pool per backend; the tables are created
- * idempotently on first use, so every proxy that binds the backend shares them (prism_* names; two registrations of
- * one database share data, as two clients of one database would).
+ * PostgreSQL: keyvalue in a table, a queue in tables and mailboxes (../mailbox/postgres-store.ts), through one
+ * pg.Pool per backend; the tables are created idempotently on first use, so every proxy that binds the backend
+ * shares them (prism_* names; two registrations of one database share data, as two clients of one database would).
  *
  * Keyvalue: prism_kv(key text COLLATE "C" primary key, value bytea, expires_at). Expired rows are invisible at once
  * and deleted lazily (at most one pruning statement a minute per proxy, on writes). Scan is a LIKE prefix query with
@@ -21,6 +21,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import type * as Pg from 'pg'
 
 import {PrismError} from '../../errors.js'
+import {postgresMailboxStore} from '../mailbox/postgres-store.js'
 import {backendConfig, invalidArgument, scrub, staticCredentials, unavailable} from './backend-config.js'
 import {Channel} from './channel.js'
 import type {BackendConnection, Connect, DeliveredMessage, KeyValueDriver, MessagingDriver, SubscribeOptions, Subscription} from './types.js'
@@ -380,6 +381,7 @@ export const connect: Connect = async (backend, {log}) => {
   const api: BackendConnection = {
     keyValue,
     messaging,
+    mailbox: postgresMailboxStore(pool, fail),
     async ping() {
       try {
         await pool.query('SELECT 1')

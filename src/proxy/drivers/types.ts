@@ -5,6 +5,7 @@
  * cannot be reached (never its credentials), FAILED_PRECONDITION / UNIMPLEMENTED for what the backend cannot do.
  */
 import type {Backend} from '../../gen/prism/admin/v1/resources_pb.js'
+import type {MailboxStore} from '../mailbox/store.js'
 
 export type ScanSupport = 'native' | 'emulated' | 'unavailable'
 export type BatchSupport = 'native' | 'pipeline' | 'unavailable'
@@ -91,6 +92,8 @@ export interface BackendConnection {
   readonly keyValue?: KeyValueDriver
   /** Present when the backend serves pub/sub or queue slots. */
   readonly messaging?: MessagingDriver
+  /** Present when the backend serves mailbox-store slots (table_writer, table_reader). */
+  readonly mailbox?: MailboxStore
   /** Resolves when the backend answers; throws UNAVAILABLE naming the backend otherwise. Used by /readyz. */
   ping(): Promise<void>
   /** Ends every subscription and closes the connections. */

@@ -1,0 +1,61 @@
+/**
+ * What a mailbox-store backend does (upstream's TableWriterInterface and TableReaderInterface, RFC-037): keep
+ * events with their headers as indexed columns and the body as an opaque blob, answer filtered queries newest first,
+ * and forget what is older than the retention. Every event belongs to one mailbox, a (namespace, pattern) pair,
+ * so namespaces (and two mailboxes of one namespace) that share a backend never see each other's events.
+ */
+
+export interface MailboxKey {
+  namespace: string
+  /** The mailbox pattern's name. */
+  pattern: string
+}
+
+export interface MailboxEvent {
+  /** Unique within the mailbox: the id the message-source backend gave the message. */
+  messageId: string
+  timestamp: Date
+  topic: string
+  contentType: string
+  schemaId: string
+  encryption: string
+  correlationId: string
+  principal: string
+  namespace: string
+  customHeaders: Record<string, string>
+  body: Uint8Array
+}
+
+/** An event as a query returns it: without the body unless asked for, always with its size. */
+export type StoredEvent = Omit<MailboxEvent, 'body'> & {body?: Uint8Array; bodyBytes: number}
+
+export interface MailboxQuery {
+  /** Inclusive. */
+  start?: Date
+  /** Exclusive. */
+  end?: Date
+  /** Any of these; empty: all. */
+  topics: string[]
+  principals: string[]
+  correlationId?: string
+  limit: number
+  offset: number
+  includeBody: boolean
+}
+
+export interface QueryResult {
+  /** Newest first (ties by message id, so pages never overlap). */
+  events: StoredEvent[]
+  hasMore: boolean
+}
+
+export interface MailboxStore {
+  /** Stores the events; one already stored (same mailbox and message id) is left as it is. Returns how many were new. */
+  write(box: MailboxKey, events: MailboxEvent[]): Promise<number>
+  query(box: MailboxKey, query: MailboxQuery): Promise<QueryResult>
+  get(box: MailboxKey, messageId: string): Promise<StoredEvent | undefined>
+  /** Deletes the mailbox's events with a timestamp before `before`; returns how many. */
+  prune(box: MailboxKey, before: Date): Promise<number>
+}
+
+export const QUERY_LIMITS = {defaultLimit: 10, maxLimit: 1000, maxOffset: 1_000_000, maxFilterValues: 100} as const
