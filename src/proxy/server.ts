@@ -18,6 +18,7 @@ import {isPrismError, PrismError} from '../errors.js'
 import {Health, HealthCheckResponse_ServingStatus, HealthCheckResponseSchema} from '../gen/grpc/health/v1/health_pb.js'
 import {KeyValuePattern} from '../gen/prism/patterns/v1/keyvalue_pb.js'
 import {ConsumerPattern, ProducerPattern} from '../gen/prism/patterns/v1/messaging_pb.js'
+import {SessionStorePattern} from '../gen/prism/patterns/v1/session_store_pb.js'
 import {ProxyInfo, SyncState as SyncStateProto} from '../gen/prism/proxy/v1/proxy_pb.js'
 import {BackendPool} from './backends.js'
 import {credentialResolver} from './credentials.js'
@@ -29,6 +30,8 @@ import {consumerHandlers, producerHandlers, type OpenStreams} from './messaging-
 import {createMetrics, serveMetrics, type ProxyMetrics} from './metrics.js'
 import {backendTypeName, createRouter, header, NAMESPACE_HEADER} from './router.js'
 import {RoutingTable} from './routing.js'
+import {SessionManager} from './sessions/manager.js'
+import {sessionStoreHandlers} from './sessions/service.js'
 
 export interface ProxyOptions {
   admin: AdminClient
@@ -92,7 +95,9 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
   })
   metrics.setSync('connecting')
 
-  const router = createRouter({table: () => table, synced: () => everSynced, pool, authenticator: options.authenticator})
+  const connections = (backend: string) => pool.get(backend)
+  const sessions = new SessionManager({connections, table: () => table, log})
+  const router = createRouter({table: () => table, synced: () => everSynced, pool, authenticator: options.authenticator, sessions})
   const toStatus = statusMapper(grpcModule, (err) => log(`internal error: ${(err as Error)?.stack ?? String(err)}`))
   const transportLimits = {...DEFAULT_TRANSPORT_LIMITS, ...options.transportLimits}
   const server = new grpcModule.Server({
@@ -104,6 +109,7 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
   addService(server, KeyValuePattern, instrument('keyvalue', keyValueHandlers(router)), toStatus)
   addService(server, ProducerPattern, instrument('producer', producerHandlers(router)), toStatus)
   addService(server, ConsumerPattern, instrument('consumer', consumerHandlers(grpcModule, router, open)), toStatus)
+  addService(server, SessionStorePattern, instrument('sessions', sessionStoreHandlers({authenticator: options.authenticator, sessions, table: () => table, connections})), toStatus)
   addService(
     server,
     ProxyInfo,
@@ -131,7 +137,7 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
     toStatus,
   )
   const servingStatus = (service: string) => {
-    if (service && ![KeyValuePattern, ProducerPattern, ConsumerPattern, ProxyInfo].some((s) => s.typeName === service)) {
+    if (service && ![KeyValuePattern, ProducerPattern, ConsumerPattern, SessionStorePattern, ProxyInfo].some((s) => s.typeName === service)) {
       throw new PrismError(`unknown service ${service}`, {code: 'NOT_FOUND'})
     }
     return everSynced && !stopping ? HealthCheckResponse_ServingStatus.SERVING : HealthCheckResponse_ServingStatus.NOT_SERVING
@@ -152,7 +158,7 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
     },
   }
   addService(server, Health, health, toStatus)
-  addReflection(server, [KeyValuePattern, ProducerPattern, ConsumerPattern, ProxyInfo, Health])
+  addReflection(server, [KeyValuePattern, ProducerPattern, ConsumerPattern, SessionStorePattern, ProxyInfo, Health])
 
   const listener = await listenGrpc(grpcModule, server, {listen: options.listen, tls: options.tls, limits: transportLimits, log}).catch(async (err: unknown) => {
     // The follower already runs: left alone, it would keep the process alive after the error.
@@ -177,12 +183,14 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
     throw err
   }
 
+  sessions.start()
   return {
     address: listener.address,
     metricsAddress: metricsServer.address,
     async shutdown(graceMs = 10_000) {
       if (stopping) return
       stopping = true
+      sessions.stop()
       await Promise.all([...open].map((s) => s.close()))
       await lease.release()
       await follower.stop()
