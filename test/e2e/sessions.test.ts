@@ -8,7 +8,12 @@ import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import * as grpc from '@grpc/grpc-js'
+import {timestampMs} from '@bufbuild/protobuf/wkt'
+
+import {createServiceClient} from '../../src/api/grpc-service.js'
 import {readTokens} from '../../src/auth/token-store.js'
+import {SessionStorePattern} from '../../src/gen/prism/patterns/v1/session_store_pb.js'
 import {startAdminServer, type AdminServer} from '../helpers/admin-server.js'
 import {runCli, tempDir, type CliResult} from '../helpers/cli.js'
 import {startNats, type TestNats} from '../helpers/nats.js'
@@ -210,6 +215,53 @@ describe('sessions across two proxies', () => {
     expect(events.get(subjectOf('sessions-idle', 'ended'))).toHaveLength(1)
     await ok('alice', ['kv', 'get', 'sessions-idle', 'k'], 1)
     await received(subjectOf('sessions-idle', 'started'), (seen) => seen.length === 2)
+  })
+})
+
+describe('SessionStorePattern over gRPC', () => {
+  const client = (who: string, namespace?: string) =>
+    createServiceClient(grpc, SessionStorePattern, {
+      endpoint: proxies[1]!.endpoint,
+      credentials: grpc.credentials.createInsecure(),
+      metadata: () => ({authorization: `Bearer ${tokens[who]}`, ...(namespace ? {'x-prism-namespace': namespace} : {})}),
+    })
+
+  it("GetCapabilities names the session manager's backends and idle timeout", async () => {
+    const c = client('carol', 'sessions-long')
+    try {
+      expect(await c.getCapabilities({})).toMatchObject({
+        namespace: 'sessions-long',
+        pattern: 'sessions',
+        storeBackend: 'redis-sessions',
+        storeBackendType: 'redis',
+        eventsBackend: 'nats-events',
+        supportsEvents: true,
+        supportsList: true,
+        idleTimeoutSeconds: 600,
+      })
+    } finally {
+      c.close()
+    }
+  })
+
+  it('Refresh moves a caller\'s own session forward; another caller\'s needs the operator role', async () => {
+    await ok('carol', ['kv', 'get', 'sessions-long', 'k'], 0)
+    const c = client('carol')
+    const alice = client('alice')
+    try {
+      const [mine] = (await c.list({namespace: 'sessions-long'})).sessions
+      await new Promise((r) => setTimeout(r, 20))
+      const refreshed = await c.refresh({id: mine!.id, namespace: ''})
+      expect(timestampMs(refreshed.lastSeenAt!)).toBeGreaterThan(timestampMs(mine!.lastSeenAt!))
+      expect(timestampMs(refreshed.startedAt!)).toBe(timestampMs(mine!.startedAt!))
+      // alice is an admin (which includes operator): she may refresh carol's; carol may not refresh bob's.
+      expect((await alice.refresh({id: mine!.id, namespace: 'sessions-long'})).principal).toBe('carol@example.test')
+      const bobs = (await alice.list({namespace: ''})).sessions.find((s) => s.principal === 'bob@example.test')!
+      await expect(c.refresh({id: bobs.id, namespace: ''})).rejects.toMatchObject({code: grpc.status.PERMISSION_DENIED})
+    } finally {
+      c.close()
+      alice.close()
+    }
   })
 })
 
