@@ -183,7 +183,8 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
     throw err
   }
 
-  sessions.start()
+  // Without tokens (--auth none) no session is ever kept, so there is nothing to sweep.
+  if (options.authenticator.enabled) sessions.start()
   return {
     address: listener.address,
     metricsAddress: metricsServer.address,

@@ -41,6 +41,15 @@ function ended(namespace: string, marker: EndMarker): PrismError {
   })
 }
 
+function usable(route: Route): boolean {
+  try {
+    sessionManagerOf(route)
+    return true
+  } catch {
+    return false
+  }
+}
+
 export class SessionManager {
   private readonly now: () => number
   private readonly publish: ReturnType<typeof eventPublisher>
@@ -191,13 +200,8 @@ export class SessionManager {
   private async sweepDue(): Promise<void> {
     const now = this.now()
     for (const route of this.options.table().routes.values()) {
-      if (!hasSessionManager(route) || this.sweeping.has(route.namespace)) continue
-      let config: SessionManagerConfig
-      try {
-        config = sessionManagerOf(route)
-      } catch {
-        continue
-      }
+      if (!hasSessionManager(route) || !usable(route) || this.sweeping.has(route.namespace)) continue
+      const config = sessionManagerOf(route)
       const due = this.nextSweep.get(route.namespace)
       if (due === undefined) {
         this.nextSweep.set(route.namespace, now + sweepEvery(config))
@@ -241,7 +245,8 @@ export class SessionManager {
 
   private routes(namespace?: string): Route[] {
     const routes = this.options.table().routes
-    if (namespace === undefined || namespace === '') return [...routes.values()].filter(hasSessionManager)
+    // Across namespaces, one whose session manager cannot keep sessions (its calls say why) holds none to show.
+    if (namespace === undefined || namespace === '') return [...routes.values()].filter((r) => hasSessionManager(r) && usable(r))
     const route = routes.get(namespace)
     if (!route) throw new PrismError(`namespace ${namespace} does not exist (this proxy does not serve it)`, {code: 'NOT_FOUND', hint: 'List the namespaces with: prismctl namespace list'})
     sessionManagerOf(route)
