@@ -13,6 +13,7 @@ import {KeyValuePattern} from '../src/gen/prism/patterns/v1/keyvalue_pb.js'
 import {ConsumerPattern, ProducerPattern, StartPosition} from '../src/gen/prism/patterns/v1/messaging_pb.js'
 import {ProxyInfo} from '../src/gen/prism/proxy/v1/proxy_pb.js'
 import {startAdminServer} from '../test/helpers/admin-server.js'
+import {CLIENT_ID, idTokenFor, startTestProvider} from '../test/helpers/oidc-provider.js'
 import {startProxyServer, waitReady} from '../test/helpers/proxy-server.js'
 import {startNats} from '../test/helpers/nats.js'
 import {startRedis} from '../test/helpers/redis.js'
@@ -89,6 +90,7 @@ export async function benchProxy(opts: {latencyCount: number; throughputCalls: n
       },
       {name: `direct NATS publish → receive p50 / p99 (core NATS, ${messaging.proxy.length} messages)`, value: p(messaging.direct), baseline: 'itself', ratio: '1.00×'},
       {name: 'proxy Publish → Consume stream p50 / p99 (NATS, core pub/sub)', value: p(messaging.proxy), baseline: `direct ${fmtMs(median(messaging.direct))}`, ratio: ratio(median(messaging.proxy), median(messaging.direct))},
+      ...(await benchSessions(opts.latencyCount)),
     ]
   } finally {
     direct.destroy()
@@ -146,5 +148,57 @@ async function publishToConsume(proxyEndpoint: string, natsUrl: string, count: n
     await nc.close()
     producer.close()
     consumer.close()
+  }
+}
+
+/**
+ * The price of sessions: KV Retrieve p50 on a session-aware keyvalue pattern (each call checks the caller's session
+ * in the session manager's Redis session-store and keeps it fresh) against the same call, same token, same Redis,
+ * on a namespace whose pattern is not session-aware; one proxy verifying real OIDC tokens, calls interleaved.
+ */
+async function benchSessions(count: number): Promise<Row[]> {
+  const op = await startTestProvider()
+  const redis = await startRedis()
+  const admin = await startAdminServer({args: ['--issuer', op.issuer, '--audience', CLIENT_ID]})
+  const proxy = await startProxyServer({adminEndpoint: admin.endpoint, args: ['--issuer', op.issuer, '--audience', CLIENT_ID], env: {PRISM_TOKEN: await idTokenFor(op.issuer, 'paul')}})
+  const token = await idTokenFor(op.issuer, 'alice')
+  const authorization = {authorization: `Bearer ${token}`}
+  const control = createServiceClient(grpc, ControlPlane, {endpoint: admin.endpoint, credentials: insecure(), metadata: () => authorization})
+  const clientFor = (namespace: string) => createServiceClient(grpc, KeyValuePattern, {endpoint: proxy.endpoint, credentials: insecure(), metadata: () => ({...authorization, 'x-prism-namespace': namespace})})
+  const plain = clientFor('bench-plain')
+  const aware = clientFor('bench-sessions')
+  try {
+    await control.applyBackend({backend: {name: 'redis-bench', type: BackendType.REDIS, config: {case: 'redis', value: {address: redis.address}}}})
+    const kv = (sessionAware: boolean) => ({name: 'cache', type: 'keyvalue', sessionAware, requires: [{slot: 'kv-store', target: {case: 'backend' as const, value: 'redis-bench'}}]})
+    await control.applyNamespace({namespace: create(NamespaceSchema, {name: 'bench-plain', team: 'bench-team', patterns: [kv(false)]})})
+    await control.applyNamespace({
+      namespace: create(NamespaceSchema, {
+        name: 'bench-sessions',
+        team: 'bench-team',
+        patterns: [{name: 'sessions', type: 'session-manager', settings: {idleTimeout: '30m'}, requires: [{slot: 'session-store', target: {case: 'backend', value: 'redis-bench'}}]}, kv(true)],
+      }),
+    })
+    await waitReady(proxy)
+    const value = Buffer.alloc(100, 'x')
+    await plain.store({key: 'k', value})
+    await aware.store({key: 'k', value})
+    const l = await latencies({plain: () => plain.retrieve({key: 'k'}), aware: () => aware.retrieve({key: 'k'})}, count)
+    return [
+      {
+        name: `session-aware KV Retrieve on Redis p50 / p99 (session in a Redis session-store; ${count} sequential calls, interleaved)`,
+        value: `${fmtMs(median(l.aware))} / ${fmtMs(percentile(l.aware, 99))}`,
+        baseline: `${fmtMs(median(l.plain))} / ${fmtMs(percentile(l.plain, 99))} (same call, pattern not session-aware)`,
+        ratio: ratio(median(l.aware), median(l.plain)),
+        target: '≤ 1.3×',
+      },
+    ]
+  } finally {
+    plain.close()
+    aware.close()
+    control.close()
+    await proxy.stop()
+    await admin.stop()
+    await redis.stop()
+    await op.close()
   }
 }

@@ -61,6 +61,9 @@ const LOADERS: Record<string, () => {default: typeof Command}> = {
   'proxy:serve': () => require('./commands/proxy/serve.js'),
   'proxy:status': () => require('./commands/proxy/status.js'),
   'publish': () => require('./commands/publish.js'),
+  'session:get': () => require('./commands/session/get.js'),
+  'session:kill': () => require('./commands/session/kill.js'),
+  'session:list': () => require('./commands/session/list.js'),
   'validate': () => require('./commands/validate.js'),
   'whoami': () => require('./commands/whoami.js'),
 }

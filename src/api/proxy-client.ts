@@ -8,7 +8,7 @@ import type {GenService, GenServiceMethods} from '@bufbuild/protobuf/codegenv2'
 
 import type {ResolvedContext} from '../config/contexts.js'
 import {debug} from '../ui/debug.js'
-import {openChannel} from './channel.js'
+import {openChannel, type BearerLookup} from './channel.js'
 import {createServiceClient, type ServiceClient} from './grpc-service.js'
 import {toPrismError, withPrismErrors} from './grpc-errors.js'
 
@@ -38,9 +38,9 @@ function routingHeaders(routing: Routing = {}): Record<string, string> {
   return headers
 }
 
-export async function connectProxy(ctx: ResolvedContext, options: {timeoutMs?: number} = {}): Promise<ProxyClient> {
+export async function connectProxy(ctx: ResolvedContext, options: {timeoutMs?: number; bearer?: BearerLookup} = {}): Promise<ProxyClient> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
-  const channel = await openChannel(ctx, ctx.proxyEndpoint)
+  const channel = await openChannel(ctx, ctx.proxyEndpoint, options.bearer)
   const clients = new Map<string, ServiceClient<GenServiceMethods>>()
   const client = <T extends GenServiceMethods>(service: GenService<T>) => {
     let c = clients.get(service.typeName)

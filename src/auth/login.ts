@@ -163,9 +163,27 @@ async function revokeAtIssuer(tokens: StoredTokens, env: NodeJS.ProcessEnv): Pro
 export interface LogoutEntry extends Revocation {
   context: string
   deleted: boolean
+  /** What endSessions said, when it ran. */
+  sessions?: SessionsEnded
 }
 
-export async function logout(options: {context: string; all?: boolean; env?: NodeJS.ProcessEnv}): Promise<LogoutEntry[]> {
+/** The proxy sessions of a login ended at logout (by the proxy at endpoint), or why not. */
+export interface SessionsEnded {
+  endpoint: string
+  /** Absent when the proxy could not be asked. */
+  ended?: number
+  error?: string
+}
+
+export interface LogoutOptions {
+  context: string
+  all?: boolean
+  env?: NodeJS.ProcessEnv
+  /** Runs for each context with a stored login, before it is revoked and deleted: the proxy sessions of its bearer. */
+  endSessions?: (context: string, bearer: string) => Promise<SessionsEnded | undefined>
+}
+
+export async function logout(options: LogoutOptions): Promise<LogoutEntry[]> {
   const env = options.env ?? process.env
   const contexts = options.all ? storedContexts(env) : [options.context]
   const entries: LogoutEntry[] = []
@@ -178,6 +196,8 @@ export async function logout(options: {context: string; all?: boolean; env?: Nod
       // A token file that leaked or is corrupt is deleted all the same; it cannot be revoked from here.
       entry = {...entry, revocation: 'failed', error: (err as Error).message}
     }
+    const sessions = tokens && options.endSessions ? await options.endSessions(context, tokens.bearer) : undefined
+    if (sessions) entry.sessions = sessions
     if (tokens) entry = {...entry, ...(await revokeAtIssuer(tokens, env))}
     entry.deleted = deleteTokens(context, env)
     entries.push(entry)

@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {logout} from '../auth/login.js'
 import {BaseCommand} from '../cli/base-command.js'
 import {resolveContext} from '../config/contexts.js'
+import {endProxySessions} from '../data/sessions.js'
 
 export default class Logout extends BaseCommand<typeof Logout> {
   static override summary = 'Revoke the stored login at the issuer and delete it locally'
@@ -11,7 +12,7 @@ export default class Logout extends BaseCommand<typeof Logout> {
 
   async run() {
     const context = this.flags.all ? undefined : resolveContext({context: this.flags.context})
-    const entries = await logout({context: context?.name ?? '', all: this.flags.all})
+    const entries = await logout({context: context?.name ?? '', all: this.flags.all, endSessions: (name, bearer) => endProxySessions(name, bearer)})
     if (entries.length === 0) this.out('No stored logins.')
     for (const e of entries) {
       const revocation = {
@@ -20,7 +21,9 @@ export default class Logout extends BaseCommand<typeof Logout> {
         skipped: 'nothing to revoke',
         failed: `could not revoke at the issuer (${e.error})`,
       }[e.revocation]
-      this.out(`Logged out of context ${e.context}: ${revocation}; local token ${e.deleted ? 'deleted' : 'absent'}.`)
+      const proxy = e.sessions
+      const sessions = !proxy ? '' : proxy.error ? `; could not end sessions on the proxy at ${proxy.endpoint} (${proxy.error})` : `; ${proxy.ended} session(s) ended on the proxy at ${proxy.endpoint}`
+      this.out(`Logged out of context ${e.context}: ${revocation}${sessions}; local token ${e.deleted ? 'deleted' : 'absent'}.`)
     }
     return {contexts: entries}
   }

@@ -21,6 +21,8 @@ export interface Principal {
   groups: string[]
   roles: Role[]
   issuer?: string
+  /** When the token expires (epoch ms); absent without a token (--auth none). Sessions end by then. */
+  expiresAt?: number
 }
 
 export interface Authenticator {

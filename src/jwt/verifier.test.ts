@@ -79,8 +79,9 @@ describe('createJwtAuthenticator', () => {
   })
 
   it('accepts a valid token and maps groups to roles; name is the email', async () => {
-    const p = await auth.authenticate(`Bearer ${await sign(k1)}`)
-    expect(p).toEqual({name: 'alice@example.test', subject: 'user-1', email: 'alice@example.test', groups: ['admins', 'viewers'], roles: ['viewer', 'admin'], issuer})
+    const exp = Math.floor(Date.now() / 1000) + 120
+    const p = await auth.authenticate(`Bearer ${await sign(k1, {exp})}`)
+    expect(p).toEqual({name: 'alice@example.test', subject: 'user-1', email: 'alice@example.test', groups: ['admins', 'viewers'], roles: ['viewer', 'admin'], issuer, expiresAt: exp * 1000})
   })
 
   it('uses the subject as the name when there is no email', async () => {

@@ -85,7 +85,7 @@ function principalFromClaims(payload: JWTPayload, roleMap: RoleMap): Principal {
   const groups = stringArray(payload.groups)
   const email = typeof payload.email === 'string' && payload.email ? payload.email : undefined
   const subject = payload.sub ?? ''
-  return {name: email ?? subject, subject, email, groups, roles: rolesForGroups(groups, roleMap), issuer: payload.iss}
+  return {name: email ?? subject, subject, email, groups, roles: rolesForGroups(groups, roleMap), issuer: payload.iss, expiresAt: payload.exp! * 1000}
 }
 
 export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authenticator {

@@ -8,7 +8,7 @@ import {BatchPerformance, KeyValuePattern, ScanPerformance, ScanResponseSchema} 
 import type {KeyValueDriver} from './drivers/types.js'
 import {scopeKey, unscopeKey} from './isolation.js'
 import {checkBatch, checkKey, checkTtl, checkValue, LIMITS} from './limits.js'
-import type {Router} from './router.js'
+import type {RouteOptions, Router} from './router.js'
 import {writeWithBackpressure} from './streams.js'
 
 const SCAN: Record<KeyValueDriver['support']['scan'], ScanPerformance> = {native: ScanPerformance.NATIVE, emulated: ScanPerformance.EMULATED, unavailable: ScanPerformance.UNAVAILABLE}
@@ -18,8 +18,8 @@ type Call = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<u
 
 export function keyValueHandlers(router: Router): ServiceHandlers<(typeof KeyValuePattern)['method']> {
   /** The driver behind the namespace's keyvalue pattern, plus names for messages. */
-  async function kv(call: Call) {
-    const routed = await router(call, 'keyvalue')
+  async function kv(call: Call, options?: RouteOptions) {
+    const routed = await router(call, 'keyvalue', options)
     const driver = routed.connection.keyValue
     if (!driver) {
       throw new PrismError(`backend ${routed.target.backend} cannot serve keyvalue (pattern ${routed.target.pattern.name} of namespace ${routed.target.route.namespace})`, {
@@ -28,8 +28,14 @@ export function keyValueHandlers(router: Router): ServiceHandlers<(typeof KeyVal
       })
     }
     const namespace = routed.target.route.namespace
-    return {driver, key: (k: string) => scopeKey(namespace, k), namespace, target: routed.target, routed}
+    return {driver, key: (k: string) => scopeKey(namespace, k), namespace, target: routed.target, routed, session: routed.session}
   }
+
+  /** A read and the session check side by side; the read's result only once the session admitted the call. */
+  async function admitted<T>(session: Promise<void>, read: Promise<T>): Promise<T> {
+    return (await Promise.all([read, session]))[0]
+  }
+  const READ: RouteOptions = {deferSession: true}
 
   function needExpiration(driver: KeyValueDriver, backend: string): void {
     if (!driver.support.expiration) {
@@ -67,8 +73,8 @@ export function keyValueHandlers(router: Router): ServiceHandlers<(typeof KeyVal
     },
     retrieve: async (req, call) => {
       checkKey(req.key)
-      const {driver, key} = await kv(call)
-      const value = await driver.get(key(req.key))
+      const {driver, key, session} = await kv(call, READ)
+      const value = await admitted(session, driver.get(key(req.key)))
       return value === undefined ? {found: false} : {found: true, value}
     },
     delete: async (req, call) => {
@@ -78,8 +84,8 @@ export function keyValueHandlers(router: Router): ServiceHandlers<(typeof KeyVal
     },
     exists: async (req, call) => {
       checkKey(req.key)
-      const {driver, key} = await kv(call)
-      return {exists: await driver.exists(key(req.key))}
+      const {driver, key, session} = await kv(call, READ)
+      return {exists: await admitted(session, driver.exists(key(req.key)))}
     },
     scan: async (req, call) => {
       if (req.limit > LIMITS.scanMax) throw new PrismError(`the scan limit is at most ${LIMITS.scanMax}, got ${req.limit}`, {code: 'INVALID_ARGUMENT'})
@@ -109,9 +115,9 @@ export function keyValueHandlers(router: Router): ServiceHandlers<(typeof KeyVal
     retrieveBatch: async (req, call) => {
       checkBatch(req.keys.length)
       for (const key of req.keys) checkKey(key)
-      const {driver, key} = await kv(call)
+      const {driver, key, session} = await kv(call, READ)
       const keys = req.keys.map(key)
-      const values = driver.getMany ? await driver.getMany(keys) : await Promise.all(keys.map((k) => driver.get(k)))
+      const values = await admitted(session, driver.getMany ? driver.getMany(keys) : Promise.all(keys.map((k) => driver.get(k))))
       return {results: values.map((value) => (value === undefined ? {found: false} : {found: true, value}))}
     },
     expire: async (req, call) => {
@@ -123,9 +129,9 @@ export function keyValueHandlers(router: Router): ServiceHandlers<(typeof KeyVal
     },
     getTTL: async (req, call) => {
       checkKey(req.key)
-      const {driver, target, key} = await kv(call)
+      const {driver, target, key, session} = await kv(call, READ)
       needExpiration(driver, target.backend)
-      const ttl = await driver.ttl(key(req.key))
+      const ttl = await admitted(session, driver.ttl(key(req.key)))
       return ttl === undefined ? {found: false, ttlSeconds: 0n} : {found: true, ttlSeconds: BigInt(ttl)}
     },
   }

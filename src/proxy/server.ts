@@ -19,6 +19,7 @@ import {Health, HealthCheckResponse_ServingStatus, HealthCheckResponseSchema} fr
 import {KeyValuePattern} from '../gen/prism/patterns/v1/keyvalue_pb.js'
 import {MailboxPattern} from '../gen/prism/patterns/v1/mailbox_pb.js'
 import {ConsumerPattern, ProducerPattern} from '../gen/prism/patterns/v1/messaging_pb.js'
+import {SessionStorePattern} from '../gen/prism/patterns/v1/session_store_pb.js'
 import {ProxyInfo, SyncState as SyncStateProto} from '../gen/prism/proxy/v1/proxy_pb.js'
 import {BackendPool} from './backends.js'
 import {credentialResolver} from './credentials.js'
@@ -32,6 +33,8 @@ import {consumerHandlers, producerHandlers, type OpenStreams} from './messaging-
 import {createMetrics, serveMetrics, type ProxyMetrics} from './metrics.js'
 import {backendTypeName, createRouter, header, NAMESPACE_HEADER} from './router.js'
 import {RoutingTable} from './routing.js'
+import {SessionManager} from './sessions/manager.js'
+import {sessionStoreHandlers} from './sessions/service.js'
 
 export interface ProxyOptions {
   admin: AdminClient
@@ -97,7 +100,9 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
   })
   metrics.setSync('connecting')
 
-  const router = createRouter({table: () => table, synced: () => everSynced, pool, authenticator: options.authenticator})
+  const connections = (backend: string) => pool.get(backend)
+  const sessions = new SessionManager({connections, table: () => table, log})
+  const router = createRouter({table: () => table, synced: () => everSynced, pool, authenticator: options.authenticator, sessions})
   const toStatus = statusMapper(grpcModule, (err) => log(`internal error: ${(err as Error)?.stack ?? String(err)}`))
   const transportLimits = {...DEFAULT_TRANSPORT_LIMITS, ...options.transportLimits}
   const server = new grpcModule.Server({
@@ -110,6 +115,7 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
   addService(server, ProducerPattern, instrument('producer', producerHandlers(router)), toStatus)
   addService(server, ConsumerPattern, instrument('consumer', consumerHandlers(grpcModule, router, open)), toStatus)
   addService(server, MailboxPattern, instrument('mailbox', mailboxHandlers(router)), toStatus)
+  addService(server, SessionStorePattern, instrument('sessions', sessionStoreHandlers({authenticator: options.authenticator, sessions, table: () => table, connections})), toStatus)
   addService(
     server,
     ProxyInfo,
@@ -137,7 +143,7 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
     toStatus,
   )
   const servingStatus = (service: string) => {
-    if (service && ![KeyValuePattern, ProducerPattern, ConsumerPattern, MailboxPattern, ProxyInfo].some((s) => s.typeName === service)) {
+    if (service && ![KeyValuePattern, ProducerPattern, ConsumerPattern, MailboxPattern, SessionStorePattern, ProxyInfo].some((s) => s.typeName === service)) {
       throw new PrismError(`unknown service ${service}`, {code: 'NOT_FOUND'})
     }
     return everSynced && !stopping ? HealthCheckResponse_ServingStatus.SERVING : HealthCheckResponse_ServingStatus.NOT_SERVING
@@ -158,7 +164,7 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
     },
   }
   addService(server, Health, health, toStatus)
-  addReflection(server, [KeyValuePattern, ProducerPattern, ConsumerPattern, MailboxPattern, ProxyInfo, Health])
+  addReflection(server, [KeyValuePattern, ProducerPattern, ConsumerPattern, MailboxPattern, SessionStorePattern, ProxyInfo, Health])
 
   const listener = await listenGrpc(grpcModule, server, {listen: options.listen, tls: options.tls, limits: transportLimits, log}).catch(async (err: unknown) => {
     // The follower already runs: left alone, it would keep the process alive after the error.
@@ -185,12 +191,15 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
     throw err
   }
 
+  // Without tokens (--auth none) no session is ever kept, so there is nothing to sweep.
+  if (options.authenticator.enabled) sessions.start()
   return {
     address: listener.address,
     metricsAddress: metricsServer.address,
     async shutdown(graceMs = 10_000) {
       if (stopping) return
       stopping = true
+      sessions.stop()
       await Promise.all([...open].map((s) => s.close()))
       await lease.release()
       await follower.stop()
