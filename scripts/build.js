@@ -22,9 +22,10 @@ const external = ['better-sqlite3', 'pg', '@grpc/grpc-js', 'openid-client', 'jos
 rmSync(join(root, 'dist'), {recursive: true, force: true})
 rmSync(join(root, 'oclif.manifest.json'), {force: true})
 
-await build({
-  entryPoints: [join(root, 'src/cli.ts')],
-  outfile: join(root, 'dist/cli.cjs'),
+/** Our code's bundles: CommonJS, minified, the heavy modules left outside, protobuf descriptors precomputed. */
+const ourBundle = (entry, outfile) => ({
+  entryPoints: [join(root, entry)],
+  outfile: join(root, outfile),
   bundle: true,
   format: 'cjs',
   platform: 'node',
@@ -39,24 +40,11 @@ await build({
   plugins: [precomputedDescriptors(root)],
   logLevel: 'warning',
 })
+
+await build(ourBundle('src/cli.ts', 'dist/cli.cjs'))
 routeDynamicImports(join(root, 'dist/cli.cjs'))
 // `validate` without oclif (src/cli/fast-validate.ts): a bundle of the offline check alone, with its own code cache.
-await build({
-  entryPoints: [join(root, 'src/cli/fast-validate.ts')],
-  outfile: join(root, 'dist/offline.cjs'),
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  external,
-  sourcemap: 'linked',
-  minify: true,
-  keepNames: true,
-  define: {'import.meta.url': '__prismBundleUrl'},
-  banner: {js: "var __prismBundleUrl=require('node:url').pathToFileURL(__filename).href;"},
-  plugins: [precomputedDescriptors(root)],
-  logLevel: 'warning',
-})
+await build(ourBundle('src/cli/fast-validate.ts', 'dist/offline.cjs'))
 // grpc-js in one file too, loaded by dist/load.cjs when the CLI imports it (proto-loader: only for channelz/ORCA).
 await build({
   entryPoints: [join(root, 'node_modules/@grpc/grpc-js/build/src/index.js')],

@@ -24,6 +24,7 @@ import {PrismError} from '../../errors.js'
 import {postgresMailboxStore} from '../mailbox/postgres-store.js'
 import {backendConfig, invalidArgument, scrub, staticCredentials, unavailable} from './backend-config.js'
 import {Channel} from './channel.js'
+import {schemaOnce} from './pg-schema.js'
 import type {BackendConnection, Connect, DeliveredMessage, KeyValueDriver, MessagingDriver, SubscribeOptions, Subscription} from './types.js'
 
 const SCHEMA = `
@@ -105,26 +106,7 @@ export const connect: Connect = async (backend, {log}) => {
   pool.on('error', (err) => log(`postgres ${backend.name}: ${scrub(err.message, backend)}`))
 
   const fail = (err: unknown): unknown => (err instanceof PrismError ? err : isUnavailable(err) ? unavailable(backend, address, err) : err)
-  let schema: Promise<void> | undefined
-  function ready(): Promise<void> {
-    schema ??= (async () => {
-      const client = await pool.connect()
-      try {
-        await client.query('SELECT pg_advisory_lock($1)', [SCHEMA_LOCK])
-        try {
-          await client.query(SCHEMA)
-        } finally {
-          await client.query('SELECT pg_advisory_unlock($1)', [SCHEMA_LOCK])
-        }
-      } finally {
-        client.release()
-      }
-    })().catch((err: unknown) => {
-      schema = undefined
-      throw err
-    })
-    return schema
-  }
+  const ready = schemaOnce(pool, SCHEMA_LOCK, SCHEMA)
   async function query<R extends Pg.QueryResultRow>(text: string, values: unknown[]): Promise<R[]> {
     try {
       await ready()

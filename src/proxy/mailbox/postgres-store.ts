@@ -6,6 +6,7 @@
  */
 import type * as Pg from 'pg'
 
+import {schemaOnce} from '../drivers/pg-schema.js'
 import {columnsSql, filterSql, storedEventOf, type SqlRow} from './sql.js'
 import type {MailboxStore, QueryResult} from './store.js'
 
@@ -25,26 +26,7 @@ type Row = SqlRow<Date, Record<string, string>>
 
 /** `fail` turns a pg error into the driver's PrismError (UNAVAILABLE naming the backend for outages). */
 export function postgresMailboxStore(pool: Pg.Pool, fail: (err: unknown) => unknown): MailboxStore {
-  let schema: Promise<void> | undefined
-  function ready(): Promise<void> {
-    schema ??= (async () => {
-      const client = await pool.connect()
-      try {
-        await client.query('SELECT pg_advisory_lock($1)', [SCHEMA_LOCK])
-        try {
-          await client.query(SCHEMA)
-        } finally {
-          await client.query('SELECT pg_advisory_unlock($1)', [SCHEMA_LOCK])
-        }
-      } finally {
-        client.release()
-      }
-    })().catch((err: unknown) => {
-      schema = undefined
-      throw err
-    })
-    return schema
-  }
+  const ready = schemaOnce(pool, SCHEMA_LOCK, SCHEMA)
   async function run<R extends Pg.QueryResultRow>(text: string, values: unknown[]): Promise<Pg.QueryResult<R>> {
     try {
       await ready()
