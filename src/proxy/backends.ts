@@ -8,12 +8,14 @@ import {PrismError} from '../errors.js'
 import type {CredentialResolver} from './credentials.js'
 import {driverFor} from './drivers/index.js'
 import type {BackendConnection} from './drivers/types.js'
-import {backendFingerprint, RoutingTable} from './routing.js'
+import {backendFingerprint, connectionKey, RoutingTable} from './routing.js'
 
 export type ConnectionState = 'connecting' | 'connected' | 'down'
 
 export interface BackendStatus {
   name: string
+  /** Set for a connection with a binding's own credentials (a backend can have several connections then). */
+  vaultPath?: string
   type: number
   state: ConnectionState
   error?: string
@@ -21,6 +23,7 @@ export interface BackendStatus {
 
 interface Entry {
   backend: Backend
+  vaultPath?: string
   fingerprint: string
   connection: Promise<BackendConnection>
   state: ConnectionState
@@ -39,26 +42,30 @@ export class BackendPool {
   /** Brings the connections in line with a new routing table. */
   sync(table: RoutingTable): void {
     this.table = table
-    const bound = table.boundBackends()
-    for (const [name, entry] of this.entries) {
-      const backend = table.backends.get(name)
-      if (!backend || !bound.has(name) || backendFingerprint(backend) !== entry.fingerprint) {
-        this.entries.delete(name)
-        this.log(`backend ${name}: ${backend && bound.has(name) ? 'registration changed, reconnecting' : 'no longer used, disconnecting'}`)
+    const bound = table.boundConnections()
+    for (const [key, entry] of this.entries) {
+      const backend = table.backends.get(entry.backend.name)
+      if (!backend || !bound.has(key) || backendFingerprint(backend) !== entry.fingerprint) {
+        this.entries.delete(key)
+        this.log(`backend ${entry.backend.name}: ${backend && bound.has(key) ? 'registration changed, reconnecting' : 'no longer used, disconnecting'}`)
         void entry.connection.then((c) => c.close()).catch(() => {})
       }
     }
-    for (const name of bound) {
-      const backend = table.backends.get(name)
-      if (backend && !this.entries.has(name)) this.open(backend)
+    for (const [key, c] of bound) {
+      const backend = table.backends.get(c.backend)
+      if (backend && !this.entries.has(key)) this.open(backend, c.vaultPath)
     }
   }
 
-  /** The connection of a bound backend; UNAVAILABLE when its registration has not reached this proxy. */
-  async get(name: string): Promise<BackendConnection> {
+  /**
+   * The connection of a bound backend (with a binding's own credentials: `vaultPath`); UNAVAILABLE when its
+   * registration has not reached this proxy.
+   */
+  async get(name: string, vaultPath?: string): Promise<BackendConnection> {
     const backend = this.table.backends.get(name)
+    const key = connectionKey(name, vaultPath)
     // A connection whose set-up failed is dropped, and set up again by the next call that needs it.
-    const entry = this.entries.get(name) ?? (backend && this.table.boundBackends().has(name) ? this.open(backend) : undefined)
+    const entry = this.entries.get(key) ?? (backend && this.table.boundConnections().has(key) ? this.open(backend, vaultPath) : undefined)
     if (!entry) {
       throw new PrismError(`backend ${name} is not known to this proxy`, {code: 'UNAVAILABLE', hint: 'Register it (prismctl backend register) or check the binding; the proxy learns backends from the control plane.'})
     }
@@ -77,14 +84,14 @@ export class BackendPool {
           entry.state = 'down'
           entry.error = (err as Error).message
         }
-        return {name: entry.backend.name, type: entry.backend.type, state: entry.state, error: entry.error}
+        return statusOf(entry)
       }),
     )
   }
 
   /** The last known states, without asking the backends. */
   states(): BackendStatus[] {
-    return [...this.entries.values()].map((e) => ({name: e.backend.name, type: e.backend.type, state: e.state, error: e.error}))
+    return [...this.entries.values()].map(statusOf)
   }
 
   async close(): Promise<void> {
@@ -93,9 +100,10 @@ export class BackendPool {
     await Promise.all(all.map((e) => e.connection.then((c) => c.close()).catch(() => {})))
   }
 
-  private open(backend: Backend): Entry {
-    const entry: Entry = {backend, fingerprint: backendFingerprint(backend), state: 'connecting', connection: undefined as never}
-    entry.connection = this.resolveCredentials(backend).then(async (resolved) => (await driverFor(resolved))(resolved, {log: this.log}))
+  private open(backend: Backend, vaultPath?: string): Entry {
+    const key = connectionKey(backend.name, vaultPath)
+    const entry: Entry = {backend, ...(vaultPath ? {vaultPath} : {}), fingerprint: backendFingerprint(backend), state: 'connecting', connection: undefined as never}
+    entry.connection = this.resolveCredentials(backend, vaultPath).then(async (resolved) => (await driverFor(resolved))(resolved, {log: this.log}))
     entry.connection.then(
       () => {
         if (entry.state === 'connecting') entry.state = 'connected'
@@ -106,10 +114,14 @@ export class BackendPool {
         // Drivers and the credential resolver name the backend in their messages.
         this.log(err.message)
         // A connection that could not even be set up is retried on the next sync or call.
-        if (this.entries.get(backend.name) === entry) this.entries.delete(backend.name)
+        if (this.entries.get(key) === entry) this.entries.delete(key)
       },
     )
-    this.entries.set(backend.name, entry)
+    this.entries.set(key, entry)
     return entry
   }
+}
+
+function statusOf(entry: Entry): BackendStatus {
+  return {name: entry.backend.name, ...(entry.vaultPath ? {vaultPath: entry.vaultPath} : {}), type: entry.backend.type, state: entry.state, error: entry.error}
 }

@@ -77,7 +77,7 @@ export function createRouter(deps: RouterDeps): Router {
     // Deferred, the caller awaits it later: until then its rejection must not count as unhandled.
     if (options?.deferSession) session.catch(() => {})
     else await session
-    const connection = await deps.pool.get(target.backend)
+    const connection = await deps.pool.get(target.backend, target.vaultPath)
     return {
       target,
       principal,

@@ -4,10 +4,14 @@ import {describe, expect, it} from 'vitest'
 import {BackendSchema, BackendType, NamespaceSchema} from '../gen/prism/admin/v1/resources_pb.js'
 import {backendFingerprint, RoutingTable} from './routing.js'
 
-function namespace(name: string, patterns: {name: string; type: string; slot: string; backend: string}[]) {
+function namespace(name: string, patterns: {name: string; type: string; slot: string; backend: string; vaultPath?: string}[]) {
   return create(NamespaceSchema, {
     name,
-    patterns: patterns.map((p) => ({name: p.name, type: p.type})),
+    patterns: patterns.map((p) => ({
+      name: p.name,
+      type: p.type,
+      requires: p.vaultPath ? [{slot: p.slot, target: {case: 'backend' as const, value: p.backend}, credentials: {source: {case: 'vaultPath' as const, value: p.vaultPath}}}] : [],
+    })),
     status: {patterns: patterns.map((p) => ({name: p.name, type: p.type, bindings: [{slot: p.slot, backend: p.backend}]}))},
   })
 }
@@ -21,6 +25,7 @@ const table = RoutingTable.from(
       {name: 'cold', type: 'keyvalue', slot: 'kv-store', backend: 'other'},
       {name: 'bus', type: 'pubsub', slot: 'message-bus', backend: 'mem'},
     ]),
+    namespace('three', [{name: 'own-creds', type: 'keyvalue', slot: 'kv-store', backend: 'mem', vaultPath: 'vault://secret/data/three'}]),
   ],
   [mem],
 )
@@ -41,8 +46,10 @@ describe('RoutingTable.target', () => {
     expect(() => table.target('two', 'keyvalue', 'warm')).toThrow(expect.objectContaining({code: 'INVALID_ARGUMENT'}))
   })
 
-  it('lists the backends namespaces bind, including ones not (yet) registered', () => {
-    expect([...table.boundBackends()].sort()).toEqual(['mem', 'other'])
+  it('lists the connections namespaces need, including backends not (yet) registered; a binding with its own credentials needs its own', () => {
+    expect([...table.boundConnections().values()]).toEqual([{backend: 'mem'}, {backend: 'other'}, {backend: 'mem', vaultPath: 'vault://secret/data/three'}])
+    expect(table.target('three', 'keyvalue')).toMatchObject({backend: 'mem', vaultPath: 'vault://secret/data/three'})
+    expect(table.target('one', 'keyvalue').vaultPath).toBeUndefined()
   })
 })
 

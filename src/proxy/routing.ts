@@ -33,6 +33,8 @@ export interface RoutedPattern {
   settings: Record<string, string>
   /** slot → backend name, as the control plane resolved it. */
   slots: Record<string, string>
+  /** slot → the Vault path of the binding's own credentials, where the binding names one (else the backend's). */
+  vaultPaths: Record<string, string>
 }
 
 export interface Route {
@@ -47,6 +49,19 @@ export interface Target {
   pattern: RoutedPattern
   slot: string
   backend: string
+  /** The binding's own credentials in Vault, when it has them: the connection uses them instead of the backend's. */
+  vaultPath?: string
+}
+
+/** A connection the proxy keeps: a backend, with its own credentials or with those a binding names. */
+export interface BoundConnection {
+  backend: string
+  vaultPath?: string
+}
+
+/** One connection per backend and credentials: bindings that name their own credentials get connections of their own. */
+export function connectionKey(backend: string, vaultPath?: string): string {
+  return vaultPath ? `${backend}\u0000${vaultPath}` : backend
 }
 
 export class RoutingTable {
@@ -65,11 +80,18 @@ export class RoutingTable {
     return new RoutingTable(routes, new Map([...backends].map((b) => [b.name, b])))
   }
 
-  /** Backend names at least one namespace binds. */
-  boundBackends(): Set<string> {
-    const names = new Set<string>()
-    for (const route of this.routes.values()) for (const p of route.patterns) for (const b of Object.values(p.slots)) names.add(b)
-    return names
+  /** The connections the bindings need, by connectionKey. */
+  boundConnections(): Map<string, BoundConnection> {
+    const out = new Map<string, BoundConnection>()
+    for (const route of this.routes.values()) {
+      for (const p of route.patterns) {
+        for (const [slot, backend] of Object.entries(p.slots)) {
+          const vaultPath = p.vaultPaths[slot]
+          out.set(connectionKey(backend, vaultPath), vaultPath ? {backend, vaultPath} : {backend})
+        }
+      }
+    }
+    return out
   }
 
   /** The pattern of `family` that serves a call to `namespace`; `patternName` picks one when there are several. */
@@ -113,7 +135,8 @@ export class RoutingTable {
         hint: 'Bind the slot to a registered backend and apply the namespace again.',
       })
     }
-    return {route, pattern, slot, backend}
+    const vaultPath = pattern.vaultPaths[slot]
+    return {route, pattern, slot, backend, ...(vaultPath ? {vaultPath} : {})}
   }
 }
 
@@ -125,7 +148,9 @@ function routeOf(ns: Namespace): Route {
     patterns: ns.patterns.map((p) => {
       const slots: Record<string, string> = {}
       for (const b of resolved.get(p.name)?.bindings ?? []) if (b.backend) slots[b.slot] = b.backend
-      return {name: p.name, type: p.type, sessionAware: p.sessionAware, settings: {...p.settings}, slots}
+      const vaultPaths: Record<string, string> = {}
+      for (const b of [...p.requires, ...p.produces]) if (b.credentials?.source.case === 'vaultPath' && slots[b.slot]) vaultPaths[b.slot] = b.credentials.source.value
+      return {name: p.name, type: p.type, sessionAware: p.sessionAware, settings: {...p.settings}, slots, vaultPaths}
     }),
   }
 }

@@ -100,7 +100,7 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
   })
   metrics.setSync('connecting')
 
-  const connections = (backend: string) => pool.get(backend)
+  const connections = (backend: string, vaultPath?: string) => pool.get(backend, vaultPath)
   const sessions = new SessionManager({connections, table: () => table, log})
   const router = createRouter({table: () => table, synced: () => everSynced, pool, authenticator: options.authenticator, sessions})
   const toStatus = statusMapper(grpcModule, (err) => log(`internal error: ${(err as Error)?.stack ?? String(err)}`))

@@ -32,7 +32,7 @@ beforeAll(async () => {
   op = await startTestProvider()
   vault = await startContractVault()
   const jwks = ((await (await fetch(`${op.issuer}/.well-known/openid-configuration`)).json()) as {jwks_uri: string}).jwks_uri
-  await bootstrapVault({address: vault.address, token: vault.rootToken, jwksUrl: jwks, boundIssuer: op.issuer, audience: CLIENT_ID, secrets: {'prism/backends/redis-vaulted': {password: PASSWORD}}})
+  await bootstrapVault({address: vault.address, token: vault.rootToken, jwksUrl: jwks, boundIssuer: op.issuer, audience: CLIENT_ID, secrets: {'prism/backends/redis-vaulted': {password: PASSWORD}, 'prism/vaulted/per-slot': {password: PASSWORD}}})
   redis = await startRedis(['--requirepass', PASSWORD])
   admin = await startAdminServer({args: ['--issuer', op.issuer, '--audience', CLIENT_ID]})
   token = await idTokenFor(op.issuer, 'alice')
@@ -56,6 +56,11 @@ type: redis
 redis: {address: "${redis.address}"}
 credentials: {vaultPath: "vault://secret/data/prism/backends/redis-unwritten"}
 ---
+kind: Backend
+name: redis-bare
+type: redis
+redis: {address: "${redis.address}"}
+---
 kind: Namespace
 name: vaulted
 team: platform-team
@@ -66,6 +71,12 @@ patterns:
   - name: broken
     type: keyvalue
     requires: [{slot: kv-store, backend: redis-unwritten}]
+  - name: per-slot
+    type: keyvalue
+    requires: [{slot: kv-store, backend: redis-bare, credentials: {vaultPath: "vault://secret/data/prism/vaulted/per-slot"}}]
+  - name: bare
+    type: keyvalue
+    requires: [{slot: kv-store, backend: redis-bare}]
 `,
   )
   const apply = await cli(['apply', '-f', manifest])
@@ -97,6 +108,18 @@ describe('credentials.vaultPath', () => {
     const fixed = await cli(['kv', 'get', 'vaulted', 'k', '--pattern', 'broken'])
     expect(fixed.code, fixed.stderr).toBe(0)
     expect(fixed.stdout).toBe('v')
+  })
+
+  it('a slot binding with its own vaultPath connects with that secret, beside the same backend without it', async () => {
+    const set = await cli(['kv', 'set', 'vaulted', 'slot-k', 'slot-v', '--pattern', 'per-slot'])
+    expect(set.code, set.stderr).toBe(0)
+    expect((await cli(['kv', 'get', 'vaulted', 'slot-k', '--pattern', 'per-slot'])).stdout).toBe('slot-v')
+    expect(vault.requests).toContain('GET secret/data/prism/vaulted/per-slot')
+    // The backend itself has no credentials: bound without the binding's, Redis refuses it.
+    const bare = await cli(['kv', 'get', 'vaulted', 'slot-k', '--pattern', 'bare'])
+    expect(bare.code).toBe(1)
+    expect(bare.stderr).toContain('redis-bare')
+    expect(bare.stderr).not.toContain(PASSWORD)
   })
 
   it('the proxy log never holds the password', () => {

@@ -36,6 +36,9 @@ interface LoopSpec {
   topic: string
   source: string
   store: string
+  /** The bindings' own credentials in Vault, where they name them. */
+  sourceVaultPath?: string
+  storeVaultPath?: string
 }
 
 interface Loop {
@@ -45,6 +48,7 @@ interface Loop {
 interface Pruned {
   box: MailboxKey
   store: string
+  storeVaultPath?: string
   retentionMs: number
   due: number
 }
@@ -79,9 +83,11 @@ export class MailboxIngest {
         if (p.type !== MAILBOX_TYPE || !source || !store) continue
         const box = {namespace: route.namespace, pattern: p.name}
         const {topics, retentionMs} = mailboxSettings(p)
-        for (const topic of topics) wanted.set(JSON.stringify([box.namespace, box.pattern, topic, source, store]), {box, topic, source, store})
-        const key = JSON.stringify([box.namespace, box.pattern, store])
-        prunes.set(key, {box, store, retentionMs, due: Math.min(this.prunes.get(key)?.due ?? 0, this.now() + pruneEvery(retentionMs))})
+        const {[SOURCE_SLOT]: sourceVaultPath, [STORE_SLOT]: storeVaultPath} = p.vaultPaths
+        const paths = {...(sourceVaultPath ? {sourceVaultPath} : {}), ...(storeVaultPath ? {storeVaultPath} : {})}
+        for (const topic of topics) wanted.set(JSON.stringify([box.namespace, box.pattern, topic, source, store, paths]), {box, topic, source, store, ...paths})
+        const key = JSON.stringify([box.namespace, box.pattern, store, storeVaultPath])
+        prunes.set(key, {box, store, ...(storeVaultPath ? {storeVaultPath} : {}), retentionMs, due: Math.min(this.prunes.get(key)?.due ?? 0, this.now() + pruneEvery(retentionMs))})
       }
     }
     for (const [key, loop] of this.loops) {
@@ -120,7 +126,7 @@ export class MailboxIngest {
       if (p.due > this.now()) continue
       p.due = this.now() + pruneEvery(p.retentionMs)
       try {
-        const store = await this.storeOf(p.store)
+        const store = await this.storeOf(p.store, p.storeVaultPath)
         const removed = await store.prune(p.box, new Date(this.now() - p.retentionMs))
         if (removed > 0) this.options.log(`mailbox ${label(p.box)}: pruned ${removed} messages older than the retention`)
       } catch (err) {
@@ -129,8 +135,8 @@ export class MailboxIngest {
     }
   }
 
-  private async storeOf(name: string): Promise<MailboxStore> {
-    const store = (await this.options.pool.get(name)).mailbox
+  private async storeOf(name: string, vaultPath?: string): Promise<MailboxStore> {
+    const store = (await this.options.pool.get(name, vaultPath)).mailbox
     if (!store) throw new PrismError(`backend ${name} cannot store mailboxes`, {code: 'FAILED_PRECONDITION', hint: 'Bind the mailbox-store slot to PostgreSQL, SQLite or memstore.'})
     return store
   }
@@ -144,10 +150,10 @@ export class MailboxIngest {
     const done = (async () => {
       for (let attempt = 0; !stopped; attempt++) {
         try {
-          const source = (await this.options.pool.get(spec.source)).messaging
+          const source = (await this.options.pool.get(spec.source, spec.sourceVaultPath)).messaging
           if (!source) throw new PrismError(`backend ${spec.source} cannot carry messages`, {code: 'FAILED_PRECONDITION'})
           // Before subscribing: a store that cannot take the messages must not claim them from the group.
-          await this.storeOf(spec.store)
+          await this.storeOf(spec.store, spec.storeVaultPath)
           const group = source.support.groups ? mailboxGroup(spec.box) : undefined
           const topic = scopeTopic(spec.box.namespace, spec.topic)
           subscription = await source.subscribe(topic, {group, start: group ? 'earliest' : 'latest', ackWaitSeconds: ACK_WAIT_SECONDS})
@@ -216,7 +222,7 @@ export class MailboxIngest {
     const events = batch.map((m) => eventOf(m, spec.box.namespace))
     for (let attempt = 0; ; attempt++) {
       try {
-        await (await this.storeOf(spec.store)).write(spec.box, events)
+        await (await this.storeOf(spec.store, spec.storeVaultPath)).write(spec.box, events)
         return
       } catch (err) {
         if (attempt === 0) this.options.log(`mailbox ${label(spec.box)}: storing in ${spec.store} failed, retrying: ${(err as Error).message}`)

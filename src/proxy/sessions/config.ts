@@ -9,8 +9,11 @@ export interface SessionManagerConfig {
   namespace: string
   pattern: string
   storeBackend: string
+  /** The session-store binding's own credentials in Vault, when it names them. */
+  storeVaultPath?: string
   /** Absent: no session-events slot bound, no events. */
   eventsBackend?: string
+  eventsVaultPath?: string
   /** Absent: sessions last as long as their tokens. */
   idleMs?: number
 }
@@ -62,5 +65,14 @@ function parse(route: Route): SessionManagerConfig {
   }
   const eventsBackend = pattern.slots['session-events']
   const idleMs = idleTimeoutMs(pattern.settings.idleTimeout, route.namespace)
-  return {namespace: route.namespace, pattern: pattern.name, storeBackend, ...(eventsBackend ? {eventsBackend} : {}), ...(idleMs ? {idleMs} : {})}
+  const {'session-store': storeVaultPath, 'session-events': eventsVaultPath} = pattern.vaultPaths
+  return {
+    namespace: route.namespace,
+    pattern: pattern.name,
+    storeBackend,
+    ...(storeVaultPath ? {storeVaultPath} : {}),
+    ...(eventsBackend ? {eventsBackend} : {}),
+    ...(eventsBackend && eventsVaultPath ? {eventsVaultPath} : {}),
+    ...(idleMs ? {idleMs} : {}),
+  }
 }

@@ -46,14 +46,15 @@ export function sessionEvent(type: SessionEventType, record: SessionRecord, now:
   }
 }
 
-export type Connections = (backend: string) => Promise<BackendConnection>
+/** A bound backend's connection; `vaultPath`: the binding's own credentials, when it names them. */
+export type Connections = (backend: string, vaultPath?: string) => Promise<BackendConnection>
 
 export function eventPublisher(connections: Connections, log: (line: string) => void) {
   let lastError = ''
   return async (config: SessionManagerConfig, event: SessionEvent): Promise<void> => {
     if (!config.eventsBackend) return
     try {
-      const messaging = (await connections(config.eventsBackend)).messaging
+      const messaging = (await connections(config.eventsBackend, config.eventsVaultPath)).messaging
       if (!messaging) throw new Error(`backend ${config.eventsBackend} cannot publish`)
       await messaging.publish({
         topic: scopeTopic(config.namespace, event.type),

@@ -16,8 +16,8 @@ const NS = 'team-alpha'
 const route = (settings: Record<string, string> = {idleTimeout: '10s'}): Route => ({
   namespace: NS,
   patterns: [
-    {name: 'sessions', type: 'session-manager', sessionAware: false, settings, slots: {'session-store': 'store', 'session-events': 'store'}},
-    {name: 'cache', type: 'keyvalue', sessionAware: true, settings: {}, slots: {'kv-store': 'store'}},
+    {name: 'sessions', type: 'session-manager', sessionAware: false, settings, slots: {'session-store': 'store', 'session-events': 'store'}, vaultPaths: {}},
+    {name: 'cache', type: 'keyvalue', sessionAware: true, settings: {}, slots: {'kv-store': 'store'}, vaultPaths: {}},
   ],
 })
 const alice: Principal = {name: 'alice@example.test', subject: 'alice', email: 'alice@example.test', groups: ['team'], roles: ['viewer'], expiresAt: 0}
@@ -153,7 +153,7 @@ describe('the session manager', () => {
   it('names what is wrong with a namespace that cannot keep sessions', async () => {
     current = route({idleTimeout: 'later'})
     await expect(proxy().admit(current, alice, 'Bearer t')).rejects.toMatchObject({code: 'FAILED_PRECONDITION', message: expect.stringContaining('idleTimeout "later"')})
-    current = {namespace: NS, patterns: [{name: 'sessions', type: 'session-manager', sessionAware: false, settings: {}, slots: {}}]}
+    current = {namespace: NS, patterns: [{name: 'sessions', type: 'session-manager', sessionAware: false, settings: {}, slots: {}, vaultPaths: {}}]}
     await expect(proxy().admit(current, alice, 'Bearer t')).rejects.toMatchObject({code: 'FAILED_PRECONDITION', message: expect.stringContaining('session-store slot')})
   })
 })

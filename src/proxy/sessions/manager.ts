@@ -254,7 +254,7 @@ export class SessionManager {
   }
 
   private async store(config: SessionManagerConfig): Promise<SessionStore> {
-    const kv = (await this.options.connections(config.storeBackend)).keyValue
+    const kv = (await this.options.connections(config.storeBackend, config.storeVaultPath)).keyValue
     if (!kv) {
       throw new PrismError(`backend ${config.storeBackend} cannot hold sessions (session-store of namespace ${config.namespace})`, {
         code: 'FAILED_PRECONDITION',

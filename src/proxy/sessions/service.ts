@@ -9,10 +9,10 @@ import type {ServiceHandlers} from '../../api/grpc-service.js'
 import {hasRole, requireRole, type Authenticator, type Principal} from '../../controlplane/authn.js'
 import {PrismError} from '../../errors.js'
 import type {SessionStorePattern} from '../../gen/prism/patterns/v1/session_store_pb.js'
-import type {BackendConnection} from '../drivers/types.js'
 import {backendTypeName, header, NAMESPACE_HEADER} from '../router.js'
 import type {RoutingTable} from '../routing.js'
 import {sessionManagerOf} from './config.js'
+import type {Connections} from './events.js'
 import type {FoundSession, SessionManager} from './manager.js'
 import {SESSION_ID, type SessionRecord} from './records.js'
 
@@ -20,7 +20,7 @@ export interface SessionServiceDeps {
   authenticator: Authenticator
   sessions: SessionManager
   table: () => RoutingTable
-  connections: (backend: string) => Promise<BackendConnection>
+  connections: Connections
 }
 
 export function toSession(r: SessionRecord) {
@@ -64,7 +64,7 @@ export function sessionStoreHandlers(deps: SessionServiceDeps): ServiceHandlers<
       const route = table.routes.get(namespace)
       if (!route) throw new PrismError(`namespace ${namespace} does not exist (this proxy does not serve it)`, {code: 'NOT_FOUND', hint: 'List the namespaces with: prismctl namespace list'})
       const config = sessionManagerOf(route)
-      const kv = (await deps.connections(config.storeBackend)).keyValue
+      const kv = (await deps.connections(config.storeBackend, config.storeVaultPath)).keyValue
       const typeOf = (backend: string) => {
         const type = table.backends.get(backend)?.type
         return type === undefined ? '' : backendTypeName(type)
