@@ -3,7 +3,6 @@ import {Flags} from '@oclif/core'
 import {logout} from '../auth/login.js'
 import {BaseCommand} from '../cli/base-command.js'
 import {resolveContext} from '../config/contexts.js'
-import {endProxySessions} from '../data/sessions.js'
 
 export default class Logout extends BaseCommand<typeof Logout> {
   static override summary = 'Revoke the stored login at the issuer and delete it locally'
@@ -12,7 +11,9 @@ export default class Logout extends BaseCommand<typeof Logout> {
 
   async run() {
     const context = this.flags.all ? undefined : resolveContext({context: this.flags.context})
-    const entries = await logout({context: context?.name ?? '', all: this.flags.all, endSessions: (name, bearer) => endProxySessions(name, bearer)})
+    // With --all, PRISM_PROXY_ENDPOINT is no context's proxy: each context's sessions end only at its own proxyEndpoint.
+    const endSessions = async (name: string, bearer: string) => (await import('../data/sessions.js')).endProxySessions(name, bearer, {selected: !this.flags.all})
+    const entries = await logout({context: context?.name ?? '', all: this.flags.all, endSessions})
     if (entries.length === 0) this.out('No stored logins.')
     for (const e of entries) {
       const revocation = {

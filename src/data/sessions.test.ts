@@ -1,7 +1,11 @@
-import {describe, expect, it} from 'vitest'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {afterAll, describe, expect, it} from 'vitest'
 import {parse} from 'yaml'
 
-import {renderSessions, type SessionView} from './sessions.js'
+import {endProxySessions, renderSessions, type SessionView} from './sessions.js'
 
 const session: SessionView = {
   id: '0123456789abcdef0123456789abcdef',
@@ -29,5 +33,20 @@ describe('renderSessions', () => {
     expect(JSON.parse(renderSessions([session], 'json', {single: true}))).toEqual(session)
     expect(parse(renderSessions([session], 'yaml'))).toEqual({sessions: [session]})
     expect(renderSessions([], 'json')).toBe('{\n  "sessions": []\n}')
+  })
+})
+
+describe('endProxySessions (logout)', () => {
+  const configDir = mkdtempSync(join(tmpdir(), 'prismctl-logout-'))
+  const env = {PRISM_CONFIG_DIR: configDir, PRISM_PROXY_ENDPOINT: '127.0.0.1:1'}
+  afterAll(() => rmSync(configDir, {recursive: true, force: true}))
+
+  it('sends the selected context its token at PRISM_PROXY_ENDPOINT, best effort', async () => {
+    const ended = await endProxySessions('default', 'a.b.c', {selected: true, env})
+    expect(ended).toMatchObject({endpoint: '127.0.0.1:1', error: expect.any(String)})
+  })
+
+  it("never sends another context's token there (logout --all): only to that context's own proxyEndpoint", async () => {
+    expect(await endProxySessions('prod', 'a.b.c', {selected: false, env})).toBeUndefined()
   })
 })

@@ -70,11 +70,13 @@ export async function killSession(options: ProxyConnectionOptions, id: string, c
 /**
  * `prismctl logout`, before it forgets a context's login: best effort, the proxy ends the sessions of that login's
  * bearer (reason logged_out) and refuses it from then on. Only where a proxy endpoint is configured (the context's,
- * or PRISM_PROXY_ENDPOINT), and within a short deadline: logging out never waits on a proxy that is away.
+ * or PRISM_PROXY_ENDPOINT for the context this run selected: never another context's token to that proxy), and
+ * within a short deadline: logging out never waits on a proxy that is away.
  */
-export async function endProxySessions(context: string, bearer: string, env: NodeJS.ProcessEnv = process.env): Promise<SessionsEnded | undefined> {
+export async function endProxySessions(context: string, bearer: string, options: {selected: boolean; env?: NodeJS.ProcessEnv}): Promise<SessionsEnded | undefined> {
+  const env = options.env ?? process.env
   const stored = readConfig(env).contexts[context]
-  const endpoint = env.PRISM_PROXY_ENDPOINT || stored?.proxyEndpoint
+  const endpoint = (options.selected ? env.PRISM_PROXY_ENDPOINT : undefined) || stored?.proxyEndpoint
   if (!endpoint) return undefined
   try {
     // A login of a context that config.yaml does not hold: the proxy of the environment, with default settings.

@@ -54,7 +54,11 @@ export function checkBatch(count: number): void {
 export function checkTopic(topic: string): void {
   if (topic.length > LIMITS.topicChars) throw tooBig('the topic name', topic.length, LIMITS.topicChars, 'characters')
   if (!TOPIC.test(topic)) throw invalid(`invalid topic "${topic}"`, 'Topics use letters, digits, "_", "." and "-", and do not start with "." or "-".')
+  if (topic.startsWith(RESERVED_TOPIC_PREFIX)) throw invalid(`topic "${topic}" is reserved: topics starting with ${RESERVED_TOPIC_PREFIX} carry the proxy's own events`, 'Choose a topic that does not start with "_prism.".')
 }
+
+/** Topics only the proxy publishes to (session events), so that no caller can forge them. */
+export const RESERVED_TOPIC_PREFIX = '_prism.'
 
 export function checkMessage(topic: string, payload: Uint8Array, metadata: Record<string, string>): void {
   checkTopic(topic)
@@ -65,5 +69,7 @@ export function checkMessage(topic: string, payload: Uint8Array, metadata: Recor
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(key)) throw invalid(`invalid metadata key "${key.slice(0, 64)}"`, 'Metadata keys use letters, digits, "_", "." and "-".')
     if (Buffer.byteLength(key) > LIMITS.metadataKeyBytes) throw tooBig(`metadata key ${key.slice(0, 32)}…`, Buffer.byteLength(key), LIMITS.metadataKeyBytes, 'bytes')
     if (Buffer.byteLength(value) > LIMITS.metadataValueBytes) throw tooBig(`the value of metadata ${key}`, Buffer.byteLength(value), LIMITS.metadataValueBytes, 'bytes')
+    // PostgreSQL refuses NUL in text and jsonb: a mailbox storing the message could never store it.
+    if (value.includes('\u0000')) throw invalid(`the value of metadata ${key} contains a NUL character`, 'Metadata values are text without NUL characters; send binary data in the payload.')
   }
 }

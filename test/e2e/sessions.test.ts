@@ -35,7 +35,7 @@ const tokens: Record<string, string> = {}
 const events = new Map<string, Record<string, unknown>[]>()
 
 /** The NATS subject of a scoped topic as the proxy's NATS driver names it ("." inside a topic is _2E). */
-const subjectOf = (namespace: string, type: 'started' | 'ended') => `prism.${namespace}_2Esession_2E${type}`
+const subjectOf = (namespace: string, type: 'started' | 'ended') => `prism.${namespace}_2E_5Fprism_2Esession_2E${type}`
 
 function cli(who: string | undefined, args: string[], via = 0, env: Record<string, string | undefined> = {}): Promise<CliResult> {
   return runCli(args, {env: {PRISM_ADMIN_ENDPOINT: admin.endpoint, PRISM_PROXY_ENDPOINT: proxies[via]!.endpoint, PRISM_TOKEN: who ? tokens[who] : undefined, ...env}})

@@ -5,6 +5,7 @@
  */
 import type {BackendConnection} from '../drivers/types.js'
 import {scopeTopic} from '../isolation.js'
+import {RESERVED_TOPIC_PREFIX} from '../limits.js'
 import type {SessionManagerConfig} from './config.js'
 import type {EndReason, SessionRecord} from './records.js'
 
@@ -57,7 +58,7 @@ export function eventPublisher(connections: Connections, log: (line: string) => 
       const messaging = (await connections(config.eventsBackend, config.eventsVaultPath)).messaging
       if (!messaging) throw new Error(`backend ${config.eventsBackend} cannot publish`)
       await messaging.publish({
-        topic: scopeTopic(config.namespace, event.type),
+        topic: scopeTopic(config.namespace, `${RESERVED_TOPIC_PREFIX}${event.type}`),
         payload: new Uint8Array(Buffer.from(JSON.stringify(event))),
         metadata: {'prism-content-type': 'application/json', 'prism-namespace': config.namespace},
       })

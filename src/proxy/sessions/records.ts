@@ -41,10 +41,13 @@ export const markerKey = (namespace: string, id: string) => `${MARKERS}${namespa
 
 /**
  * The session id of a token in a namespace: every proxy derives the same one, and it cannot be turned back into the
- * token. 128 bits of SHA-256, hex.
+ * token. 128 bits of SHA-256, hex, over the signed part (header.payload) only: base64url decoding is lenient (unused
+ * low bits of the last character, padding), so one signature has several spellings that all verify, and a killed
+ * token respelt must still be the killed session.
  */
 export function sessionId(namespace: string, token: string): string {
-  return createHash('sha256').update(namespace).update('\n').update(token).digest('hex').slice(0, 32)
+  const signed = token.split('.', 2).join('.')
+  return createHash('sha256').update(namespace).update('\n').update(signed).digest('hex').slice(0, 32)
 }
 
 export const SESSION_ID = /^[0-9a-f]{32}$/
