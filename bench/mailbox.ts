@@ -6,10 +6,10 @@
  */
 import * as grpc from '@grpc/grpc-js'
 import {create} from '@bufbuild/protobuf'
-import {timestampFromDate} from '@bufbuild/protobuf/wkt'
 import pg from 'pg'
 
 import {createServiceClient} from '../src/api/grpc-service.js'
+import {mailboxQueryRequest} from '../src/data/mailbox.js'
 import {ControlPlane} from '../src/gen/prism/admin/v1/control_plane_pb.js'
 import {BackendType, NamespaceSchema} from '../src/gen/prism/admin/v1/resources_pb.js'
 import {MailboxPattern} from '../src/gen/prism/patterns/v1/mailbox_pb.js'
@@ -132,14 +132,7 @@ export async function benchMailbox(opts: {ingest: number; stored: number; latenc
       const q: MailboxQuery = {topics: [], principals: [], limit: 10, offset: 0, includeBody: false, ...over}
       const values: unknown[] = []
       const text = `SELECT ${columnsSql(false, 'octet_length')} FROM prism_mailbox ${filterSql(BOX, q, (v) => `$${values.push(v)}`, (d) => d)}`
-      const request = {
-        startTime: q.start && timestampFromDate(q.start),
-        endTime: q.end && timestampFromDate(q.end),
-        topics: q.topics,
-        principals: q.principals,
-        correlationId: q.correlationId ?? '',
-        limit: q.limit,
-      }
+      const request = mailboxQueryRequest(q)
       const l = await latencies({proxy: () => mailbox.query(request), direct: () => sql.query(text, values), noop: () => info.noop({})}, opts.latencyCount)
       const p = (s: number[]) => `${fmtMs(median(s))} / ${fmtMs(percentile(s, 99))}`
       rows.push({

@@ -6,11 +6,12 @@
  * (same module, same output, same errors and exit codes; test/e2e/fast-validate.test.ts compares the two); anything
  * else (--help, other flags, unusual spellings) is handed back untouched, and oclif runs as usual.
  */
-import {isPrismError, PrismError, usageError} from '../errors.js'
+import {isPrismError, PrismError} from '../errors.js'
 import type {Kind} from '../model/documents.js'
-import {checkFiles, reportLines} from '../model/offline.js'
+import {reportLines} from '../model/offline.js'
 import {TOPIC_ALIASES} from './aliases.js'
 import {applyOutputFlags, reportError} from './output.js'
+import {runValidation} from './validation.js'
 
 export interface FastValidate {
   /** The command as `--help` names it, e.g. "namespace validate". */
@@ -79,10 +80,7 @@ export async function runFastValidate(argv: readonly string[]): Promise<boolean>
   if (!invocation) return false
   applyOutputFlags()
   try {
-    if (invocation.paths.length === 0) {
-      throw usageError('Missing what to validate: give -f FILE, a directory, or - for stdin', `See: prismctl ${invocation.command} --help`)
-    }
-    const report = await checkFiles(invocation.paths, {kind: invocation.kind, recursive: invocation.recursive})
+    const report = await runValidation({...invocation, bin: 'prismctl'})
     if (invocation.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
     else for (const line of reportLines(report)) process.stdout.write(`${line}\n`)
   } catch (err) {

@@ -1,9 +1,9 @@
 /** `validate`, `namespace validate` and `backend validate`: the same offline check, optionally held to one kind. */
 import type {Kind} from '../model/documents.js'
-import {usageError} from '../errors.js'
-import {checkFiles, reportLines} from '../model/offline.js'
+import {reportLines} from '../model/offline.js'
 import {BaseCommand} from './base-command.js'
 import {fileFlag, recursiveFlag} from './registry-flags.js'
+import {runValidation} from './validation.js'
 
 export abstract class ValidateCommand extends BaseCommand<typeof ValidateCommand> {
   static override description = 'Reports every problem at once as file:line:column: field: message, and exits 1 if there is any.'
@@ -17,8 +17,7 @@ export abstract class ValidateCommand extends BaseCommand<typeof ValidateCommand
 
   async run() {
     const paths = [...(this.flags.file ?? []), ...this.positionals]
-    if (paths.length === 0) throw usageError('Missing what to validate: give -f FILE, a directory, or - for stdin', `See: ${this.config.bin} ${this.id?.replaceAll(':', ' ')} --help`)
-    const report = await checkFiles(paths, {kind: this.kind, recursive: this.flags.recursive})
+    const report = await runValidation({command: this.id?.replaceAll(':', ' ') ?? 'validate', bin: this.config.bin, kind: this.kind, paths, recursive: this.flags.recursive})
     for (const line of reportLines(report)) this.out(line)
     return report
   }

@@ -79,25 +79,23 @@ export interface MailboxQueryOptions {
   showPayload: boolean
 }
 
+/** A MailboxPattern.Query request (the CLI's, and the bench's). */
+export function mailboxQueryRequest(q: {start?: Date; end?: Date; topics: string[]; principals: string[]; correlationId?: string; limit: number; offset: number; includeBody: boolean}) {
+  return {
+    startTime: q.start && timestampFromDate(q.start),
+    endTime: q.end && timestampFromDate(q.end),
+    topics: q.topics,
+    principals: q.principals,
+    correlationId: q.correlationId ?? '',
+    limit: q.limit,
+    offset: q.offset,
+    includeBody: q.includeBody,
+  }
+}
+
 export async function mailboxQuery(t: MailboxTarget, o: MailboxQueryOptions): Promise<{namespace: string; events: ShownEvent[]; hasMore: boolean}> {
   if (o.start && o.end && o.start >= o.end) throw usageError('--start-time must be before --end-time')
-  const r = await withProxy(t, (p) =>
-    p.call(
-      MailboxPattern,
-      'query',
-      {
-        startTime: o.start && timestampFromDate(o.start),
-        endTime: o.end && timestampFromDate(o.end),
-        topics: o.topics,
-        principals: o.principals,
-        correlationId: o.correlationId ?? '',
-        limit: o.limit,
-        offset: o.offset,
-        includeBody: o.showPayload,
-      },
-      routing(t),
-    ),
-  )
+  const r = await withProxy(t, (p) => p.call(MailboxPattern, 'query', mailboxQueryRequest({...o, includeBody: o.showPayload}), routing(t)))
   return {namespace: t.namespace, events: r.events.map((e) => shownEvent(e, o.showPayload)), hasMore: r.hasMore}
 }
 

@@ -5,7 +5,7 @@ import type {Routing} from '../api/proxy-client.js'
 import {PrismError, usageError} from '../errors.js'
 import {ConsumerPattern, ProducerPattern, StartPosition} from '../gen/prism/patterns/v1/messaging_pb.js'
 import type {Message} from '../gen/prism/patterns/v1/messaging_pb.js'
-import {META} from '../proxy/message-metadata.js'
+import {META} from '../model/metadata-keys.js'
 import {withProxy, type ProxyConnectionOptions} from './connection.js'
 import {showBytes} from './payload.js'
 

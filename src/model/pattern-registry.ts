@@ -40,6 +40,9 @@ export interface PatternSpec {
   versions: PatternVersionSpec[]
 }
 
+/** The pattern that gives a namespace's session-aware patterns their sessions (rules in validate.ts). */
+export const SESSION_MANAGER = 'session-manager'
+
 const slot = (name: string, direction: SlotSpec['direction'], required: boolean, interfaces: string[], anyOf?: string[]): SlotSpec => ({name, direction, required, interfaces, ...(anyOf ? {anyOf} : {})})
 
 /** Whether a backend with these interfaces may be bound to the slot. */
@@ -61,7 +64,7 @@ export function slotNeeds(slot: SlotSpec): string {
 
 export const PATTERNS: readonly PatternSpec[] = [
   {
-    type: 'session-manager',
+    type: SESSION_MANAGER,
     description: 'Authenticates callers and keeps their sessions; must be the first pattern of a namespace',
     sessionCapable: false,
     currentVersion: '0.1.0',

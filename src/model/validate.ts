@@ -9,7 +9,7 @@ import type {Backend, Credentials, Namespace, Pattern, SlotBinding} from '../gen
 import {enumChoices} from './documents.js'
 import type {Problem, SourceDoc} from './documents.js'
 import {backendLimitViolations, namespaceLimitViolations} from './limits.js'
-import {findPattern, KNOWN_INTERFACES, PATTERNS, resolvePatternVersion} from './pattern-registry.js'
+import {findPattern, KNOWN_INTERFACES, PATTERNS, resolvePatternVersion, SESSION_MANAGER} from './pattern-registry.js'
 import type {PatternSpec, PatternVersionSpec} from './pattern-registry.js'
 import {didYouMean, quote} from './suggest.js'
 import {backendTypeHint} from './upstream-hints.js'
@@ -22,7 +22,6 @@ export interface Violation {
 export const NAME_PATTERN = /^[a-z][a-z0-9-]{2,62}$/
 const SLOT_PATTERN = /^[a-z][a-z0-9]*-[a-z][a-z0-9]*$/
 const AUTH_PROVIDERS: readonly string[] = ['oidc', 'jwt', 'mtls']
-const SESSION_MANAGER = 'session-manager'
 const PATTERN_TYPES = PATTERNS.map((p) => p.type)
 const BACKEND_TYPES = enumChoices(BackendTypeSchema)
 const KNOWN_INTERFACE_SET = new Set(KNOWN_INTERFACES)

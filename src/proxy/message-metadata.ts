@@ -6,15 +6,8 @@
  */
 import type {Principal} from '../controlplane/authn.js'
 import {PrismError} from '../errors.js'
+import {META} from '../model/metadata-keys.js'
 
-export const META = {
-  contentType: 'prism-content-type',
-  correlationId: 'prism-correlation-id',
-  schemaId: 'prism-schema-id',
-  encryption: 'prism-encryption',
-  principal: 'prism-principal',
-  namespace: 'prism-namespace',
-} as const
 
 const DESCRIPTIVE = new Set<string>([META.contentType, META.correlationId, META.schemaId, META.encryption])
 const STAMPED = new Set<string>([META.principal, META.namespace])

@@ -1,7 +1,7 @@
 /** A consumed message as a mailbox event: upstream's metadata keys become columns, every other key a custom header. */
 import type {DeliveredMessage} from '../drivers/types.js'
 import {unscopeTopic} from '../isolation.js'
-import {META} from '../message-metadata.js'
+import {META} from '../../model/metadata-keys.js'
 import type {MailboxEvent} from './store.js'
 
 const COLUMNS = new Set<string>(Object.values(META))

@@ -15,7 +15,7 @@ import {scopeGroup, scopeTopic} from '../isolation.js'
 import type {RoutingTable} from '../routing.js'
 import {eventOf} from './event.js'
 import {mailboxSettings} from './settings.js'
-import type {MailboxKey, MailboxStore} from './store.js'
+import {mailboxStoreOf, type MailboxKey, type MailboxStore} from './store.js'
 
 export const MAILBOX_TYPE = 'mailbox'
 export const SOURCE_SLOT = 'message-source'
@@ -136,9 +136,7 @@ export class MailboxIngest {
   }
 
   private async storeOf(name: string, vaultPath?: string): Promise<MailboxStore> {
-    const store = (await this.options.pool.get(name, vaultPath)).mailbox
-    if (!store) throw new PrismError(`backend ${name} cannot store mailboxes`, {code: 'FAILED_PRECONDITION', hint: 'Bind the mailbox-store slot to PostgreSQL, SQLite or memstore.'})
-    return store
+    return mailboxStoreOf(await this.options.pool.get(name, vaultPath), name)
   }
 
   private start(spec: LoopSpec): Loop {

@@ -9,7 +9,7 @@ import {MailboxEventSchema, MailboxPattern} from '../../gen/prism/patterns/v1/ma
 import type {MailboxEvent} from '../../gen/prism/patterns/v1/mailbox_pb.js'
 import type {Router} from '../router.js'
 import {mailboxSettings} from './settings.js'
-import {QUERY_LIMITS, type StoredEvent} from './store.js'
+import {mailboxStoreOf, QUERY_LIMITS, type StoredEvent} from './store.js'
 
 type Call = grpc.ServerUnaryCall<unknown, unknown>
 
@@ -40,13 +40,7 @@ export function mailboxHandlers(router: Router, now: () => number = Date.now): S
   async function mailbox(call: Call) {
     const routed = await router(call, 'mailbox')
     const {target} = routed
-    const store = routed.connection.mailbox
-    if (!store) {
-      throw new PrismError(`backend ${target.backend} cannot store mailboxes (pattern ${target.pattern.name} of namespace ${target.route.namespace})`, {
-        code: 'FAILED_PRECONDITION',
-        hint: 'Bind the mailbox-store slot to a backend with table_writer and table_reader (postgres, sqlite, memstore).',
-      })
-    }
+    const store = mailboxStoreOf(routed.connection, target.backend, ` (pattern ${target.pattern.name} of namespace ${target.route.namespace})`)
     // What is older than the retention is gone, whether or not the pruner has deleted it yet.
     const oldest = new Date(now() - mailboxSettings(target.pattern).retentionMs)
     return {store, box: {namespace: target.route.namespace, pattern: target.pattern.name}, oldest}

@@ -4,11 +4,22 @@
  * and forget what is older than the retention. Every event belongs to one mailbox, a (namespace, pattern) pair,
  * so namespaces (and two mailboxes of one namespace) that share a backend never see each other's events.
  */
+import {PrismError} from '../../errors.js'
+import type {BackendConnection} from '../drivers/types.js'
 
 export interface MailboxKey {
   namespace: string
   /** The mailbox pattern's name. */
   pattern: string
+}
+
+/** The mailbox store of a backend's connection; FAILED_PRECONDITION naming the backend when it has none. */
+export function mailboxStoreOf(connection: BackendConnection, backend: string, where = ''): MailboxStore {
+  if (connection.mailbox) return connection.mailbox
+  throw new PrismError(`backend ${backend} cannot store mailboxes${where}`, {
+    code: 'FAILED_PRECONDITION',
+    hint: 'Bind the mailbox-store slot to a backend with table_writer and table_reader (postgres, sqlite, memstore).',
+  })
 }
 
 export interface MailboxEvent {

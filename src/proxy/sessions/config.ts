@@ -1,9 +1,8 @@
 /** A namespace's session manager as the routing table has it: its slots' backends and its idle timeout. */
 import {parseDuration} from '../../config/duration.js'
 import {PrismError} from '../../errors.js'
+import {SESSION_MANAGER} from '../../model/pattern-registry.js'
 import type {Route} from '../routing.js'
-
-export const SESSION_MANAGER = 'session-manager'
 
 export interface SessionManagerConfig {
   namespace: string
