@@ -6,6 +6,7 @@ import {execFileSync} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 import {dirname, join} from 'node:path'
 
+import {lazyRequires} from './lazy-requires.js'
 import {precomputedDescriptors} from './precomputed-descriptors.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -58,6 +59,20 @@ await build({
   keepNames: true,
   logLevel: 'warning',
 })
+// dockerode the same way (dist/docker.cjs), with what only ssh:// engines and BuildKit sessions need loaded on use.
+await build({
+  entryPoints: [join(root, 'node_modules/dockerode/lib/docker.js')],
+  outfile: join(root, 'dist/docker.cjs'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  external: ['ssh2', 'cpu-features', '@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs'],
+  plugins: [lazyRequires()],
+  minify: true,
+  keepNames: true,
+  logLevel: 'warning',
+})
 copyFileSync(join(root, 'scripts/bundle-loader.cjs'), join(root, 'dist/load.cjs'))
 
 if (!quick) {
@@ -80,6 +95,12 @@ if (!quick) {
     execFileSync(process.execPath, [join(root, 'bin/run.js'), 'namespace', 'get', 'warmup', '--admin-endpoint', '127.0.0.1:1', '--timeout', '2s'], {env, stdio: 'ignore'})
   } catch {
     // exit 1: unreachable
+  }
+  // And dist/docker.cjs.cache: an engine found (or none, which fails too) and a stack that does not exist listed.
+  try {
+    execFileSync(process.execPath, [join(root, 'bin/run.js'), 'dev', 'status', '--stack', 'prismctl-build-warmup', '-o', 'json'], {env, stdio: 'ignore', timeout: 20_000})
+  } catch {
+    // exit 1: no engine answering, or the stack is not up
   }
   rmSync(join(root, 'dist', '.warmup'), {recursive: true, force: true})
 }

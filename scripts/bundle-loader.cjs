@@ -2,8 +2,9 @@
 // cache (dist/cli.cjs.cache, written at build time), which skips most of the compile work on every start: Node 20
 // has no module compile cache of its own. Both bin/run.js and oclif's explicit command target require this file,
 // so the bundle is evaluated once per process, and only when a command needs it: `validate` in its plain forms runs
-// from dist/offline.cjs (src/cli/fast-validate.ts) without oclif. @grpc/grpc-js is bundled the same way (dist/grpc.cjs), and loaded
-// only when a command imports it: from node_modules it is ~200 files to resolve, read and compile on every call.
+// from dist/offline.cjs (src/cli/fast-validate.ts) without oclif. @grpc/grpc-js and dockerode are bundled the same way (dist/grpc.cjs,
+// dist/docker.cjs), and loaded only when a command imports them: from node_modules grpc-js is ~200 files to resolve,
+// read and compile on every call.
 'use strict'
 const {readFileSync, writeFileSync} = require('node:fs')
 const {createRequire} = require('node:module')
@@ -33,18 +34,19 @@ function loadBundle(name) {
   return bundle.exports
 }
 
-let grpc
-// What `await import('@grpc/grpc-js')` gives: the named exports, and the module as default.
-function grpcModule() {
-  if (!grpc) {
-    const exports = loadBundle('grpc.cjs')
-    grpc = Object.freeze({...exports, default: exports})
+// What `await import(name)` gives for a module bundled beside the CLI: the named exports, and the module as default.
+const BUNDLED = {'@grpc/grpc-js': 'grpc.cjs', dockerode: 'docker.cjs'}
+const bundled = new Map()
+function bundledModule(specifier) {
+  if (!bundled.has(specifier)) {
+    const exports = loadBundle(BUNDLED[specifier])
+    bundled.set(specifier, Object.freeze({...exports, default: exports}))
   }
-  return grpc
+  return bundled.get(specifier)
 }
 
 // The bundle's dynamic imports come here (see routeDynamicImports in scripts/build.js): import() works in this file.
-globalThis.__prismImport = (specifier) => (specifier === '@grpc/grpc-js' ? Promise.resolve().then(grpcModule) : import(specifier))
+globalThis.__prismImport = (specifier) => (Object.hasOwn(BUNDLED, specifier) ? Promise.resolve().then(() => bundledModule(specifier)) : import(specifier))
 
 let cli
 const cliBundle = () => (cli ??= loadBundle('cli.cjs'))

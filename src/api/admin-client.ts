@@ -32,18 +32,25 @@ export interface AdminClient {
   ): Promise<Awaited<ReturnType<RawClient[K]>>>
   /** Follows the control plane (proxies): no deadline; a failure is a PrismError; cancel() ends it quietly. */
   watch(request: Parameters<RawClient['watch']>[0]): AsyncIterable<WatchEvent> & {cancel(): void}
+  /**
+   * A fresh channel for the next calls: it connects at once, where the old one waits out grpc-js's reconnect
+   * backoff (up to a second). For a proxy whose control plane is starting beside it.
+   */
+  reconnect(): void
   close(): void
 }
 
 export async function connectAdmin(ctx: ResolvedContext, options: AdminConnectOptions = {}): Promise<AdminClient> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const channel = await openChannel(ctx, ctx.adminEndpoint, options.bearer)
-  const raw = createServiceClient(channel.grpc, ControlPlane, {
-    endpoint: ctx.adminEndpoint,
-    credentials: channel.credentials,
-    defaultTimeoutMs: timeoutMs,
-    metadata: channel.metadata,
-  })
+  const client = () =>
+    createServiceClient(channel.grpc, ControlPlane, {
+      endpoint: ctx.adminEndpoint,
+      credentials: channel.credentials,
+      defaultTimeoutMs: timeoutMs,
+      metadata: channel.metadata,
+    })
+  let raw = client()
   debug(`control plane ${ctx.adminEndpoint} (context "${ctx.name}", ${ctx.tls ? 'TLS' : 'plaintext'}, deadline ${timeoutMs} ms)`)
 
   return {
@@ -62,6 +69,10 @@ export async function connectAdmin(ctx: ResolvedContext, options: AdminConnectOp
     },
     watch(request) {
       return withPrismErrors(raw.watch(request), {endpoint: ctx.adminEndpoint, context: ctx.name, tls: ctx.tls})
+    },
+    reconnect() {
+      raw.close()
+      raw = client()
     },
     close() {
       raw.close()

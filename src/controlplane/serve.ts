@@ -57,10 +57,14 @@ export interface StartedControlPlane {
   shutdown(): Promise<void>
 }
 
-/** Retries an unreachable store (UNAVAILABLE) with backoff until waitMs has passed; other errors fail at once. */
+/**
+ * Retries an unreachable store (UNAVAILABLE) until waitMs has passed; other errors fail at once. Every 100–200 ms:
+ * what it waits for is a database starting beside it, and each second of backoff would be a second of waiting
+ * after it is up (a refused connection costs next to nothing).
+ */
 async function openStoreWaiting(url: string, waitMs: number, io: ServeIO): Promise<Awaited<ReturnType<typeof openStore>>> {
   const deadline = Date.now() + waitMs
-  for (let delay = 100, told = false; ; delay = Math.min(delay * 2, 1000)) {
+  for (let delay = 100, told = false; ; delay = Math.min(delay * 2, 200)) {
     try {
       return await openStore(url)
     } catch (err) {

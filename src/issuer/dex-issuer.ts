@@ -58,8 +58,10 @@ function send(res: ServerResponse, status: number, body: string, type = 'text/ht
 }
 
 export async function startDexIssuer(config: DexConfig, log: (line: string) => void = () => undefined): Promise<RunningIssuer> {
-  const {Provider: ProviderClass, errors} = await loadOidcProvider()
   const jose = await import('jose')
+  // RSA key generation runs on libuv's thread pool: beside oidc-provider's import (each ~300 ms), not after it.
+  const keyPair = jose.generateKeyPair('RS256', {extractable: true})
+  const {Provider: ProviderClass, errors} = await loadOidcProvider()
   const bcrypt = await import('bcryptjs')
   const issuerUrl = new URL(config.issuer)
   const base = issuerUrl.pathname.replace(/\/$/, '')
@@ -73,7 +75,7 @@ export async function startDexIssuer(config: DexConfig, log: (line: string) => v
     return user && (await bcrypt.compare(password, user.hash)) ? user : undefined
   }
 
-  const {privateKey} = await jose.generateKeyPair('RS256', {extractable: true})
+  const {privateKey} = await keyPair
   const jwk = {...(await jose.exportJWK(privateKey)), kid: `dev-${Date.now().toString(36)}`, alg: 'RS256', use: 'sig'}
   const idTokenTtl = goDurationSeconds(config.expiry?.idTokens, 86_400)
   const refreshTtl = goDurationSeconds(config.expiry?.refreshTokens?.validIfNotUsedFor, 2160 * 3600)

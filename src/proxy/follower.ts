@@ -52,14 +52,23 @@ export class ControlPlaneFollower {
     const min = this.options.minBackoffMs ?? 200
     const max = this.options.maxBackoffMs ?? 1000
     let backoff = min
+    // The same failure is logged once per 10 s: before the first sync, retries come every `min` ms.
+    let logged = {line: '', at: 0}
     while (!this.stopped) {
       try {
         const synced = await this.follow()
         if (synced) backoff = min
         if (!this.stopped) this.options.log('control plane watch ended; reconnecting')
+        logged = {line: '', at: 0}
       } catch (err) {
         if (this.stopped) break
-        this.options.log(`control plane watch failed: ${(err as Error).message}; retrying in ${backoff} ms`)
+        const line = `control plane watch failed: ${(err as Error).message}`
+        if (line !== logged.line || Date.now() - logged.at >= 10_000) {
+          this.options.log(`${line}; retrying`)
+          logged = {line, at: Date.now()}
+        }
+        // Never synced yet: the control plane is probably starting; be connected the moment it listens.
+        if (!this.lastSyncedAt && (err as {code?: string}).code === 'UNAVAILABLE') this.options.admin.reconnect()
       }
       if (this.stopped) break
       if (this.state === 'synced') this.setState('disconnected')
@@ -70,7 +79,8 @@ export class ControlPlaneFollower {
           resolve()
         }
       })
-      backoff = Math.min(backoff * 2, max)
+      // Until the first sync the proxy is not ready, and the control plane usually starts beside it: no backoff.
+      if (this.lastSyncedAt) backoff = Math.min(backoff * 2, max)
     }
   }
 

@@ -19,26 +19,34 @@ export function stackContext(e: StackEndpoints): ResolvedContext {
   return {name: 'dev', stored: false, adminEndpoint: e.adminEndpoint, proxyEndpoint: e.proxyEndpoint, issuer: e.issuer, clientId: DEFAULTS.clientId, scopes: DEFAULTS.scopes, tls: false}
 }
 
-/** Applies each backend document; returns "NAME registered|updated|present" lines. */
-export async function registerBackends(e: StackEndpoints, yamls: string[], log?: (line: string) => void): Promise<string[]> {
+/**
+ * Applies each backend document as the admin test user (with `bearer`, a token of theirs already at hand, else
+ * through the password grant); returns "NAME registered|updated|present" lines.
+ */
+export async function registerBackends(e: StackEndpoints, yamls: string[], options: {log?: (line: string) => void; bearer?: string} = {}): Promise<string[]> {
   const admin = testUser('admin')
-  const client = await connectAdmin(stackContext(e), {bearer: passwordBearer({issuer: e.issuer, email: admin.email, password: admin.password, ...(log ? {log} : {})})})
-  const outcomes: string[] = []
+  const bearer = options.bearer
+  const client = await connectAdmin(stackContext(e), {bearer: bearer ? async () => bearer : passwordBearer({issuer: e.issuer, email: admin.email, password: admin.password, ...(options.log ? {log: options.log} : {})})})
   try {
-    for (const backend of yamls.flatMap((y) => backendsOf(y))) {
-      const res = await client.call('applyBackend', {backend, dryRun: false, expectedVersion: 0n}, {kind: 'Backend', name: backend.name})
-      outcomes.push(`backend ${backend.name} ${res.result === ApplyResult.CREATED ? 'registered' : res.result === ApplyResult.CONFIGURED ? 'updated' : 'present'}`)
-    }
+    // Independent documents, sent at once; the outcomes keep the documents' order.
+    return await Promise.all(
+      yamls.flatMap((y) => backendsOf(y)).map(async (backend) => {
+        const res = await client.call('applyBackend', {backend, dryRun: false, expectedVersion: 0n}, {kind: 'Backend', name: backend.name})
+        return `backend ${backend.name} ${res.result === ApplyResult.CREATED ? 'registered' : res.result === ApplyResult.CONFIGURED ? 'updated' : 'present'}`
+      }),
+    )
   } finally {
     client.close()
   }
-  return outcomes
 }
 
 export const DEV_CONTEXT = 'dev'
 
-/** Writes the `dev` context and makes it current (unless context is false), then logs in as the admin test user. */
-export async function connectCli(e: StackEndpoints, options: {context: boolean; login: boolean}, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+/**
+ * Writes the `dev` context and makes it current (unless context is false), then logs in as the admin test user;
+ * returns who, and the bearer (for the rest of the bootstrap).
+ */
+export async function connectCli(e: StackEndpoints, options: {context: boolean; login: boolean}, env: NodeJS.ProcessEnv): Promise<{email: string; bearer: string} | undefined> {
   if (options.context) {
     const {setContext} = await import('../config/contexts.js')
     setContext(DEV_CONTEXT, {adminEndpoint: e.adminEndpoint, proxyEndpoint: e.proxyEndpoint, issuer: e.issuer, tls: false}, {use: true}, env)
@@ -47,6 +55,7 @@ export async function connectCli(e: StackEndpoints, options: {context: boolean; 
   const [{discover, passwordLogin}, {writeTokens}] = await Promise.all([import('../auth/oidc.js'), import('../auth/token-store.js')])
   const admin = testUser('admin')
   const issuer = await discover({issuer: e.issuer, clientId: DEFAULTS.clientId})
-  writeTokens(DEV_CONTEXT, await passwordLogin(issuer, DEFAULTS.scopes, admin.email, admin.password), env)
-  return admin.email
+  const tokens = await passwordLogin(issuer, DEFAULTS.scopes, admin.email, admin.password)
+  writeTokens(DEV_CONTEXT, tokens, env)
+  return {email: admin.email, bearer: tokens.bearer}
 }

@@ -65,7 +65,7 @@ describe('dev up on Docker (--oidc embedded --without vault,kafka)', () => {
 
   afterAll(async () => {
     await cli(['dev', 'down', '--stack', stack, '--volumes'])
-    for (const extra of [`${stack}b`, `${stack}c`]) await cli(['dev', 'down', '--stack', extra, '--volumes'])
+    for (const extra of [`${stack}b`, `${stack}c`, `${stack}d`]) await cli(['dev', 'down', '--stack', extra, '--volumes'])
   }, 60_000)
 
   it('starts every service healthy, writes the dev context and logs in as admin', async () => {
@@ -268,6 +268,28 @@ describe('dev up on Docker (--oidc embedded --without vault,kafka)', () => {
       expect(logs.stdout).toContain('redis | pretending to be redis')
     } finally {
       await cli(['dev', 'down', '--stack', third, '--volumes'])
+      docker('rmi', '-f', sleeper)
+    }
+  }, 90_000)
+
+  it('a dependency that never gets healthy is the one named, not the service waiting for it', async () => {
+    const fourth = `${stack}d`
+    // PostgreSQL that never listens: admin, which needs it, waits for its store and never serves either.
+    const sleeper = `local/prism-test-sleeper-pg:${process.pid}`
+    execFileSync('docker', ['build', '-q', '-t', sleeper, '-'], {input: `FROM ${images.busybox}\nENTRYPOINT ["sh", "-c", "echo pretending to be postgres; exec sleep 600", "--"]\n`, stdio: ['pipe', 'ignore', 'ignore']})
+    try {
+      const otherOffset = await freeOffset(offset + 1500)
+      const flags = flagsFor(fourth, otherOffset).filter((f, i, all) => !['--without', '--timeout'].includes(f) && !['--without', '--timeout'].includes(all[i - 1]!))
+      const up = await cli(['dev', 'up', ...flags, '--services', 'postgres,dex,admin', '--image', `postgres=${sleeper}`, '--timeout', '8s'])
+      expect(up.code).toBe(1)
+      // Whichever wait reaches the bound first, postgres is the one named.
+      expect(up.stderr).toMatch(/^Error: postgres (is not healthy, and admin, which needs it, )?did not get healthy within 8 s/m)
+      expect(up.stderr).toContain('pretending to be postgres')
+      // Our own last run of its check (Docker's first comes only after its 10 s interval).
+      expect(up.stderr).toMatch(/last health check: exit \d+/)
+      expect(up.stderr).not.toMatch(/^Error: admin/m)
+    } finally {
+      await cli(['dev', 'down', '--stack', fourth, '--volumes'])
       docker('rmi', '-f', sleeper)
     }
   }, 90_000)

@@ -122,6 +122,7 @@ export async function createContainer(docker: Dockerode, stack: string, spec: Co
         Binds: spec.volumes.map((v) => `${v.name}:${v.target}`),
         CapAdd: spec.capAdd,
         RestartPolicy: {Name: 'no'},
+        ...(spec.cpuShares ? {CpuShares: spec.cpuShares} : {}),
         NetworkMode: networkName(stack),
       },
       NetworkingConfig: {EndpointsConfig: {[networkName(stack)]: {Aliases: [spec.service]}}},
@@ -179,6 +180,8 @@ export interface HealthState {
   exitCode?: number
   /** The last health probe's output. */
   lastProbe?: string
+  /** The health-check command (Docker's form: CMD …, CMD-SHELL …). */
+  test?: string[]
 }
 
 export async function healthOf(docker: Dockerode, id: string): Promise<HealthState> {
@@ -190,33 +193,50 @@ export async function healthOf(docker: Dockerode, id: string): Promise<HealthSta
     health: health?.Status ?? 'none',
     ...(info.State.Status === 'exited' ? {exitCode: info.State.ExitCode} : {}),
     ...(last ? {lastProbe: `exit ${last.ExitCode}${last.Output?.trim() ? `: ${last.Output.trim()}` : ''}`} : {}),
+    ...(info.Config.Healthcheck?.Test ? {test: info.Config.Healthcheck.Test} : {}),
   }
+}
+
+/** What one run of a health check gave: its exit code (none when it could not run or timed out) and output. */
+export interface CheckRun {
+  ok: boolean
+  /** "exit 1: …", as Docker's health log says it. */
+  detail: string
 }
 
 /**
  * Runs the container's health-check command now, as Docker would at its next interval (engine 20.10 has no start
- * interval, so the first probe would come only after a whole interval). True when it exits 0.
+ * interval, so the first probe would come only after a whole interval).
  */
-export async function probeNow(docker: Dockerode, id: string, test: string[], timeoutMs: number): Promise<boolean> {
+export async function checkNow(docker: Dockerode, id: string, test: string[], timeoutMs: number): Promise<CheckRun> {
   let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)))
-  return Promise.race([runProbe(docker, id, test), timeout]).finally(() => clearTimeout(timer))
+  const timeout = new Promise<CheckRun>((resolve) => (timer = setTimeout(() => resolve({ok: false, detail: `no answer within ${timeoutMs} ms`}), timeoutMs)))
+  return Promise.race([runCheck(docker, id, test), timeout]).finally(() => clearTimeout(timer))
 }
 
-async function runProbe(docker: Dockerode, id: string, test: string[]): Promise<boolean> {
+/** True when the container's health check passes now. */
+export async function probeNow(docker: Dockerode, id: string, test: string[], timeoutMs: number): Promise<boolean> {
+  return (await checkNow(docker, id, test, timeoutMs)).ok
+}
+
+async function runCheck(docker: Dockerode, id: string, test: string[]): Promise<CheckRun> {
   const cmd = test[0] === 'CMD-SHELL' ? ['/bin/sh', '-c', test[1]!] : test.slice(1)
   try {
     const exec = await docker.getContainer(id).exec({Cmd: cmd, AttachStdout: true, AttachStderr: true})
     const stream = await exec.start({hijack: true, stdin: false})
+    const chunks: Buffer[] = []
     await new Promise<void>((resolve) => {
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk))
       stream.on('end', resolve)
       stream.on('close', resolve)
       stream.on('error', () => resolve())
-      stream.resume()
     })
-    return (await exec.inspect()).ExitCode === 0
-  } catch {
-    return false // not running (yet, or any more): the caller looks at the state
+    const exitCode = (await exec.inspect()).ExitCode
+    const output = demuxBuffer(Buffer.concat(chunks)).join(' ').trim()
+    return {ok: exitCode === 0, detail: `exit ${exitCode ?? '?'}${output ? `: ${output.slice(0, 300)}` : ''}`}
+  } catch (err) {
+    // Not running (yet, or any more): the caller looks at the state.
+    return {ok: false, detail: `could not run: ${(err as Error).message}`}
   }
 }
 

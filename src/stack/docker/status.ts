@@ -6,7 +6,7 @@ import type Dockerode from 'dockerode'
 
 import {probeStack, type ServiceHealth} from '../health.js'
 import {DEV_CONTEXT} from '../bootstrap.js'
-import {healthOf, listStackContainers} from './containers.js'
+import {healthOf, listStackContainers, probeNow, type HealthState} from './containers.js'
 import {findEngine} from './engine.js'
 import {SERVICES} from './services.js'
 
@@ -39,13 +39,18 @@ export interface DockerStatus {
   context: string
 }
 
-/** `docker`: an engine already found (dev up asks again and again while it waits); else it is looked for. */
-export async function dockerStatus(options: {stack: string; env?: NodeJS.ProcessEnv; docker?: Dockerode}): Promise<DockerStatus> {
+/**
+ * `docker`: an engine already found (dev up asks again and again while it waits); else it is looked for.
+ * `passed`: services whose health check dev up has just seen pass (not run again here).
+ */
+export async function dockerStatus(options: {stack: string; env?: NodeJS.ProcessEnv; docker?: Dockerode; passed?: ReadonlySet<string>}): Promise<DockerStatus> {
   const docker = options.docker ?? (await findEngine(options.env)).docker
   const found = (await listStackContainers(docker, options.stack)).sort((a, b) => SERVICES.indexOf(a.service) - SERVICES.indexOf(b.service))
   const containers = await Promise.all(
     found.map(async (c): Promise<ContainerStatus> => {
-      const h = await healthOf(docker, c.id).catch(() => ({state: c.state, health: 'none'}) as {state: string; health: string; lastProbe?: string})
+      const h = await healthOf(docker, c.id).catch(() => ({state: c.state, health: 'none'}) as HealthState)
+      // Docker probes every 10 s (its first probe comes 10 s after the start): until then, the check is run now.
+      if (h.state === 'running' && h.health === 'starting' && (options.passed?.has(c.service) || (h.test && (await probeNow(docker, c.id, h.test, 5000))))) Object.assign(h, {health: 'healthy', lastProbe: undefined})
       return {service: c.service, name: c.name, id: c.id.slice(0, 12), state: h.state, health: h.health, published: c.ports.map((p) => `127.0.0.1:${p.host}->${p.container}`), ...(h.lastProbe && h.health !== 'healthy' ? {lastProbe: h.lastProbe} : {})}
     }),
   )

@@ -12,13 +12,13 @@ import {PrismError} from '../../errors.js'
 import {connectCli, registerBackends} from '../bootstrap.js'
 import {dockerBackend, MEMSTORE_DEV} from '../default-backends.js'
 import {renderDexConfig} from '../dex-config.js'
-import {probeStack} from '../health.js'
 import {checkPortsFree, type PortClaim} from '../ports.js'
-import {containerName, containersByHostPort, createContainer, ensureNetwork, ensureVolumes, healthOf, listStackContainers, logLines, probeNow, removeContainer, startContainer, type StackContainer} from './containers.js'
+import {containerName, containersByHostPort, createContainer, ensureNetwork, ensureVolumes, listStackContainers, removeContainer, startContainer, type StackContainer} from './containers.js'
 import {findEngine} from './engine.js'
 import {pullImage, type PullPolicy} from './images.js'
+import {awaitReadiness} from './readiness.js'
 import {ensureRuntimeImage, imageExists, planRuntimeImage} from './runtime-image.js'
-import {containerSpec, DEPENDS_ON, HOST_PORTS, ISSUER_IN_NETWORK, issuerFor, POSTGRES, specHash, VAULT_DEV_ROOT_TOKEN, type ContainerSpec, type ServiceName, type StackSettings} from './services.js'
+import {containerSpec, HOST_PORTS, START_ORDER, ISSUER_IN_NETWORK, issuerFor, POSTGRES, specHash, VAULT_DEV_ROOT_TOKEN, type ContainerSpec, type ServiceName, type StackSettings} from './services.js'
 import {dockerStatus, type DockerStatus} from './status.js'
 import {bootstrapVault} from './vault-bootstrap.js'
 
@@ -56,30 +56,15 @@ interface Planned {
   action: 'kept' | 'started' | 'created' | 'replaced'
 }
 
-/** Dependency waves: each service after everything it needs. */
-function waves(services: ServiceName[]): ServiceName[][] {
-  const done = new Set<ServiceName>()
-  const out: ServiceName[][] = []
-  while (done.size < services.length) {
-    const wave = services.filter((s) => !done.has(s) && DEPENDS_ON[s].every((d) => done.has(d) || !services.includes(d)))
-    out.push(wave)
-    for (const s of wave) done.add(s)
-  }
-  return out
-}
-
-async function imageId(docker: Dockerode, ref: string): Promise<string> {
-  return (await docker.getImage(ref).inspect()).Id
-}
-
-/** Pulls what --pull says; returns whether any service runs the runtime image (then its base is needed too). */
+/** Pulls what --pull says (the presence checks at once, the pulls one by one); returns whether any service runs the runtime image. */
 async function prepareImages(docker: Dockerode, o: DockerUpOptions, settings: StackSettings): Promise<boolean> {
   const images = o.services.map((s) => containerSpec(s, settings).image)
   const needsRuntime = images.includes(settings.runtimeImage)
   const needsBase = needsRuntime && !(await imageExists(docker, settings.runtimeImage))
-  const refs = new Set([...images.filter((r) => r !== settings.runtimeImage), ...(needsBase ? [o.baseImage] : [])])
-  for (const ref of refs) {
-    if (o.pull === 'always' || !(await imageExists(docker, ref))) await pullImage(docker, ref, o.pull, o.progress)
+  const refs = [...new Set([...images.filter((r) => r !== settings.runtimeImage), ...(needsBase ? [o.baseImage] : [])])]
+  const present = await Promise.all(refs.map((ref) => (o.pull === 'always' ? false : imageExists(docker, ref))))
+  for (const [i, ref] of refs.entries()) {
+    if (!present[i]) await pullImage(docker, ref, o.pull, o.progress)
   }
   return needsRuntime
 }
@@ -106,54 +91,6 @@ async function checkPorts(docker: Dockerode, stack: string, claims: PortClaim[])
   }
 }
 
-async function failure(docker: Dockerode, service: string, id: string, what: string): Promise<PrismError> {
-  const [lines, health] = await Promise.all([logLines(docker, id, {tail: 30}).catch(() => []), healthOf(docker, id).catch(() => undefined)])
-  return new PrismError(`${service} ${what}`, {
-    code: 'UNAVAILABLE',
-    details: [
-      ...(health?.lastProbe ? [`last health check: ${health.lastProbe}`] : []),
-      ...(lines.length > 0 ? [`last ${lines.length} log lines of ${service}:`, ...lines.map((l) => `  ${l}`)] : [`${service} logged nothing`]),
-    ],
-    hint: `What started stays up: prismctl dev logs ${service}, prismctl dev status; prismctl dev down removes it.`,
-  })
-}
-
-
-/**
- * For what the stack publishes, the same readiness asked from this host through its port: no `docker exec` of a
- * Node probe in the container, which costs a process start each time.
- */
-async function readyFromHost(spec: ContainerSpec): Promise<boolean | undefined> {
-  const host = (container: number) => spec.ports.find((p) => p.container === container)?.host
-  const endpoints =
-    spec.service === 'dex' ? {issuer: `http://localhost:${host(5556)}/dex`}
-    : spec.service === 'admin' ? {adminEndpoint: `127.0.0.1:${host(8981)}`}
-    : spec.service === 'proxy' ? {proxyEndpoint: `127.0.0.1:${host(50090)}`, metricsEndpoint: `127.0.0.1:${host(50091)}`}
-    : undefined
-  if (!endpoints) return undefined
-  return (await probeStack(endpoints, 1000)).every((p) => p.healthy)
-}
-
-/**
- * Until the service's health check passes: Docker's verdict, or the same check run by us without waiting for it
- * (from the host every 150 ms for what is published, else by exec every 500 ms, each bounded by the check's own
- * timeout). `stop` ends the wait when another service has failed.
- */
-async function waitHealthy(docker: Dockerode, spec: ContainerSpec, id: string, bound: {deadline: number; timeoutMs: number; stop: {failed: boolean}}): Promise<boolean> {
-  const service = spec.service
-  while (!bound.stop.failed) {
-    const h = await healthOf(docker, id)
-    if (h.state === 'exited' || h.state === 'dead') throw await failure(docker, service, id, `exited (code ${h.exitCode ?? '?'}) while starting`)
-    if (h.health === 'healthy') return true
-    if (h.health === 'unhealthy') throw await failure(docker, service, id, 'is unhealthy')
-    const fromHost = h.state === 'running' ? await readyFromHost(spec) : false
-    if (fromHost ?? (await probeNow(docker, id, spec.health.test, Math.min(spec.health.timeoutMs, Math.max(1000, bound.deadline - Date.now()))))) return true
-    if (Date.now() > bound.deadline) throw await failure(docker, service, id, `did not get healthy within ${bound.timeoutMs / 1000} s (--timeout)`)
-    await sleep(fromHost === undefined ? 500 : 150)
-  }
-  return false
-}
-
 export async function dockerUp(o: DockerUpOptions): Promise<DockerUpResult> {
   const env = o.env ?? process.env
   const {docker} = await findEngine(env)
@@ -177,16 +114,20 @@ export async function dockerUp(o: DockerUpOptions): Promise<DockerUpResult> {
   // --timeout bounds the start, not pulls and builds (a first run on a slow network).
   const deadline = Date.now() + o.timeoutMs
 
-  const existing = await listStackContainers(docker, o.stack)
-  const planned: Planned[] = []
-  for (const service of o.services) {
-    const spec = containerSpec(service, settings)
-    const hash = specHash(spec, await imageId(docker, spec.image))
-    const current = existing.find((c) => c.service === service)
+  const ids = new Map<string, Promise<string>>()
+  const imageId = (ref: string) => ids.get(ref) ?? ids.set(ref, docker.getImage(ref).inspect().then((i) => i.Id)).get(ref)!
+  const [existing, planned] = await Promise.all([
+    listStackContainers(docker, o.stack),
+    Promise.all(o.services.map(async (service) => {
+      const spec = containerSpec(service, settings)
+      return {spec, hash: specHash(spec, await imageId(spec.image))}
+    })),
+  ]).then(([existing, specs]) => [existing, specs.map(({spec, hash}): Planned => {
+    const current = existing.find((c) => c.service === spec.service)
     // A container that runs but fails its health check is replaced too: keeping it would fail every later up.
     const action = !current ? 'created' : current.hash !== hash || current.unhealthy ? 'replaced' : current.state === 'running' ? 'kept' : 'started'
-    planned.push({spec, hash, action, ...(current ? {existing: current} : {})})
-  }
+    return {spec, hash, action, ...(current ? {existing: current} : {})}
+  })] as const)
 
   // Pre-flight before anything changes: the ports of every container that will start must be free, apart from
   // those its own replaced container holds now.
@@ -195,87 +136,96 @@ export async function dockerUp(o: DockerUpOptions): Promise<DockerUpResult> {
     .flatMap((p) => p.spec.ports.filter((port) => !p.existing?.ports.some((held) => held.host === port.host) || p.action === 'started').map((port) => ({port: port.host, service: p.spec.service})))
   await checkPorts(docker, o.stack, claims)
 
-  for (const stale of existing.filter((c) => !o.services.includes(c.service))) {
-    o.progress('removing (not selected)', stale.service)
-    await removeContainer(docker, stale.id)
+  await Promise.all([
+    ...existing.filter((c) => !o.services.includes(c.service)).map((stale) => {
+      o.progress('removing (not selected)', stale.service)
+      return removeContainer(docker, stale.id)
+    }),
+    ensureNetwork(docker, o.stack),
+  ])
+  // No container waits for another's health to start: admin retries its store (--store-wait) and the proxy its
+  // control plane, so their start-up overlaps what the whole stack waits for, PostgreSQL's first-start
+  // initialisation (or Kafka's JVM). The engine creates and starts containers about one at a time whatever it is
+  // given, so they go one by one in START_ORDER: given all at once, it started PostgreSQL's last, 1.5 s later.
+  const startOne = async (p: Planned): Promise<string> => {
+    let id = p.existing?.id
+    if (p.action === 'replaced') {
+      o.progress(`settings changed, replacing ${containerName(o.stack, p.spec.service)}`, p.spec.service)
+      await removeContainer(docker, id!)
+    }
+    if (p.action === 'created' || p.action === 'replaced') {
+      await ensureVolumes(docker, o.stack, p.spec)
+      id = await createContainer(docker, o.stack, p.spec, p.hash)
+    }
+    if (p.action !== 'kept') {
+      o.progress(`starting (${p.spec.image})`, p.spec.service)
+      await startContainer(docker, id!, p.spec.service)
+    }
+    return id!
   }
-  await ensureNetwork(docker, o.stack)
-  // Started in dependency order without waiting in between: admin retries its store (--store-wait) and the proxy its
-  // control plane, so their start-up overlaps PostgreSQL's. The health checks are then awaited in the same order,
-  // so a failing dependency is the one reported.
-  const ids = new Map<ServiceName, string>()
-  const order = waves(o.services)
-  for (const wave of order) {
-    await Promise.all(
-      planned
-        .filter((p) => wave.includes(p.spec.service))
-        .map(async (p) => {
-          let id = p.existing?.id
-          if (p.action === 'replaced') {
-            o.progress(`settings changed, replacing ${containerName(o.stack, p.spec.service)}`, p.spec.service)
-            await removeContainer(docker, id!)
-          }
-          if (p.action === 'created' || p.action === 'replaced') {
-            await ensureVolumes(docker, o.stack, p.spec)
-            id = await createContainer(docker, o.stack, p.spec, p.hash)
-          }
-          if (p.action !== 'kept') {
-            o.progress(`starting (${p.spec.image})`, p.spec.service)
-            await startContainer(docker, id!, p.spec.service)
-          }
-          ids.set(p.spec.service, id!)
-        }),
-    )
-  }
-  const stop = {failed: false}
-  for (const wave of order) {
-    await Promise.all(
-      planned
-        .filter((p) => wave.includes(p.spec.service))
-        .map(async (p) => {
-          try {
-            if (await waitHealthy(docker, p.spec, ids.get(p.spec.service)!, {deadline, timeoutMs: o.timeoutMs, stop})) o.progress(`healthy${p.action === 'kept' ? ' (unchanged)' : ''}`, p.spec.service)
-          } catch (err) {
-            // The first failure is the one reported; the other waits end with it.
-            stop.failed = true
-            throw err
-          }
-        }),
-    )
+  const started = new Map<ServiceName, Promise<string>>()
+  let previous: Promise<unknown> = Promise.resolve()
+  for (const p of [...planned].sort((a, b) => START_ORDER.indexOf(a.spec.service) - START_ORDER.indexOf(b.spec.service))) {
+    const next = previous.then(() => startOne(p))
+    started.set(p.spec.service, next)
+    previous = next.catch(() => undefined)
   }
 
-  const status = await dockerStatus({stack: o.stack, docker})
+  // The first failure ends the waits; what runs beside them (the bootstrap) is let finish before it is thrown.
+  const readiness = awaitReadiness(docker, planned.map((p) => ({spec: p.spec, id: started.get(p.spec.service)!, kept: p.action === 'kept'})), {deadline, timeoutMs: o.timeoutMs, progress: o.progress})
+  let firstError: unknown
+  const failed = (err: unknown): never => {
+    readiness.stop(err)
+    firstError ??= err
+    throw err
+  }
+  const after = (services: ServiceName[]) => readiness.ready(services)
+
   // The host reaches the stack through its published ports; give them the rest of the bound to answer.
-  while (!status.endpointsHealthy && Date.now() < deadline) {
-    await sleep(250)
-    Object.assign(status, await dockerStatus({stack: o.stack, docker}))
-  }
-  if (!status.endpointsHealthy) {
-    const failing = status.services.filter((s) => !s.healthy).map((s) => `${s.service}${s.detail ? ` (${s.detail})` : ''}`)
-    throw new PrismError(`the stack's containers are healthy but not reachable from this host: ${failing.join(', ')}`, {code: 'UNAVAILABLE', hint: 'prismctl dev status; prismctl dev logs'})
-  }
+  const reachable = after(o.services).then(async () => {
+    const passed = new Set<string>(o.services)
+    let status = await dockerStatus({stack: o.stack, docker, passed})
+    while (!status.endpointsHealthy && Date.now() < deadline) {
+      await sleep(250)
+      status = await dockerStatus({stack: o.stack, docker, passed})
+    }
+    if (!status.endpointsHealthy) {
+      const failing = status.services.filter((s) => !s.healthy).map((s) => `${s.service}${s.detail ? ` (${s.detail})` : ''}`)
+      throw new PrismError(`the stack's containers are healthy but not reachable from this host: ${failing.join(', ')}`, {code: 'UNAVAILABLE', hint: 'prismctl dev status; prismctl dev logs'})
+    }
+    return status
+  }).catch(failed)
 
-  const bootstrap: string[] = []
-  const endpoints = {issuer: issuerFor(o.portOffset), adminEndpoint: status.adminEndpoint!, proxyEndpoint: status.proxyEndpoint ?? ''}
-  if (o.services.includes('vault')) {
-    const changed = await bootstrapVault({
-      address: `http://127.0.0.1:${HOST_PORTS.vault + o.portOffset}`,
-      token: VAULT_DEV_ROOT_TOKEN,
-      jwksUrl: `${ISSUER_IN_NETWORK}/keys`,
-      boundIssuer: issuerFor(o.portOffset),
-      audience: DEFAULTS.clientId,
-      secrets: o.services.includes('postgres') ? {'prism/backends/postgres-dev': {username: POSTGRES.user, password: POSTGRES.password}} : {},
-    })
-    bootstrap.push(...changed.map((c) => `vault: ${c}`))
-  }
-  if (o.services.includes('admin')) {
+  // The bootstrap needs the control plane, the issuer and Vault, not the proxy: it runs while the proxy starts.
+  const published = (service: ServiceName, container: number) => planned.find((p) => p.spec.service === service)?.spec.ports.find((port) => port.container === container)?.host
+  const endpoints = {issuer: issuerFor(o.portOffset), adminEndpoint: `127.0.0.1:${published('admin', 8981)}`, proxyEndpoint: published('proxy', 50090) ? `127.0.0.1:${published('proxy', 50090)}` : ''}
+  const bootstrapped = (async () => {
+    const bootstrap: string[] = []
+    if (o.services.includes('vault')) {
+      await after(['vault', 'dex'])
+      const changed = await bootstrapVault({
+        address: `http://127.0.0.1:${HOST_PORTS.vault + o.portOffset}`,
+        token: VAULT_DEV_ROOT_TOKEN,
+        jwksUrl: `${ISSUER_IN_NETWORK}/keys`,
+        boundIssuer: issuerFor(o.portOffset),
+        audience: DEFAULTS.clientId,
+        secrets: o.services.includes('postgres') ? {'prism/backends/postgres-dev': {username: POSTGRES.user, password: POSTGRES.password}} : {},
+      })
+      bootstrap.push(...changed.map((c) => `vault: ${c}`))
+    }
+    if (!o.services.includes('admin')) return {bootstrap}
+    await after(['admin', 'dex'])
+    // One password grant (a bcrypt check at the issuer) serves the CLI's login and the registration.
+    const login = await connectCli(endpoints, o, env)
     const backendServices = (['redis', 'nats', 'kafka', 'postgres'] as const).filter((s) => o.services.includes(s))
-    bootstrap.push(...(await registerBackends(endpoints, [MEMSTORE_DEV, ...backendServices.map((s) => dockerBackend(s, o.services.includes('vault')))])))
-  }
-  const loggedInAs = o.services.includes('admin') ? await connectCli(endpoints, o, env) : undefined
+    bootstrap.push(...(await registerBackends(endpoints, [MEMSTORE_DEV, ...backendServices.map((s) => dockerBackend(s, o.services.includes('vault')))], login ? {bearer: login.bearer} : {})))
+    return {bootstrap, ...(login ? {loggedInAs: login.email} : {})}
+  })().catch(failed)
+
+  const outcomes = await Promise.allSettled([reachable, bootstrapped])
+  if (outcomes.some((r) => r.status === 'rejected')) throw firstError
+  const status = await reachable
+  const {bootstrap, loggedInAs} = await bootstrapped
   const actions = Object.fromEntries(planned.map((p) => [p.spec.service, p.action]))
-  // Every container passed its health check above (run by us when Docker's own first probe had not come yet, so
-  // Docker may still say "starting" for a second); with the endpoints answering, the stack is healthy.
-  const healthy = status.endpointsHealthy && status.containers.every((c) => c.state === 'running')
-  return {...status, healthy, actions, bootstrap, ...(loggedInAs ? {loggedInAs} : {})}
+  return {...status, actions, bootstrap, ...(loggedInAs ? {loggedInAs} : {})}
 }

@@ -39,7 +39,7 @@ export async function runEmbeddedStack(options: {env?: NodeJS.ProcessEnv; versio
       {out: admin, warn: admin},
     )
     stops.push(() => cp.shutdown())
-    for (const line of await registerBackends(state, [MEMSTORE_DEV], prefixed('admin'))) admin(`bootstrap: ${line}`)
+    for (const line of await registerBackends(state, [MEMSTORE_DEV], {log: prefixed('admin')})) admin(`bootstrap: ${line}`)
 
     const {startProxy} = await import('../../proxy/serve.js')
     const proxyUser = testUser('proxy')
