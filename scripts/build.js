@@ -46,6 +46,9 @@ await build(ourBundle('src/cli.ts', 'dist/cli.cjs'))
 routeDynamicImports(join(root, 'dist/cli.cjs'))
 // `validate` without oclif (src/cli/fast-validate.ts): a bundle of the offline check alone, with its own code cache.
 await build(ourBundle('src/cli/fast-validate.ts', 'dist/offline.cjs'))
+// `namespace get` / `backend get` without oclif (src/cli/fast-get.ts), with grpc-js from dist/grpc.cjs.
+await build(ourBundle('src/cli/fast-get.ts', 'dist/get.cjs'))
+routeDynamicImports(join(root, 'dist/get.cjs'))
 // grpc-js in one file too, loaded by dist/load.cjs when the CLI imports it (proto-loader: only for channelz/ORCA).
 await build({
   entryPoints: [join(root, 'node_modules/@grpc/grpc-js/build/src/index.js')],
@@ -90,11 +93,14 @@ if (!quick) {
   for (const argv of [['--help'], ['validate', '-f', examples], ['convert', '-f', join(examples, 'team-alpha.yaml'), '--to', 'json'], ['context', 'list']]) {
     execFileSync(process.execPath, [join(root, 'bin/run.js'), ...argv], {env, stdio: 'ignore'})
   }
-  // A gRPC call with nobody listening (it fails, as expected) warms dist/grpc.cjs.cache: channel, call, status.
-  try {
-    execFileSync(process.execPath, [join(root, 'bin/run.js'), 'namespace', 'get', 'warmup', '--admin-endpoint', '127.0.0.1:1', '--timeout', '2s'], {env, stdio: 'ignore'})
-  } catch {
-    // exit 1: unreachable
+  // A gRPC call with nobody listening (it fails, as expected) warms dist/grpc.cjs.cache (channel, call, status) and
+  // dist/get.cjs.cache; through oclif too, for cli.cjs.cache (list, apply and the rest share that code).
+  for (const fastPath of ['1', '0']) {
+    try {
+      execFileSync(process.execPath, [join(root, 'bin/run.js'), 'namespace', 'get', 'warmup', '--admin-endpoint', '127.0.0.1:1', '--timeout', '2s'], {env: {...env, PRISM_FAST_PATH: fastPath}, stdio: 'ignore'})
+    } catch {
+      // exit 1: unreachable
+    }
   }
   // And dist/docker.cjs.cache: an engine found (or none, which fails too) and a stack that does not exist listed.
   try {

@@ -62,4 +62,6 @@ module.exports = {
   run: (root) => cliBundle().run(root),
   /** Resolves false when the command line is not one dist/offline.cjs answers (then run() it). */
   runFastValidate: (argv) => loadBundle('offline.cjs').runFastValidate(argv),
+  /** The same for `namespace get` / `backend get` (dist/get.cjs, src/cli/fast-get.ts). */
+  runFastGet: (argv) => loadBundle('get.cjs').runFastGet(argv),
 }

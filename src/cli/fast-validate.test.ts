@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {parseFastValidate} from './fast-validate.js'
 
-const parse = (argv: string[], env: NodeJS.ProcessEnv = {}, tty = false) => parseFastValidate(argv, env, tty)
+const parse = (argv: string[], env: NodeJS.ProcessEnv = {}, tty = false) => parseFastValidate(argv, env, () => tty)
 
 describe('which validate command lines run without oclif', () => {
   it('takes the plain forms, with paths in the order oclif gives them', () => {

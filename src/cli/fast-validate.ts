@@ -11,6 +11,7 @@ import type {Kind} from '../model/documents.js'
 import {reportLines} from '../model/offline.js'
 import {TOPIC_ALIASES} from './aliases.js'
 import {applyOutputFlags, reportError} from './output.js'
+import {stdoutIsTty as isTty, writeStdout} from './stdout-sync.js'
 import {runValidation} from './validation.js'
 
 export interface FastValidate {
@@ -26,7 +27,7 @@ const KINDS: Record<string, Kind> = {namespace: 'Namespace', backend: 'Backend'}
 const FILE_FLAGS = new Set(['-f', '--file', '--filename'])
 
 /** The invocation, when argv is one of the forms taken here; undefined hands it to oclif. */
-export function parseFastValidate(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, stdoutIsTty = Boolean(process.stdout.isTTY)): FastValidate | undefined {
+export function parseFastValidate(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, stdoutIsTty: () => boolean = isTty): FastValidate | undefined {
   let rest: readonly string[]
   let command: string
   let kind: Kind | undefined
@@ -70,7 +71,7 @@ export function parseFastValidate(argv: readonly string[], env: NodeJS.ProcessEn
     }
   }
   const json = seen.has('--json')
-  if (json && stdoutIsTty) return undefined
+  if (json && stdoutIsTty()) return undefined
   return {command, kind, paths: [...files, ...positionals], recursive: seen.has('--recursive'), json}
 }
 
@@ -81,8 +82,7 @@ export async function runFastValidate(argv: readonly string[]): Promise<boolean>
   applyOutputFlags()
   try {
     const report = await runValidation({...invocation, bin: 'prismctl'})
-    if (invocation.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
-    else for (const line of reportLines(report)) process.stdout.write(`${line}\n`)
+    writeStdout(invocation.json ? `${JSON.stringify(report, null, 2)}\n` : reportLines(report).map((line) => `${line}\n`).join(''))
   } catch (err) {
     const prism = isPrismError(err) ? err : new PrismError((err as Error).message, {hint: 'This is unexpected; run again with --debug for details.', code: 'INTERNAL', cause: err})
     reportError(prism, invocation.json, err)

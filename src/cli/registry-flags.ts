@@ -4,7 +4,6 @@
  */
 import {Flags} from '@oclif/core'
 
-import type {ConnectionOptions} from '../registry/connection.js'
 import {insecurePlaintextFlag} from './plaintext-flag.js'
 import {OUTPUT_FORMATS} from '../registry/output.js'
 
@@ -15,10 +14,8 @@ export const connectionFlags = {
 }
 
 const FILE_DESCRIPTION = 'YAML or JSON file, or a directory of *.yaml, *.yml and *.json files (with -R, its subdirectories too); repeatable; - reads stdin; also --filename'
-/** The parsed connection flags (plus the global --context) as the registry functions take them. */
-export function connectionOf(flags: {context?: string; 'admin-endpoint'?: string; timeout?: string; 'insecure-plaintext'?: boolean}): ConnectionOptions {
-  return {context: flags.context, adminEndpoint: flags['admin-endpoint'], timeout: flags.timeout, insecurePlaintext: flags['insecure-plaintext']}
-}
+// Defined beside ConnectionOptions, where the command lines answered without oclif (fast-get.ts) find it too.
+export {connectionOf} from '../registry/connection.js'
 
 // --filename is kubectl's spelling.
 export const fileFlag = Flags.string({char: 'f', aliases: ['filename'], multiple: true, description: FILE_DESCRIPTION})

@@ -38,11 +38,12 @@ export interface ReadOptions {
 const DOCUMENT_FILE = /\.(ya?ml|json)$/i
 
 export async function readDocumentSources(paths: string[], options: ReadOptions = {}): Promise<{file: string; bytes: Uint8Array}[]> {
-  const {stdin = process.stdin, limit = MAX_FILE_BYTES} = options
+  // process.stdin only when '-' is read: touching it creates the stream.
+  const {limit = MAX_FILE_BYTES} = options
   const out: {file: string; bytes: Uint8Array}[] = []
   for (const path of paths) {
     if (path === '-') {
-      out.push({file: STDIN_NAME, bytes: await readStream(stdin, limit)})
+      out.push({file: STDIN_NAME, bytes: await readStream(options.stdin ?? process.stdin, limit)})
       continue
     }
     let info

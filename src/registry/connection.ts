@@ -15,6 +15,11 @@ export interface ConnectionOptions {
   insecurePlaintext?: boolean
 }
 
+/** The parsed connection flags (plus the global --context) as the registry functions take them. */
+export function connectionOf(flags: {context?: string; 'admin-endpoint'?: string; timeout?: string; 'insecure-plaintext'?: boolean}): ConnectionOptions {
+  return {context: flags.context, adminEndpoint: flags['admin-endpoint'], timeout: flags.timeout, insecurePlaintext: flags['insecure-plaintext']}
+}
+
 /** Parses `--timeout`; undefined when not given. */
 export function parseTimeout(value: string | undefined): number | undefined {
   return value === undefined ? undefined : parseDuration(value, '--timeout')

@@ -41,7 +41,7 @@ export function tempDir(prefix = 'prismctl-test-'): string {
 export function childEnv(options: Pick<RunOptions, 'configDir' | 'env'> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', PRISM_CONFIG_DIR: options.configDir ?? tempDir()}
   delete env.NODE_EXTRA_CA_CERTS
-  // The caller's own settings must not leak into tests. CI and FORCE_COLOR change chalk's colour detection, so a
+  // The caller's own settings must not leak into tests. CI and FORCE_COLOR change colour detection, so a
   // test would see different output on a CI machine than on a laptop.
   for (const key of Object.keys(env)) if (key.startsWith('PRISM_') && key !== 'PRISM_CONFIG_DIR') delete env[key]
   delete env.CI
