@@ -60,5 +60,5 @@ if (want('mailbox')) printTable('Mailboxes on PostgreSQL (proxy and control plan
 
 if (want('dev')) {
   printTable('Embedded dev stack (dev up --embedded: issuer, control plane, proxy in one background process)', await benchDev(3))
-  printTable('Docker dev stack (--oidc embedded --without vault,kafka; images built from host binaries, present)', await benchDevDocker(3))
+  printTable('Docker dev stack (--oidc embedded --without vault,kafka; images built from host binaries, present)', await benchDevDocker(5))
 }

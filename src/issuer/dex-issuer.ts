@@ -5,6 +5,7 @@
  * device flow with a login page that checks the static passwords, Dex's password grant (username = email) and
  * refresh with rotation. ID tokens carry email and groups, audience = client id. Server code: no CLI imports.
  */
+import type {SigningJwk} from './signing-key.js'
 import {randomBytes} from 'node:crypto'
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 
@@ -57,10 +58,11 @@ function send(res: ServerResponse, status: number, body: string, type = 'text/ht
   res.end(body)
 }
 
-export async function startDexIssuer(config: DexConfig, log: (line: string) => void = () => undefined): Promise<RunningIssuer> {
+/** `signingKey`: the key to sign with (src/issuer/signing-key.ts); without one a key is made for this run. */
+export async function startDexIssuer(config: DexConfig, log: (line: string) => void = () => undefined, signingKey?: SigningJwk): Promise<RunningIssuer> {
   const jose = await import('jose')
   // RSA key generation runs on libuv's thread pool: beside oidc-provider's import (each ~300 ms), not after it.
-  const keyPair = jose.generateKeyPair('RS256', {extractable: true})
+  const made = signingKey ? undefined : jose.generateKeyPair('RS256', {extractable: true})
   const {Provider: ProviderClass, errors} = await loadOidcProvider()
   const bcrypt = await import('bcryptjs')
   const issuerUrl = new URL(config.issuer)
@@ -75,8 +77,7 @@ export async function startDexIssuer(config: DexConfig, log: (line: string) => v
     return user && (await bcrypt.compare(password, user.hash)) ? user : undefined
   }
 
-  const {privateKey} = await keyPair
-  const jwk = {...(await jose.exportJWK(privateKey)), kid: `dev-${Date.now().toString(36)}`, alg: 'RS256', use: 'sig'}
+  const jwk = signingKey ?? {...(await jose.exportJWK((await made!).privateKey)), kid: `dev-${Date.now().toString(36)}`, alg: 'RS256', use: 'sig'}
   const idTokenTtl = goDurationSeconds(config.expiry?.idTokens, 86_400)
   const refreshTtl = goDurationSeconds(config.expiry?.refreshTokens?.validIfNotUsedFor, 2160 * 3600)
 

@@ -4,7 +4,7 @@
  * approved headlessly at the embedded issuer, and the password grant), data through the embedded proxy, and the
  * lifecycle: up twice, a busy port, down, a stale pid file.
  */
-import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -173,12 +173,15 @@ describe('dev up --embedded', () => {
     const restarted = Number(readFileSync(join(stackDir, 'stack.pid'), 'utf8'))
     expect(restarted).not.toBe(pid)
     pid = restarted
-    // The control plane's SQLite store survived the restart (the issuer's keys did not: log in again).
-    const login = await cli(['login', '--username', 'admin@local.prism', '--password-stdin'], {input: 'prism-admin'})
-    expect(login.code, login.stderr).toBe(0)
+    // The control plane's SQLite store survived the restart, and so did the issuer's signing key (kept in the config
+    // directory): the token from before the restart is still accepted.
+    const keyFile = join(configDir, 'dev', 'issuer-signing-key.json')
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600)
     const get = await cli(['namespace', 'get', 'scratch-kv', '-o', 'json'])
     expect(get.code, get.stderr).toBe(0)
     expect(JSON.parse(get.stdout)).toMatchObject({name: 'scratch-kv'})
+    const login = await cli(['login', '--username', 'admin@local.prism', '--password-stdin'], {input: 'prism-admin'})
+    expect(login.code, login.stderr).toBe(0)
     // Bootstrap again at this start, and idempotent: the backend was already there.
     expect((await cli(['dev', 'logs'])).stdout).toContain('admin: bootstrap: backend memstore-dev present')
     const down2 = await cli(['dev', 'down', '--embedded'])

@@ -65,6 +65,8 @@ export interface StackSettings {
   expose: boolean
   /** Rendered Dex config (container listen address). */
   dexConfig: string
+  /** The embedded issuer's signing key (a JWK, JSON), when it runs in Dex's place. */
+  issuerSigningKey?: string
 }
 
 export interface HealthSpec {
@@ -188,14 +190,17 @@ export function containerSpec(service: ServiceName, s: StackSettings): Container
         // Absolute path (not on PATH in the image) and a small heap: the probe inherits the broker's heap options.
         health: {test: ['CMD-SHELL', 'KAFKA_HEAP_OPTS=-Xmx128m /opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server localhost:29092 >/dev/null 2>&1'], intervalMs: 5000, timeoutMs: 20_000, retries: 12, startPeriodMs: 20_000},
       }
-    case 'dex':
+    case 'dex': {
+      const embedded = s.oidc === 'embedded' && !s.images.dex
+      const key = embedded && s.issuerSigningKey ? [{path: '/etc/dex/signing-key.json', content: s.issuerSigningKey}] : []
       return {
         ...base,
-        ...(s.oidc === 'embedded' && !s.images.dex ? {cmd: ['dev', 'issuer', '--config', '/etc/dex/config.yaml']} : {cmd: ['dex', 'serve', '/etc/dex/config.yaml']}),
+        cmd: embedded ? ['dev', 'issuer', '--config', '/etc/dex/config.yaml', ...(key.length > 0 ? ['--signing-key', key[0]!.path] : [])] : ['dex', 'serve', '/etc/dex/config.yaml'],
         ports: [{container: 5556, host: port('dex')}],
-        files: [{path: '/etc/dex/config.yaml', content: s.dexConfig}],
-        health: quick(s.oidc === 'embedded' && !s.images.dex ? httpProbe('http://127.0.0.1:5556/dex/healthz') : ['CMD', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:5556/dex/healthz']),
+        files: [{path: '/etc/dex/config.yaml', content: s.dexConfig}, ...key],
+        health: quick(embedded ? httpProbe('http://127.0.0.1:5556/dex/healthz') : ['CMD', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:5556/dex/healthz']),
       }
+    }
     case 'vault':
       return {
         ...base,

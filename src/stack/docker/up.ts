@@ -12,6 +12,7 @@ import {PrismError} from '../../errors.js'
 import {connectCli, registerBackends} from '../bootstrap.js'
 import {dockerBackend, MEMSTORE_DEV} from '../default-backends.js'
 import {renderDexConfig} from '../dex-config.js'
+import {loadOrCreateSigningKey, signingKeyPath} from '../../issuer/signing-key.js'
 import {checkPortsFree, type PortClaim} from '../ports.js'
 import {containerName, containersByHostPort, createContainer, ensureNetwork, ensureVolumes, listStackContainers, removeContainer, startContainer, type StackContainer} from './containers.js'
 import {findEngine} from './engine.js'
@@ -105,6 +106,7 @@ export async function dockerUp(o: DockerUpOptions): Promise<DockerUpResult> {
     portOffset: o.portOffset,
     expose: o.expose,
     dexConfig: await renderDexConfig({issuer: issuerFor(o.portOffset), listen: '0.0.0.0:5556'}),
+    ...(o.oidc === 'embedded' && o.services.includes('dex') && !o.images.dex ? {issuerSigningKey: JSON.stringify(await loadOrCreateSigningKey(signingKeyPath(env)))} : {}),
   }
 
   if (await prepareImages(docker, o, settings)) {

@@ -25,8 +25,8 @@ export async function runEmbeddedStack(options: {env?: NodeJS.ProcessEnv; versio
     for (const s of stops.reverse()) await s().catch((err: Error) => log(`stopping: ${err.message}`))
   }
   try {
-    const {startDexIssuer} = await import('../../issuer/dex-issuer.js')
-    const issuer = await startDexIssuer(readDexConfig(paths.dexConfig), prefixed('issuer'))
+    const [{startDexIssuer}, {loadOrCreateSigningKey, signingKeyPath}] = await Promise.all([import('../../issuer/dex-issuer.js'), import('../../issuer/signing-key.js')])
+    const issuer = await startDexIssuer(readDexConfig(paths.dexConfig), prefixed('issuer'), await loadOrCreateSigningKey(signingKeyPath(options.env)))
     stops.push(() => issuer.close())
     log(`issuer: ${state.issuer} (listening on ${issuer.address})`)
 
