@@ -17,7 +17,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   // The offline check, the command scripts run most, is answered without oclif when its command line is a plain one.
   if (argv[0] === 'validate' || argv[1] === 'validate') {
     cli.runFastValidate(argv).then((done) => done || cli.run(root))
-  } else if (argv[1] === 'get') {
+  } else if (argv[1] === 'get' && ['namespace', 'ns', 'namespaces', 'backend', 'backends'].includes(argv[0])) {
     // And `namespace get` / `backend get`, the reads run most.
     cli.runFastGet(argv).then((done) => done || cli.run(root))
   } else {

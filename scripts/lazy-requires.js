@@ -1,7 +1,9 @@
 // An esbuild plugin for bundling dockerode: two of its top-level requires load what only some engines or builds
 // need (ssh2, for ssh:// engines; grpc-js and proto-loader, for BuildKit sessions), about 250 ms of every start.
-// Each is turned into a function that requires its module on first call. A patch that no longer matches fails the
-// build, so an upgrade of either package cannot quietly bring the cost back.
+// Each is turned into a function that requires its module on first call. ssh2 then loads from node_modules;
+// BuildKit sessions (buildImage with version "2") would not work from the bundle (their .proto files are not in
+// dist/), and dev up builds with the classic builder. A patch that no longer matches fails the build, so an
+// upgrade of either package cannot quietly bring the cost back.
 import {readFile} from 'node:fs/promises'
 
 const PATCHES = [

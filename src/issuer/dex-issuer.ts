@@ -63,6 +63,8 @@ export async function startDexIssuer(config: DexConfig, log: (line: string) => v
   const jose = await import('jose')
   // RSA key generation runs on libuv's thread pool: beside oidc-provider's import (each ~300 ms), not after it.
   const made = signingKey ? undefined : jose.generateKeyPair('RS256', {extractable: true})
+  // Awaited below; a failure meanwhile must not be an unhandled rejection.
+  made?.catch(() => undefined)
   const {Provider: ProviderClass, errors} = await loadOidcProvider()
   const bcrypt = await import('bcryptjs')
   const issuerUrl = new URL(config.issuer)

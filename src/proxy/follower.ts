@@ -52,9 +52,14 @@ export class ControlPlaneFollower {
     const min = this.options.minBackoffMs ?? 200
     const max = this.options.maxBackoffMs ?? 1000
     let backoff = min
-    // The same failure is logged once per 10 s: before the first sync, retries come every `min` ms.
+    // The same failure is logged once per 10 s: retries may come every `min` ms (below).
     let logged = {line: '', at: 0}
+    const startedAt = Date.now()
     while (!this.stopped) {
+      // A control plane out of reach in the first minute, before any sync, is usually one starting beside this
+      // proxy (dev up): retried every `min` ms on a fresh channel, which connects at once where grpc-js would wait
+      // out its reconnect backoff. Anything else backs off as usual.
+      let starting = false
       try {
         const synced = await this.follow()
         if (synced) backoff = min
@@ -67,8 +72,8 @@ export class ControlPlaneFollower {
           this.options.log(`${line}; retrying`)
           logged = {line, at: Date.now()}
         }
-        // Never synced yet: the control plane is probably starting; be connected the moment it listens.
-        if (!this.lastSyncedAt && (err as {code?: string}).code === 'UNAVAILABLE') this.options.admin.reconnect()
+        starting = !this.lastSyncedAt && (err as {code?: string}).code === 'UNAVAILABLE' && Date.now() - startedAt < 60_000
+        if (starting) this.options.admin.reconnect()
       }
       if (this.stopped) break
       if (this.state === 'synced') this.setState('disconnected')
@@ -79,8 +84,7 @@ export class ControlPlaneFollower {
           resolve()
         }
       })
-      // Until the first sync the proxy is not ready, and the control plane usually starts beside it: no backoff.
-      if (this.lastSyncedAt) backoff = Math.min(backoff * 2, max)
+      if (!starting) backoff = Math.min(backoff * 2, max)
     }
   }
 

@@ -7,6 +7,7 @@ import {DEFAULTS, type ResolvedContext} from '../config/contexts.js'
 import {ApplyResult} from '../gen/prism/admin/v1/control_plane_pb.js'
 import {backendsOf} from './default-backends.js'
 import {passwordBearer} from '../auth/password-bearer.js'
+import type {StoredTokens} from '../auth/token-store.js'
 import {testUser} from './test-users.js'
 
 export interface StackEndpoints {
@@ -42,20 +43,25 @@ export async function registerBackends(e: StackEndpoints, yamls: string[], optio
 
 export const DEV_CONTEXT = 'dev'
 
+/** The admin test user's tokens through the password grant, held in memory: nothing is written. */
+export async function adminLogin(e: StackEndpoints): Promise<StoredTokens> {
+  const {discover, passwordLogin} = await import('../auth/oidc.js')
+  const admin = testUser('admin')
+  return passwordLogin(await discover({issuer: e.issuer, clientId: DEFAULTS.clientId}), DEFAULTS.scopes, admin.email, admin.password)
+}
+
 /**
- * Writes the `dev` context and makes it current (unless context is false), then logs in as the admin test user;
- * returns who, and the bearer (for the rest of the bootstrap).
+ * Writes the `dev` context and makes it current (unless context is false), then stores the admin test user's
+ * login (unless login is false): `tokens` when the bootstrap already holds them, else a fresh password grant.
+ * Returns who is logged in.
  */
-export async function connectCli(e: StackEndpoints, options: {context: boolean; login: boolean}, env: NodeJS.ProcessEnv): Promise<{email: string; bearer: string} | undefined> {
+export async function connectCli(e: StackEndpoints, options: {context: boolean; login: boolean}, env: NodeJS.ProcessEnv, tokens?: StoredTokens): Promise<string | undefined> {
   if (options.context) {
     const {setContext} = await import('../config/contexts.js')
     setContext(DEV_CONTEXT, {adminEndpoint: e.adminEndpoint, proxyEndpoint: e.proxyEndpoint, issuer: e.issuer, tls: false}, {use: true}, env)
   }
   if (!options.login) return undefined
-  const [{discover, passwordLogin}, {writeTokens}] = await Promise.all([import('../auth/oidc.js'), import('../auth/token-store.js')])
-  const admin = testUser('admin')
-  const issuer = await discover({issuer: e.issuer, clientId: DEFAULTS.clientId})
-  const tokens = await passwordLogin(issuer, DEFAULTS.scopes, admin.email, admin.password)
-  writeTokens(DEV_CONTEXT, tokens, env)
-  return {email: admin.email, bearer: tokens.bearer}
+  const {writeTokens} = await import('../auth/token-store.js')
+  writeTokens(DEV_CONTEXT, tokens ?? (await adminLogin(e)), env)
+  return testUser('admin').email
 }

@@ -210,8 +210,14 @@ export interface CheckRun {
  */
 export async function checkNow(docker: Dockerode, id: string, test: string[], timeoutMs: number): Promise<CheckRun> {
   let timer: NodeJS.Timeout | undefined
+  // A check that hangs in the container must not hold this process: its output stream is closed at the timeout.
+  const run: {stream?: {destroy(): void}; done: boolean} = {done: false}
   const timeout = new Promise<CheckRun>((resolve) => (timer = setTimeout(() => resolve({ok: false, detail: `no answer within ${timeoutMs} ms`}), timeoutMs)))
-  return Promise.race([runCheck(docker, id, test), timeout]).finally(() => clearTimeout(timer))
+  return Promise.race([runCheck(docker, id, test, run), timeout]).finally(() => {
+    clearTimeout(timer)
+    run.done = true
+    run.stream?.destroy()
+  })
 }
 
 /** True when the container's health check passes now. */
@@ -219,11 +225,13 @@ export async function probeNow(docker: Dockerode, id: string, test: string[], ti
   return (await checkNow(docker, id, test, timeoutMs)).ok
 }
 
-async function runCheck(docker: Dockerode, id: string, test: string[]): Promise<CheckRun> {
+async function runCheck(docker: Dockerode, id: string, test: string[], run: {stream?: {destroy(): void}; done: boolean}): Promise<CheckRun> {
   const cmd = test[0] === 'CMD-SHELL' ? ['/bin/sh', '-c', test[1]!] : test.slice(1)
   try {
     const exec = await docker.getContainer(id).exec({Cmd: cmd, AttachStdout: true, AttachStderr: true})
     const stream = await exec.start({hijack: true, stdin: false})
+    run.stream = stream
+    if (run.done) stream.destroy()
     const chunks: Buffer[] = []
     await new Promise<void>((resolve) => {
       stream.on('data', (chunk: Buffer) => chunks.push(chunk))

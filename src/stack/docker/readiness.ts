@@ -1,12 +1,13 @@
 /**
  * Waiting for the Docker stack's services to pass their health checks, all at once: Docker's own verdict, or the
  * same check run by us without waiting for Docker's interval (from the host through the published port every
- * 150 ms; else by `docker exec` every 500 ms, which costs a process start in the container each time).
+ * 200 ms; else by `docker exec` every 500 ms, which costs a process start in the container each time).
  *
- * Services are reported healthy in dependency order, and a failure names the root cause: when a service fails
- * while something it needs has not passed yet, that is the service reported. A service whose readiness proves
- * another's (READY_IMPLIES: admin serves only once its store is open) passes that one too, so PostgreSQL's slower
- * exec probe is not what the stack waits for.
+ * Services are reported healthy in dependency order, and a timeout names the root cause: when a service is not
+ * healthy in time while something it needs has not passed either, that is the service reported (an exit or an
+ * unhealthy verdict is the service's own). A service started in this run whose readiness proves another's
+ * (READY_IMPLIES: admin serves only once its store is open) passes that one too, so PostgreSQL's exec probe, every
+ * second then, is not what the stack waits for.
  */
 import type Dockerode from 'dockerode'
 
@@ -15,7 +16,7 @@ import {probeStack} from '../health.js'
 import {checkNow, healthOf, logLines, type CheckRun} from './containers.js'
 import {DEPENDS_ON, READY_IMPLIES, START_ORDER, type ContainerSpec, type ServiceName} from './services.js'
 
-export interface Awaited {
+export interface StackService {
   spec: ContainerSpec
   /** The container's id once it is started. */
   id: Promise<string>
@@ -57,7 +58,7 @@ function hostProbe(spec: ContainerSpec): (() => Promise<CheckRun>) | undefined {
   })
 }
 
-export function awaitReadiness(docker: Dockerode, services: Awaited[], o: {deadline: number; timeoutMs: number; progress: (text: string, item?: string) => void}): Readiness {
+export function awaitReadiness(docker: Dockerode, services: StackService[], o: {deadline: number; timeoutMs: number; progress: (text: string, item?: string) => void}): Readiness {
   const inStack = new Map(services.map((s) => [s.spec.service, s]))
   const ids = new Map<ServiceName, string>()
   const lastCheck = new Map<ServiceName, string>()
@@ -77,10 +78,12 @@ export function awaitReadiness(docker: Dockerode, services: Awaited[], o: {deadl
 
   const needs = (s: ServiceName): ServiceName[] => DEPENDS_ON[s].filter((d) => inStack.has(d)).flatMap((d) => [d, ...needs(d)])
   const byStartOrder = (a: ServiceName, b: ServiceName) => START_ORDER.indexOf(a) - START_ORDER.indexOf(b)
-  const provenBy = (s: ServiceName) => [...inStack.keys()].filter((p) => READY_IMPLIES[p]?.includes(s))
+  const provenBy = (s: ServiceName) => [...inStack.keys()].filter((p) => READY_IMPLIES[p]?.includes(s) && !inStack.get(p)!.kept)
 
   const pass = (s: ServiceName) => {
-    for (const implied of [s, ...(READY_IMPLIES[s] ?? [])]) if (inStack.has(implied)) passed.add(implied)
+    if (stopped) return
+    // A kept container's verdict may predate what it needs being replaced now: it proves only itself.
+    for (const implied of [s, ...(inStack.get(s)!.kept ? [] : (READY_IMPLIES[s] ?? []))]) if (inStack.has(implied)) passed.add(implied)
     // Report in dependency order: a service once everything it needs is reported.
     for (let progress = true; progress; ) {
       progress = false
@@ -95,10 +98,10 @@ export function awaitReadiness(docker: Dockerode, services: Awaited[], o: {deadl
     wake()
   }
 
-  const fail = async (s: ServiceName, what: string) => {
+  const fail = async (s: ServiceName, what: string, timedOut = false) => {
     if (stopped) return
     stopped = true
-    const culprit = needs(s).sort(byStartOrder).find((d) => !passed.has(d))
+    const culprit = timedOut ? needs(s).sort(byStartOrder).find((d) => !passed.has(d)) : undefined
     const named = culprit ?? s
     rejectFailed(await failure(docker, named, ids.get(named), culprit ? `is not healthy, and ${s}, which needs it, ${what}` : what, lastCheck.get(named)))
     wake()
@@ -118,7 +121,7 @@ export function awaitReadiness(docker: Dockerode, services: Awaited[], o: {deadl
 
   // On a machine of two cores every poll takes from what is starting: the engine is asked for the container's
   // state once a second where a probe from the host answers the rest of the time.
-  const watch = async ({spec}: Awaited, id: string) => {
+  const watch = async ({spec}: StackService, id: string) => {
     const s = spec.service
     ids.set(s, id)
     const fromHost = hostProbe(spec)
@@ -133,7 +136,7 @@ export function awaitReadiness(docker: Dockerode, services: Awaited[], o: {deadl
       const check = fromHost ? await fromHost() : await checkNow(docker, id, spec.health.test, Math.min(spec.health.timeoutMs, Math.max(1000, o.deadline - Date.now())))
       if (check.ok) return pass(s)
       lastCheck.set(s, check.detail)
-      if (Date.now() > o.deadline) return fail(s, `did not get healthy within ${o.timeoutMs / 1000} s (--timeout)`)
+      if (Date.now() > o.deadline) return fail(s, `did not get healthy within ${o.timeoutMs / 1000} s (--timeout)`, true)
       // By exec less often where another service's readiness will prove this one's.
       await sleep(fromHost ? 200 : provenBy(s).length > 0 ? 1000 : 500)
     }
@@ -141,9 +144,9 @@ export function awaitReadiness(docker: Dockerode, services: Awaited[], o: {deadl
 
   for (const service of services) {
     service.id.then((id) => watch(service, id)).catch((err: unknown) => {
-      if (stopped) return
       stopped = true
       rejectFailed(err)
+      wake()
     })
   }
 

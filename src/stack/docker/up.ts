@@ -1,7 +1,8 @@
 /**
  * `prismctl dev up` on Docker: plan every service's container, keep those whose settings hash still matches,
- * replace the changed ones, check every port before anything starts, start in dependency order waiting for each
- * health check, then bootstrap (Vault, default backends), write the `dev` context and log in.
+ * replace the changed ones, check every port before anything starts, start them one by one (START_ORDER) while
+ * their health checks are awaited (readiness.ts), bootstrap (Vault, default backends) once what it needs answers,
+ * and, when everything has worked, write the `dev` context and the admin login.
  */
 import {setTimeout as sleep} from 'node:timers/promises'
 
@@ -9,7 +10,7 @@ import type Dockerode from 'dockerode'
 
 import {DEFAULTS} from '../../config/contexts.js'
 import {PrismError} from '../../errors.js'
-import {connectCli, registerBackends} from '../bootstrap.js'
+import {adminLogin, connectCli, registerBackends} from '../bootstrap.js'
 import {dockerBackend, MEMSTORE_DEV} from '../default-backends.js'
 import {renderDexConfig} from '../dex-config.js'
 import {loadOrCreateSigningKey, signingKeyPath} from '../../issuer/signing-key.js'
@@ -165,10 +166,15 @@ export async function dockerUp(o: DockerUpOptions): Promise<DockerUpResult> {
     }
     return id!
   }
+  // After a failure nothing more is started (what started stays up for dev logs).
+  let halted = false
   const started = new Map<ServiceName, Promise<string>>()
   let previous: Promise<unknown> = Promise.resolve()
   for (const p of [...planned].sort((a, b) => START_ORDER.indexOf(a.spec.service) - START_ORDER.indexOf(b.spec.service))) {
-    const next = previous.then(() => startOne(p))
+    const next = previous.then(() => {
+      if (halted) throw new PrismError(`${p.spec.service} was not started: dev up stopped at an earlier failure`, {code: 'ABORTED'})
+      return startOne(p)
+    })
     started.set(p.spec.service, next)
     previous = next.catch(() => undefined)
   }
@@ -177,6 +183,7 @@ export async function dockerUp(o: DockerUpOptions): Promise<DockerUpResult> {
   const readiness = awaitReadiness(docker, planned.map((p) => ({spec: p.spec, id: started.get(p.spec.service)!, kept: p.action === 'kept'})), {deadline, timeoutMs: o.timeoutMs, progress: o.progress})
   let firstError: unknown
   const failed = (err: unknown): never => {
+    halted = true
     readiness.stop(err)
     firstError ??= err
     throw err
@@ -187,7 +194,7 @@ export async function dockerUp(o: DockerUpOptions): Promise<DockerUpResult> {
   const reachable = after(o.services).then(async () => {
     const passed = new Set<string>(o.services)
     let status = await dockerStatus({stack: o.stack, docker, passed})
-    while (!status.endpointsHealthy && Date.now() < deadline) {
+    while (!status.endpointsHealthy && Date.now() < deadline && !halted) {
       await sleep(250)
       status = await dockerStatus({stack: o.stack, docker, passed})
     }
@@ -217,17 +224,19 @@ export async function dockerUp(o: DockerUpOptions): Promise<DockerUpResult> {
     }
     if (!o.services.includes('admin')) return {bootstrap}
     await after(['admin', 'dex'])
-    // One password grant (a bcrypt check at the issuer) serves the CLI's login and the registration.
-    const login = await connectCli(endpoints, o, env)
+    // One password grant (a bcrypt check at the issuer) serves the registration and the CLI's login.
+    const tokens = o.login ? await adminLogin(endpoints) : undefined
     const backendServices = (['redis', 'nats', 'kafka', 'postgres'] as const).filter((s) => o.services.includes(s))
-    bootstrap.push(...(await registerBackends(endpoints, [MEMSTORE_DEV, ...backendServices.map((s) => dockerBackend(s, o.services.includes('vault')))], login ? {bearer: login.bearer} : {})))
-    return {bootstrap, ...(login ? {loggedInAs: login.email} : {})}
+    bootstrap.push(...(await registerBackends(endpoints, [MEMSTORE_DEV, ...backendServices.map((s) => dockerBackend(s, o.services.includes('vault')))], tokens ? {bearer: tokens.bearer} : {})))
+    return {bootstrap, tokens}
   })().catch(failed)
 
-  const outcomes = await Promise.allSettled([reachable, bootstrapped])
-  if (outcomes.some((r) => r.status === 'rejected')) throw firstError
+  const outcomes = await Promise.allSettled([reachable, bootstrapped, ...started.values()])
+  if (outcomes.some((r) => r.status === 'rejected')) throw firstError ?? (outcomes.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason
   const status = await reachable
-  const {bootstrap, loggedInAs} = await bootstrapped
+  const {bootstrap, tokens} = await bootstrapped
+  // The user's current context changes only when everything has worked.
+  const loggedInAs = o.services.includes('admin') ? await connectCli(endpoints, o, env, tokens) : undefined
   const actions = Object.fromEntries(planned.map((p) => [p.spec.service, p.action]))
   return {...status, actions, bootstrap, ...(loggedInAs ? {loggedInAs} : {})}
 }

@@ -158,7 +158,7 @@ export async function embeddedUp(options: UpOptions): Promise<UpResult> {
     throw startFailure(paths, died ? 'the embedded stack stopped while starting' : `the embedded stack did not get healthy within ${options.timeoutMs / 1000} s; not answering: ${failing.join(', ')}`)
   }
 
-  const loggedInAs = (await connectCli(state, options, env))?.email
+  const loggedInAs = await connectCli(state, options, env)
   return {...statusOf(paths, state, child.pid, services), alreadyRunning: false, ...(loggedInAs ? {loggedInAs} : {})}
 }
 
