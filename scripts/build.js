@@ -49,32 +49,15 @@ await build(ourBundle('src/cli/fast-validate.ts', 'dist/offline.cjs'))
 // `namespace get` / `backend get` without oclif (src/cli/fast-get.ts), with grpc-js from dist/grpc.cjs.
 await build(ourBundle('src/cli/fast-get.ts', 'dist/get.cjs'))
 routeDynamicImports(join(root, 'dist/get.cjs'))
-// grpc-js in one file too, loaded by dist/load.cjs when the CLI imports it (proto-loader: only for channelz/ORCA).
-await build({
-  entryPoints: [join(root, 'node_modules/@grpc/grpc-js/build/src/index.js')],
-  outfile: join(root, 'dist/grpc.cjs'),
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  external: ['@grpc/proto-loader'],
-  minify: true,
-  keepNames: true,
-  logLevel: 'warning',
-})
-// dockerode the same way (dist/docker.cjs), with what only ssh:// engines and BuildKit sessions need loaded on use.
-await build({
-  entryPoints: [join(root, 'node_modules/dockerode/lib/docker.js')],
-  outfile: join(root, 'dist/docker.cjs'),
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
+/** A dependency in one file of its own, loaded by dist/load.cjs with a code cache when the CLI imports it. */
+const dependencyBundle = (entry, outfile, options) =>
+  build({entryPoints: [join(root, entry)], outfile: join(root, outfile), bundle: true, format: 'cjs', platform: 'node', target: 'node20', minify: true, keepNames: true, logLevel: 'warning', ...options})
+// grpc-js (proto-loader: only for channelz/ORCA).
+await dependencyBundle('node_modules/@grpc/grpc-js/build/src/index.js', 'dist/grpc.cjs', {external: ['@grpc/proto-loader']})
+// dockerode, with what only ssh:// engines and BuildKit sessions need loaded on use.
+await dependencyBundle('node_modules/dockerode/lib/docker.js', 'dist/docker.cjs', {
   external: ['ssh2', 'cpu-features', '@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs'],
   plugins: [lazyRequires()],
-  minify: true,
-  keepNames: true,
-  logLevel: 'warning',
 })
 copyFileSync(join(root, 'scripts/bundle-loader.cjs'), join(root, 'dist/load.cjs'))
 
