@@ -129,10 +129,10 @@ export async function benchMailbox(opts: {ingest: number; stored: number; latenc
       },
     ]
     for (const [name, over] of Object.entries(queries)) {
-      const q: MailboxQuery = {topics: [], principals: [], limit: 10, offset: 0, includeBody: false, ...over}
+      const q: MailboxQuery = {topics: [], principals: [], limit: 10, offset: 0, ...over}
       const values: unknown[] = []
       const text = `SELECT ${columnsSql(false, 'octet_length')} FROM prism_mailbox ${filterSql(BOX, q, (v) => `$${values.push(v)}`, (d) => d)}`
-      const request = mailboxQueryRequest(q)
+      const request = mailboxQueryRequest({...q, includeBody: false})
       const l = await latencies({proxy: () => mailbox.query(request), direct: () => sql.query(text, values), noop: () => info.noop({})}, opts.latencyCount)
       const p = (s: number[]) => `${fmtMs(median(s))} / ${fmtMs(percentile(s, 99))}`
       rows.push({

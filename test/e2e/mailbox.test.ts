@@ -238,6 +238,23 @@ describe('mailbox errors, auth and other stores', () => {
     expect((await query('bob', ['mail-short'])).events).toEqual([])
   })
 
+  it('a page of payloads stops at its byte budget (8 MiB), and says where the next one starts', async () => {
+    const file = join(dir, 'big.bin')
+    writeFileSync(file, Buffer.alloc(1_000_000, 'x'))
+    await ok('alice', ['publish', 'mail-lite', 'orders', '-f', file, '--count', '10', '--correlation-id', 'big-1'])
+    await eventually(async () => expect((await query('alice', ['mail-lite', '--correlation-id', 'big-1'])).events).toHaveLength(10))
+    const page = (offset: number) => ok('alice', ['mailbox', 'query', 'mail-lite', '--correlation-id', 'big-1', '--show-payload', '--limit', '10', '--offset', `${offset}`, '-o', 'json'])
+    const r = JSON.parse((await page(0)).stdout) as {events: Shown[]; hasMore: boolean}
+    // 8 × 1,000,000 bytes fit in 8 MiB, a ninth would not.
+    expect([r.events.length, r.hasMore]).toEqual([8, true])
+    expect(r.events.every((e) => e.payload === 'x'.repeat(1_000_000))).toBe(true)
+    const table = await ok('alice', ['mailbox', 'query', 'mail-lite', '--correlation-id', 'big-1', '--show-payload', '--limit', '10'])
+    expect(table.stderr).toContain('more match: the next page is --offset 8')
+    const rest = await page(8)
+    expect(JSON.parse(rest.stdout)).toMatchObject({events: [{payload: 'x'.repeat(1_000_000)}, {payload: 'x'.repeat(1_000_000)}], hasMore: false})
+    expect(rest.stderr).not.toContain('next page')
+  }, 60_000)
+
   it('stores in SQLite too', async () => {
     const id = (await ok('alice', ['publish', 'mail-lite', 'orders', 'lite', '--correlation-id', 'lite-1'])).stdout.trim()
     const event = await eventually(async () => JSON.parse((await ok('alice', ['mailbox', 'get', 'mail-lite', id, '-o', 'json'])).stdout) as Shown)

@@ -50,7 +50,7 @@ export default class MailboxQuery extends BaseCommand<typeof MailboxQuery> {
     else {
       this.out(renderEventTable(result.events, f['show-payload']))
       if (result.events.some((e) => e.encoding === 'base64')) this.note('payloads marked base64: are not UTF-8 text')
-      if (result.hasMore) this.note(`more match: the next page is --offset ${f.offset + f.limit}`)
+      if (result.hasMore) this.note(`more match: the next page is --offset ${f.offset + result.events.length}`)
     }
     return result
   }

@@ -19,7 +19,7 @@ function table(settings: Record<string, string> | undefined) {
 }
 
 const box = {namespace: 'team-alpha', pattern: 'archive'}
-const all: MailboxQuery = {topics: [], principals: [], limit: 1000, offset: 0, includeBody: true}
+const all: MailboxQuery = {topics: [], principals: [], limit: 1000, offset: 0}
 
 let cleanup: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -52,7 +52,8 @@ describe('MailboxIngest', () => {
       expect(r.events).toHaveLength(2)
       return r.events
     })
-    expect(stored.map((e) => [e.topic, Buffer.from(e.body!).toString()]).sort()).toEqual([['orders', 'early'], ['payments', 'paid']])
+    const bodies = await conn.mailbox!.bodies(box, stored.map((e) => e.messageId))
+    expect(stored.map((e) => [e.topic, Buffer.from(bodies.get(e.messageId)!).toString()]).sort()).toEqual([['orders', 'early'], ['payments', 'paid']])
     expect(stored.find((e) => e.topic === 'orders')).toMatchObject({principal: 'bob@example.test', correlationId: 'c1', customHeaders: {'x-sequence': '1'}, namespace: 'team-alpha'})
     expect(stored.find((e) => e.topic === 'payments')).toMatchObject({contentType: 'text/plain', schemaId: 's', encryption: 'none', principal: '', customHeaders: {}})
   })
@@ -71,7 +72,8 @@ describe('MailboxIngest', () => {
     const bodies = await eventually(async () => {
       const events = (await conn.mailbox!.query(box, all)).events
       expect(events).toHaveLength(2)
-      return events.map((e) => Buffer.from(e.body!).toString())
+      const stored = await conn.mailbox!.bodies(box, events.map((e) => e.messageId))
+      return [...stored.values()].map((b) => Buffer.from(b).toString())
     })
     expect(bodies.sort()).toEqual(['one', 'while away'])
   })

@@ -63,7 +63,17 @@ export class MemoryMailboxStore implements MailboxStore {
       )
       .sort(newestFirst)
     const page = matches.slice(q.offset, q.offset + q.limit)
-    return {events: page.map((e) => shown(e, q.includeBody)), hasMore: matches.length > q.offset + q.limit}
+    return {events: page.map((e) => shown(e, false)), hasMore: matches.length > q.offset + q.limit}
+  }
+
+  async bodies(box: MailboxKey, messageIds: string[]): Promise<Map<string, Uint8Array>> {
+    const stored = this.boxes.get(boxId(box))
+    const out = new Map<string, Uint8Array>()
+    for (const id of messageIds) {
+      const e = stored?.get(id)
+      if (e) out.set(id, e.body)
+    }
+    return out
   }
 
   async get(box: MailboxKey, messageId: string): Promise<StoredEvent | undefined> {

@@ -64,8 +64,12 @@ export function postgresMailboxStore(pool: Pg.Pool, fail: (err: unknown) => unkn
     async query(box, q): Promise<QueryResult> {
       const values: unknown[] = []
       const where = filterSql(box, q, (v) => `$${values.push(v)}`, (d) => d)
-      const rows = (await run<Row>(`SELECT ${columnsSql(q.includeBody, 'octet_length')} FROM prism_mailbox ${where}`, values)).rows
+      const rows = (await run<Row>(`SELECT ${columnsSql(false, 'octet_length')} FROM prism_mailbox ${where}`, values)).rows
       return {events: rows.slice(0, q.limit).map(storedEventOf), hasMore: rows.length > q.limit}
+    },
+    async bodies(box, messageIds) {
+      const rows = (await run<{message_id: string; body: Buffer}>('SELECT message_id, body FROM prism_mailbox WHERE namespace = $1 AND mailbox = $2 AND message_id = ANY($3::text[])', [box.namespace, box.pattern, messageIds])).rows
+      return new Map(rows.map((r) => [r.message_id, new Uint8Array(r.body)]))
     },
     async get(box, messageId) {
       const rows = (await run<Row>(`SELECT ${columnsSql(true, 'octet_length')} FROM prism_mailbox WHERE namespace = $1 AND mailbox = $2 AND message_id = $3`, [box.namespace, box.pattern, messageId])).rows

@@ -67,9 +67,20 @@ export function mailboxHandlers(router: Router, now: () => number = Date.now): S
         correlationId: req.correlationId || undefined,
         limit,
         offset: req.offset,
-        includeBody: req.includeBody,
       })
-      return {events: r.events.map(toProto), hasMore: r.hasMore}
+      if (!req.includeBody) return {events: r.events.map(toProto), hasMore: r.hasMore}
+      // Bodies up to the page's byte budget, by their sizes known from the query: a page that reaches it ends
+      // early, with has_more, and the next one starts at offset + the events returned.
+      let bytes = 0
+      let fits = 0
+      for (const e of r.events) {
+        if (fits > 0 && bytes + e.bodyBytes > QUERY_LIMITS.maxPageBodyBytes) break
+        bytes += e.bodyBytes
+        fits++
+      }
+      const page = r.events.slice(0, fits)
+      const bodies = await store.bodies(box, page.map((e) => e.messageId))
+      return {events: page.map((e) => toProto({...e, body: bodies.get(e.messageId) ?? new Uint8Array()})), hasMore: r.hasMore || fits < r.events.length}
     },
     get: async (req, call) => {
       if (!req.messageId) throw invalid('a message id is required')

@@ -69,8 +69,13 @@ export async function openSqliteMailboxStore(path: string, backendName: string):
     async query(box: MailboxKey, q: MailboxQuery): Promise<QueryResult> {
       const values: unknown[] = []
       const where = filterSql(box, q, (v) => (values.push(v), '?'), (d) => d.getTime())
-      const rows = db.prepare(`SELECT ${columnsSql(q.includeBody, 'length')} FROM prism_mailbox ${where}`).all(...values) as Row[]
+      const rows = db.prepare(`SELECT ${columnsSql(false, 'length')} FROM prism_mailbox ${where}`).all(...values) as Row[]
       return {events: rows.slice(0, q.limit).map(fromRow), hasMore: rows.length > q.limit}
+    },
+    async bodies(box, messageIds) {
+      if (messageIds.length === 0) return new Map()
+      const rows = db.prepare(`SELECT message_id, body FROM prism_mailbox WHERE namespace = ? AND mailbox = ? AND message_id IN (${messageIds.map(() => '?').join(', ')})`).all(box.namespace, box.pattern, ...messageIds) as {message_id: string; body: Buffer}[]
+      return new Map(rows.map((r) => [r.message_id, new Uint8Array(r.body)]))
     },
     async get(box, messageId) {
       const row = getOne.get(box.namespace, box.pattern, messageId) as Row | undefined

@@ -72,7 +72,7 @@ function event(i: number, over: Partial<MailboxEvent> = {}): MailboxEvent {
   }
 }
 
-const q = (over: Partial<MailboxQuery> = {}): MailboxQuery => ({topics: [], principals: [], limit: 1000, offset: 0, includeBody: false, ...over})
+const q = (over: Partial<MailboxQuery> = {}): MailboxQuery => ({topics: [], principals: [], limit: 1000, offset: 0, ...over})
 const ids = (r: {events: {messageId: string}[]}) => r.events.map((e) => e.messageId)
 const expected = (pick: (i: number) => boolean, n = 100) => Array.from({length: n}, (_, i) => n - 1 - i).filter(pick).map((i) => event(i).messageId)
 
@@ -112,13 +112,18 @@ describe.each(['postgres', 'sqlite', 'memstore'])('mailbox store: %s', (name) =>
     expect(pages.map(ids)).toEqual([['c', 'b'], ['a']])
   })
 
-  it('returns every field; the body only when asked for', async () => {
+  it('returns every field, and the body through bodies() and get()', async () => {
     const binary = event(200, {messageId: 'bin', body: new Uint8Array([0, 255, 10, 128]), encryption: 'aes-256-gcm', customHeaders: {'x-a': 'é', 'trace-id': '1'}})
     await store().write(box, [binary])
     const {body, ...rest} = binary
     const withoutBody = (await store().query(box, q({limit: 1}))).events[0]
     expect(withoutBody).toEqual({...rest, bodyBytes: 4})
-    expect((await store().query(box, q({limit: 1, includeBody: true}))).events[0]).toEqual({...rest, bodyBytes: 4, body})
+    expect(await store().bodies(box, ['bin', 'missing'])).toEqual(new Map([['bin', body]]))
+    expect(await store().bodies(box, [])).toEqual(new Map())
+    expect(await store().bodies({...box, pattern: 'elsewhere'}, ['bin'])).toEqual(new Map())
+    const side = {...box, pattern: 'bodies'}
+    await store().write(side, [binary, event(100, {messageId: 'other', body: new Uint8Array([7])})])
+    expect(await store().bodies(side, ['bin', 'other'])).toEqual(new Map([['bin', body], ['other', new Uint8Array([7])]]))
     expect(await store().get(box, 'bin')).toEqual({...rest, bodyBytes: 4, body})
     expect(await store().get(box, 'missing')).toBeUndefined()
   })

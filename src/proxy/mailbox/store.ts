@@ -37,7 +37,7 @@ export interface MailboxEvent {
   body: Uint8Array
 }
 
-/** An event as a query returns it: without the body unless asked for, always with its size. */
+/** An event as a query returns it: without the body (bodies() has it), always with its size; get() has both. */
 export type StoredEvent = Omit<MailboxEvent, 'body'> & {body?: Uint8Array; bodyBytes: number}
 
 export interface MailboxQuery {
@@ -51,7 +51,6 @@ export interface MailboxQuery {
   correlationId?: string
   limit: number
   offset: number
-  includeBody: boolean
 }
 
 export interface QueryResult {
@@ -64,9 +63,13 @@ export interface MailboxStore {
   /** Stores the events; one already stored (same mailbox and message id) is left as it is. Returns how many were new. */
   write(box: MailboxKey, events: MailboxEvent[]): Promise<number>
   query(box: MailboxKey, query: MailboxQuery): Promise<QueryResult>
+  /** The bodies of these events (one query), by message id; ids not stored are absent. */
+  bodies(box: MailboxKey, messageIds: string[]): Promise<Map<string, Uint8Array>>
   get(box: MailboxKey, messageId: string): Promise<StoredEvent | undefined>
   /** Deletes the mailbox's events with a timestamp before `before`; returns how many. */
   prune(box: MailboxKey, before: Date): Promise<number>
 }
 
-export const QUERY_LIMITS = {defaultLimit: 10, maxLimit: 1000, maxOffset: 1_000_000, maxFilterValues: 100} as const
+// maxPageBodyBytes: the bodies one page carries (at least one event's, each at most 1 MiB): 1,000 events of 1 MiB
+// would hold a gigabyte in the proxy and overflow every client's 16 MiB response limit.
+export const QUERY_LIMITS = {defaultLimit: 10, maxLimit: 1000, maxOffset: 1_000_000, maxFilterValues: 100, maxPageBodyBytes: 8 * 1024 * 1024} as const

@@ -88,7 +88,8 @@ export type MailboxQueryResponse = Message<"prism.patterns.v1.MailboxQueryRespon
   events: MailboxEvent[];
 
   /**
-   * Whether more events match beyond offset + limit.
+   * Whether more events match beyond offset + the events returned: fewer than limit when include_body and the
+   * page's bodies reached 8 MiB (the next page starts at offset + len(events)).
    *
    * @generated from field: bool has_more = 2;
    */
