@@ -82,11 +82,11 @@ beforeAll(async () => {
   const auth = ['--issuer', op.issuer, '--audience', CLIENT_ID]
   proxies = await Promise.all([0, 1].map(() => startProxyServer({adminEndpoint: admin.endpoint, args: auth, env: {PRISM_TOKEN: tokens.paul}})))
   const manifest = join(tempDir('prism-sessions-'), 'resources.yaml')
-  const namespace = (name: string, idleTimeout: string) => `---
+  const namespace = (name: string, idleTimeout: string, auth = '') => `---
 kind: Namespace
 name: ${name}
 team: platform-team
-patterns:
+${auth}patterns:
   - name: sessions
     type: session-manager
     settings: {idleTimeout: "${idleTimeout}"}
@@ -108,7 +108,7 @@ kind: Backend
 name: nats-events
 type: nats
 nats: {url: "${nats.url}", jetstream: false}
-${namespace('sessions-long', '10m')}${namespace('sessions-idle', '1s')}---
+${namespace('sessions-long', '10m')}${namespace('sessions-idle', '1s')}${namespace('sessions-admins', '10m', 'auth: {enabled: true, provider: oidc, allowedGroups: [admins]}\n')}---
 kind: Namespace
 name: plain-kv
 team: platform-team
@@ -241,6 +241,16 @@ describe('SessionStorePattern over gRPC', () => {
       })
     } finally {
       c.close()
+    }
+    // A namespace's auth.allowedGroups hold for it as for its data: carol (viewers) is refused, alice (admins) not.
+    const refused = client('carol', 'sessions-admins')
+    const admitted = client('alice', 'sessions-admins')
+    try {
+      await expect(refused.getCapabilities({})).rejects.toMatchObject({code: grpc.status.PERMISSION_DENIED, details: expect.stringContaining('admits members of admins only')})
+      expect(await admitted.getCapabilities({})).toMatchObject({namespace: 'sessions-admins', storeBackend: 'redis-sessions'})
+    } finally {
+      refused.close()
+      admitted.close()
     }
   })
 

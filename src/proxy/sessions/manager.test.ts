@@ -4,6 +4,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import type {Principal} from '../../controlplane/authn.js'
 import {BackendSchema, BackendType} from '../../gen/prism/admin/v1/resources_pb.js'
 import {take, text} from '../../../test/helpers/subscriptions.js'
+import {PrismError} from '../../errors.js'
 import {connect} from '../drivers/memstore.js'
 import type {BackendConnection, Subscription} from '../drivers/types.js'
 import {scopeKey} from '../isolation.js'
@@ -159,5 +160,29 @@ describe('the session manager', () => {
     await expect(proxy().admit(current, alice, 'Bearer t')).rejects.toMatchObject({code: 'FAILED_PRECONDITION', message: expect.stringContaining('idleTimeout "later"')})
     current = {namespace: NS, patterns: [{name: 'sessions', type: 'session-manager', sessionAware: false, settings: {}, slots: {}, vaultPaths: {}}]}
     await expect(proxy().admit(current, alice, 'Bearer t')).rejects.toMatchObject({code: 'FAILED_PRECONDITION', message: expect.stringContaining('session-store slot')})
+  })
+
+  it('one namespace whose session store fails does not stop the others: found, logged out, and the failure named', async () => {
+    const broken: Route = {...route(), namespace: 'team-beta', patterns: route().patterns.map((p) => ({...p, slots: Object.fromEntries(Object.keys(p.slots).map((k) => [k, 'down']))}))}
+    const m = new SessionManager({
+      connections: async (name) => {
+        if (name === 'down') throw new PrismError('cannot reach backend down (redis at 10.0.0.9:6379): connect ECONNREFUSED', {code: 'UNAVAILABLE'})
+        return backend
+      },
+      table: () => ({routes: new Map([[NS, current], ['team-beta', broken]])}) as unknown as RoutingTable,
+      log: () => {},
+      now: () => clock,
+    })
+    managers.push(m)
+    await m.admit(current, alice, 'Bearer tok-1')
+    expect((await m.find(sessionId(NS, 'tok-1'))).record.namespace).toBe(NS)
+    // Not found among the namespaces that answered, while one did not: that is not NOT_FOUND.
+    await expect(m.find('0'.repeat(32))).rejects.toMatchObject({code: 'UNAVAILABLE', message: expect.stringContaining('the session store of namespace team-beta failed'), details: [expect.stringContaining('ECONNREFUSED')]})
+    await expect(m.list()).rejects.toMatchObject({code: 'UNAVAILABLE', hint: expect.stringContaining('--namespace')})
+    expect((await m.list(NS)).map((r) => r.id)).toEqual([sessionId(NS, 'tok-1')])
+    await expect(m.list('team-beta')).rejects.toMatchObject({code: 'UNAVAILABLE', message: expect.stringContaining('cannot reach backend down')})
+    // Logged out where the store answered, and the one that did not is named.
+    await expect(m.logout(alice, 'Bearer tok-1')).rejects.toMatchObject({code: 'UNAVAILABLE', message: expect.stringContaining('logging out')})
+    await expect(m.admit(current, alice, 'Bearer tok-1')).rejects.toMatchObject({code: 'UNAUTHENTICATED'})
   })
 })

@@ -21,6 +21,40 @@ export interface SessionManagerOptions {
 /** How often a proxy's sweeper wakes; each namespace is swept every half idle timeout (between these bounds). */
 const TICK_MS = 250
 const MAX_SWEEP_MS = 30_000
+interface Settled<T> {
+  values: T[]
+  failures: {namespace: string; error: unknown}[]
+}
+
+/** Each namespace's part (one per route), all of them run whatever one of them does. */
+async function settle<T>(routes: Route[], part: (route: Route) => Promise<T>): Promise<Settled<T>> {
+  const outcomes = await Promise.allSettled(routes.map(part))
+  const values: T[] = []
+  const failures: Settled<T>['failures'] = []
+  outcomes.forEach((o, i) => (o.status === 'fulfilled' ? values.push(o.value) : failures.push({namespace: routes[i]!.namespace, error: o.reason})))
+  return {values, failures}
+}
+
+/**
+ * One namespace's failure is not another's: what failed is named once the rest is done. A request for one
+ * namespace gets its error as it was.
+ */
+function failedNamespaces(routes: Route[], failures: Settled<unknown>['failures'], doing: string): unknown {
+  if (routes.length === 1) return failures[0]!.error
+  const codes = new Set(failures.map((f) => (f.error instanceof PrismError ? f.error.code : 'UNAVAILABLE')))
+  return new PrismError(`${doing}: the session store of ${failures.length === 1 ? `namespace ${failures[0]!.namespace}` : `${failures.length} namespaces`} failed`, {
+    code: codes.size === 1 ? [...codes][0]! : 'UNAVAILABLE',
+    details: failures.map((f) => `namespace ${f.namespace}: ${(f.error as Error).message}`),
+    hint: 'The other namespaces were done. Try again, or name one with --namespace.',
+  })
+}
+
+async function eachNamespace<T>(routes: Route[], doing: string, part: (route: Route) => Promise<T>): Promise<T[]> {
+  const {values, failures} = await settle(routes, part)
+  if (failures.length > 0) throw failedNamespaces(routes, failures, doing)
+  return values
+}
+
 /** Last seen is written at most this often per session (a quarter of the idle timeout), so reads stay reads. */
 const MAX_REFRESH_MS = 30_000
 
@@ -102,14 +136,16 @@ export class SessionManager {
   /** Live sessions of one namespace (or of all this proxy serves with a session manager), oldest first. */
   async list(namespace?: string): Promise<SessionRecord[]> {
     const now = this.now()
-    const lists = await Promise.all(
-      this.routes(namespace).map(async (route) => {
+    const lists = await eachNamespace(
+      this.routes(namespace),
+      'listing sessions',
+      async (route) => {
         const store = await this.store(sessionManagerOf(route))
         if (!store.canList) return []
         const out: SessionRecord[] = []
         for await (const record of store.all()) if (record.expiresAt > now) out.push(record)
         return out
-      }),
+      },
     )
     return lists.flat().sort((a, b) => a.startedAt - b.startedAt || a.id.localeCompare(b.id))
   }
@@ -117,15 +153,16 @@ export class SessionManager {
   /** A live session by id; NOT_FOUND when no namespace (of those asked) holds it. */
   async find(id: string, namespace?: string): Promise<FoundSession> {
     const now = this.now()
-    const found = await Promise.all(
-      this.routes(namespace).map(async (route) => {
-        const config = sessionManagerOf(route)
-        const store = await this.store(config)
-        const {record, ended: marker} = await store.read(id)
-        return record && !marker && record.expiresAt > now ? {record, store, config} : undefined
-      }),
-    )
-    const hit = found.find((f) => f !== undefined)
+    const routes = this.routes(namespace)
+    const found = await settle(routes, async (route) => {
+      const config = sessionManagerOf(route)
+      const store = await this.store(config)
+      const {record, ended: marker} = await store.read(id)
+      return record && !marker && record.expiresAt > now ? {record, store, config} : undefined
+    })
+    // Found where a store answered, whichever others did not; not found only when every one answered.
+    const hit = found.values.find((f) => f !== undefined)
+    if (!hit && found.failures.length > 0) throw failedNamespaces(routes, found.failures, `looking for session ${id}`)
     if (!hit) {
       throw new PrismError(`session ${id} not found${namespace ? ` in namespace ${namespace}` : ''} (it may have expired or ended)`, {code: 'NOT_FOUND', hint: 'List the live sessions with: prismctl session list'})
     }
@@ -155,8 +192,11 @@ export class SessionManager {
   async logout(principal: Principal, authorization: string, namespace?: string): Promise<SessionRecord[]> {
     const token = bearerOf(authorization)
     const now = this.now()
-    const endedSessions = await Promise.all(
-      this.routes(namespace).map(async (route) => {
+    // Every namespace whose store answers is logged out, whichever others did not; those are named after.
+    const endedSessions = await eachNamespace(
+      this.routes(namespace),
+      'logging out',
+      async (route) => {
         const config = sessionManagerOf(route)
         const store = await this.store(config)
         const id = sessionId(route.namespace, token)
@@ -167,7 +207,7 @@ export class SessionManager {
         const live = record.expiresAt > now
         await this.publish(config, sessionEvent('session.ended', record, now, live ? 'logged_out' : 'expired'))
         return live ? record : undefined
-      }),
+      },
     )
     return endedSessions.filter((r): r is SessionRecord => r !== undefined)
   }

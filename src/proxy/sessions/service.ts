@@ -9,6 +9,7 @@ import type {ServiceHandlers} from '../../api/grpc-service.js'
 import {hasRole, requireRole, type Authenticator, type Principal} from '../../controlplane/authn.js'
 import {PrismError} from '../../errors.js'
 import type {SessionStorePattern} from '../../gen/prism/patterns/v1/session_store_pb.js'
+import {checkPolicy} from '../auth.js'
 import {backendTypeName, header, NAMESPACE_HEADER} from '../router.js'
 import type {RoutingTable} from '../routing.js'
 import {sessionManagerOf} from './config.js'
@@ -57,12 +58,14 @@ export function sessionStoreHandlers(deps: SessionServiceDeps): ServiceHandlers<
 
   return {
     getCapabilities: async (_req, call) => {
-      await caller(call)
+      const principal = await caller(call)
       const namespace = header(call, NAMESPACE_HEADER)
       if (!namespace) throw new PrismError(`no namespace: the ${NAMESPACE_HEADER} header is missing`, {code: 'INVALID_ARGUMENT', hint: 'Name the namespace whose session manager you ask about.'})
       const table = deps.table()
       const route = table.routes.get(namespace)
       if (!route) throw new PrismError(`namespace ${namespace} does not exist (this proxy does not serve it)`, {code: 'NOT_FOUND', hint: 'List the namespaces with: prismctl namespace list'})
+      // What backs a namespace's sessions is the namespace's to tell: its auth.allowedGroups hold here as for data.
+      checkPolicy(deps.authenticator, principal, route)
       const config = sessionManagerOf(route)
       const kv = (await deps.connections(config.storeBackend, config.storeVaultPath)).keyValue
       const typeOf = (backend: string) => {
