@@ -2,6 +2,7 @@
 import {create} from '@bufbuild/protobuf'
 import {afterEach, describe, expect, it} from 'vitest'
 
+import {startPostgres} from '../../../test/helpers/postgres.js'
 import {eventually} from '../../../test/helpers/subscriptions.js'
 import {BackendSchema, BackendType, NamespaceSchema} from '../../gen/prism/admin/v1/resources_pb.js'
 import {BackendPool} from '../backends.js'
@@ -12,10 +13,10 @@ import type {MailboxQuery} from './store.js'
 
 const mem = create(BackendSchema, {name: 'mem', type: BackendType.MEMSTORE})
 
-function table(settings: Record<string, string> | undefined) {
+function table(settings: Record<string, string> | undefined, store = mem) {
   const patterns = settings ? [{name: 'archive', type: 'mailbox', settings}] : []
-  const bindings = [{slot: 'message-source', backend: 'mem'}, {slot: 'mailbox-store', backend: 'mem'}]
-  return RoutingTable.from([create(NamespaceSchema, {name: 'team-alpha', patterns, status: {patterns: patterns.map((p) => ({name: p.name, type: p.type, bindings}))}})], [mem])
+  const bindings = [{slot: 'message-source', backend: 'mem'}, {slot: 'mailbox-store', backend: store.name}]
+  return RoutingTable.from([create(NamespaceSchema, {name: 'team-alpha', patterns, status: {patterns: patterns.map((p) => ({name: p.name, type: p.type, bindings}))}})], [mem, ...(store === mem ? [] : [store])])
 }
 
 const box = {namespace: 'team-alpha', pattern: 'archive'}
@@ -92,4 +93,35 @@ describe('MailboxIngest', () => {
     offset = 3_600_000
     await eventually(async () => expect((await conn.mailbox!.query(box, all)).events).toEqual([]))
   })
+
+  it('leaves out, and logs, a message the store refuses for good (PostgreSQL: a NUL in a header), and goes on storing', async () => {
+    const server = await startPostgres()
+    cleanup.push(() => server.stop())
+    const u = new URL(await server.createDatabase())
+    const pg = create(BackendSchema, {
+      name: 'pg',
+      type: BackendType.POSTGRES,
+      config: {case: 'postgres', value: {host: u.hostname, port: Number(u.port), database: u.pathname.slice(1), sslmode: 'disable'}},
+      credentials: {source: {case: 'static', value: {username: 'postgres', password: ''}}},
+    })
+    const {pool, ingest, logs} = setUp()
+    const t = table({topics: 'orders'}, pg)
+    pool.sync(t)
+    ingest.sync(t)
+    const source = (await pool.get('mem')).messaging!
+    const store = (await pool.get('pg')).mailbox!
+    // A producer writing to the broker directly is not held to the proxy's checks of metadata.
+    const publish = (payload: string, metadata: Record<string, string> = {}) => source.publish({topic: scopeTopic('team-alpha', 'orders'), payload: Buffer.from(payload), metadata})
+    await publish('a')
+    const poison = await publish('poison', {'prism-correlation-id': 'x\u0000y'})
+    await publish('b')
+    const payloads = async () => {
+      const events = (await store.query(box, all)).events
+      return [...(await store.bodies(box, events.map((e) => e.messageId))).values()].map((b) => Buffer.from(b).toString()).sort()
+    }
+    await eventually(async () => expect(await payloads()).toEqual(['a', 'b']))
+    expect(logs.some((l) => l.includes(`left out message ${poison} of topic orders, which pg refuses: the PostgreSQL mailbox store refused the data`))).toBe(true)
+    await publish('c')
+    await eventually(async () => expect(await payloads()).toEqual(['a', 'b', 'c']))
+  }, 60_000)
 })

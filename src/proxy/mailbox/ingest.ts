@@ -15,7 +15,7 @@ import {scopeGroup, scopeTopic} from '../isolation.js'
 import type {RoutingTable} from '../routing.js'
 import {eventOf} from './event.js'
 import {mailboxSettings} from './settings.js'
-import {mailboxStoreOf, type MailboxKey, type MailboxStore} from './store.js'
+import {mailboxStoreOf, type MailboxEvent, type MailboxKey, type MailboxStore} from './store.js'
 
 export const MAILBOX_TYPE = 'mailbox'
 export const SOURCE_SLOT = 'message-source'
@@ -215,14 +215,27 @@ export class MailboxIngest {
   /**
    * Retries until stored (or stopped: then the batch stays unacknowledged, for another member or the next start).
    * The store is looked up on every attempt: the pool replaces a backend's connection when its registration changes.
+   * What the store refuses for good (INVALID_ARGUMENT, e.g. a NUL that a producer writing to the broker directly
+   * put in a header) would block the topic for ever: the batch is stored one event at a time, and each event
+   * refused is logged and left out (acknowledged with the rest).
    */
   private async storeBatch(spec: LoopSpec, batch: DeliveredMessage[], stopped: () => boolean): Promise<void> {
     const events = batch.map((m) => eventOf(m, spec.box.namespace))
+    if ((await this.storeEvents(spec, events, stopped)) === undefined) return
+    for (const event of events) {
+      const refused = await this.storeEvents(spec, [event], stopped)
+      if (refused !== undefined) this.options.log(`mailbox ${label(spec.box)}: left out message ${event.messageId.slice(0, 200)} of topic ${event.topic}, which ${spec.store} refuses: ${refused}`)
+    }
+  }
+
+  /** Undefined once stored; the store's reason when it refuses the events for good. */
+  private async storeEvents(spec: LoopSpec, events: MailboxEvent[], stopped: () => boolean): Promise<string | undefined> {
     for (let attempt = 0; ; attempt++) {
       try {
         await (await this.storeOf(spec.store, spec.storeVaultPath)).write(spec.box, events)
-        return
+        return undefined
       } catch (err) {
+        if (err instanceof PrismError && err.code === 'INVALID_ARGUMENT') return err.message
         if (attempt === 0) this.options.log(`mailbox ${label(spec.box)}: storing in ${spec.store} failed, retrying: ${(err as Error).message}`)
         if (stopped()) throw err
         await new Promise((resolve) => setTimeout(resolve, RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]).unref())

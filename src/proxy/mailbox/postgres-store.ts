@@ -8,7 +8,7 @@ import type * as Pg from 'pg'
 
 import {schemaOnce} from '../drivers/pg-schema.js'
 import {columnsSql, filterSql, storedEventOf, type SqlRow} from './sql.js'
-import type {MailboxStore, QueryResult} from './store.js'
+import {refusedData, type MailboxStore, type QueryResult} from './store.js'
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS prism_mailbox (namespace text NOT NULL, mailbox text NOT NULL, message_id text COLLATE "C" NOT NULL,
@@ -32,7 +32,8 @@ export function postgresMailboxStore(pool: Pg.Pool, fail: (err: unknown) => unkn
       await ready()
       return await pool.query<R>(text, values)
     } catch (err) {
-      throw fail(err)
+      // SQLSTATE classes 22 (data exception) and 23 (integrity): the same rows would fail every time.
+      throw /^2[23]/.test((err as {code?: string}).code ?? '') ? refusedData('PostgreSQL', err) : fail(err)
     }
   }
 

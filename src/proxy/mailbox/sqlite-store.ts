@@ -11,7 +11,7 @@ import type BetterSqlite3 from 'better-sqlite3'
 
 import {PrismError} from '../../errors.js'
 import {columnsSql, filterSql, storedEventOf, type SqlRow} from './sql.js'
-import type {MailboxEvent, MailboxKey, MailboxQuery, MailboxStore, QueryResult, StoredEvent} from './store.js'
+import {refusedData, type MailboxEvent, type MailboxKey, type MailboxQuery, type MailboxStore, type QueryResult, type StoredEvent} from './store.js'
 
 type Row = SqlRow<number, string>
 
@@ -64,7 +64,12 @@ export async function openSqliteMailboxStore(path: string, backendName: string):
 
   return {
     async write(box, events) {
-      return writeAll(box, events)
+      try {
+        return writeAll(box, events)
+      } catch (err) {
+        if (/^SQLITE_(CONSTRAINT|TOOBIG|MISMATCH)/.test((err as {code?: string}).code ?? '')) throw refusedData('SQLite', err)
+        throw err
+      }
     },
     async query(box: MailboxKey, q: MailboxQuery): Promise<QueryResult> {
       const values: unknown[] = []

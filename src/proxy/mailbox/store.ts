@@ -60,7 +60,10 @@ export interface QueryResult {
 }
 
 export interface MailboxStore {
-  /** Stores the events; one already stored (same mailbox and message id) is left as it is. Returns how many were new. */
+  /**
+   * Stores the events; one already stored (same mailbox and message id) is left as it is. Returns how many were new.
+   * INVALID_ARGUMENT when the store refuses an event's data (it would refuse it every time); other errors may pass.
+   */
   write(box: MailboxKey, events: MailboxEvent[]): Promise<number>
   query(box: MailboxKey, query: MailboxQuery): Promise<QueryResult>
   /** The bodies of these events (one query), by message id; ids not stored are absent. */
@@ -72,4 +75,9 @@ export interface MailboxStore {
 
 // maxPageBodyBytes: the bodies one page carries (at least one event's, each at most 1 MiB): 1,000 events of 1 MiB
 // would hold a gigabyte in the proxy and overflow every client's 16 MiB response limit.
+/** The PrismError for data a store refuses for good (what `write` throws for it). */
+export function refusedData(store: string, err: unknown): PrismError {
+  return new PrismError(`the ${store} mailbox store refused the data: ${(err as Error).message}`, {code: 'INVALID_ARGUMENT', cause: err})
+}
+
 export const QUERY_LIMITS = {defaultLimit: 10, maxLimit: 1000, maxOffset: 1_000_000, maxFilterValues: 100, maxPageBodyBytes: 8 * 1024 * 1024} as const
