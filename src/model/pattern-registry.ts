@@ -26,8 +26,8 @@ export interface PatternVersionSpec {
 export interface SettingSpec {
   name: string
   required: boolean
-  /** list: comma-separated non-empty names; duration: 30s, 12h, 7d (config/duration.ts). */
-  kind: 'list' | 'duration'
+  /** list: comma-separated non-empty names; topics: such a list of topic names (model/topics.ts); duration: 30s, 12h, 7d (config/duration.ts). */
+  kind: 'list' | 'topics' | 'duration'
   description: string
 }
 
@@ -132,7 +132,7 @@ export const PATTERNS: readonly PatternSpec[] = [
         version: '0.1.0',
         slots: [slot('message-source', 'requires', true, [], ['pubsub_basic', 'queue_basic']), slot('mailbox-store', 'requires', true, ['table_writer', 'table_reader'])],
         settings: [
-          {name: 'topics', required: true, kind: 'list', description: 'comma-separated topics to store, e.g. "orders,payments"'},
+          {name: 'topics', required: true, kind: 'topics', description: 'comma-separated topics to store, e.g. "orders,payments"'},
           {name: 'retention', required: false, kind: 'duration', description: 'how long messages are kept (default 7d)'},
         ],
       },

@@ -202,6 +202,13 @@ ${SM}`)
       {path: 'patterns[1].settings.topics', message: 'settings.topics has an empty item in "orders,,x": comma-separated topics to store, e.g. "orders,payments"'},
       {path: 'patterns[1].settings.retention', message: 'settings.retention must be a duration such as 12h or 7d, got "forever"'},
     ])
+    // Each topic is a topic name: no spaces or NATS wildcards (which would subscribe to more), not the proxy's own.
+    expect(validateNamespace(ns(`  - name: archive\n    type: mailbox\n${slots}    settings: {topics: "orders, my topic,a.>,_prism.session.started,${'t'.repeat(129)}"}\n`))).toEqual([
+      {path: 'patterns[0].settings.topics', message: 'settings.topics: "my topic" is not a topic name (topics use letters, digits, "_", "." and "-", and do not start with "." or "-")'},
+      {path: 'patterns[0].settings.topics', message: 'settings.topics: "a.>" is not a topic name (topics use letters, digits, "_", "." and "-", and do not start with "." or "-")'},
+      {path: 'patterns[0].settings.topics', message: 'settings.topics: "_prism.session.started" is reserved: topics starting with _prism. carry the proxy\'s own events'},
+      {path: 'patterns[0].settings.topics', message: expect.stringMatching(/^settings\.topics: "t+…" is longer than 128 characters$/)},
+    ])
     expect(validateNamespace(ns(`  - name: archive\n    type: mailbox\n    settings: {topics: orders}\n`))).toEqual([
       {path: 'patterns[0].requires', message: 'pattern type mailbox 0.1.0 needs slot message-source in requires'},
       {path: 'patterns[0].requires', message: 'pattern type mailbox 0.1.0 needs slot mailbox-store in requires'},

@@ -12,6 +12,7 @@ import {backendLimitViolations, namespaceLimitViolations} from './limits.js'
 import {findPattern, KNOWN_INTERFACES, PATTERNS, resolvePatternVersion, SESSION_MANAGER} from './pattern-registry.js'
 import type {PatternSpec, PatternVersionSpec} from './pattern-registry.js'
 import {didYouMean, quote} from './suggest.js'
+import {topicProblem} from './topics.js'
 import {backendTypeHint} from './upstream-hints.js'
 
 export interface Violation {
@@ -106,8 +107,13 @@ function checkSettings(out: Violation[], base: string, p: Pattern, spec: Pattern
     const path = `${base}.settings.${setting.name}`
     if (value === undefined || value.trim() === '') {
       if (setting.required) out.push({path: `${base}.settings`, message: `pattern type ${spec.type} needs settings.${setting.name}: ${setting.description}`})
-    } else if (setting.kind === 'list' && value.split(',').some((item) => item.trim() === '')) {
+    } else if ((setting.kind === 'list' || setting.kind === 'topics') && value.split(',').some((item) => item.trim() === '')) {
       out.push({path, message: `settings.${setting.name} has an empty item in ${quote(value)}: ${setting.description}`})
+    } else if (setting.kind === 'topics') {
+      for (const topic of value.split(',').map((item) => item.trim())) {
+        const why = topicProblem(topic)
+        if (why) out.push({path, message: `settings.${setting.name}: ${quote(topic)} ${why}`})
+      }
     } else if (setting.kind === 'duration') {
       try {
         parseDuration(value, `settings.${setting.name}`)

@@ -1,5 +1,8 @@
 /** What one data call may carry; stated in the README ("Proxy limits"). Past a limit: INVALID_ARGUMENT naming it. */
 import {PrismError} from '../errors.js'
+import {RESERVED_TOPIC_PREFIX, TOPIC_MAX_CHARS, TOPIC_NAME, TOPIC_RULE} from '../model/topics.js'
+
+export {RESERVED_TOPIC_PREFIX}
 
 export const LIMITS = {
   keyBytes: 1024,
@@ -11,15 +14,13 @@ export const LIMITS = {
   metadataEntries: 64,
   metadataKeyBytes: 128,
   metadataValueBytes: 4096,
-  topicChars: 128,
+  topicChars: TOPIC_MAX_CHARS,
   scanDefault: 1000,
   scanMax: 10_000,
   /** A year: anything longer is a mistake in units. */
   ttlMaxSeconds: 365 * 24 * 3600,
 } as const
 
-/** Topic names are used as subjects, channels and table values by the drivers, so they stay plain. */
-const TOPIC = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/
 
 function tooBig(what: string, size: number, limit: number, unit: string): PrismError {
   return new PrismError(`${what} is ${size} ${unit}; the limit is ${limit} ${unit}`, {code: 'INVALID_ARGUMENT', hint: 'See "Proxy limits" in the README.'})
@@ -53,12 +54,10 @@ export function checkBatch(count: number): void {
 
 export function checkTopic(topic: string): void {
   if (topic.length > LIMITS.topicChars) throw tooBig('the topic name', topic.length, LIMITS.topicChars, 'characters')
-  if (!TOPIC.test(topic)) throw invalid(`invalid topic "${topic}"`, 'Topics use letters, digits, "_", "." and "-", and do not start with "." or "-".')
+  if (!TOPIC_NAME.test(topic)) throw invalid(`invalid topic "${topic}"`, `${TOPIC_RULE[0]!.toUpperCase()}${TOPIC_RULE.slice(1)}.`)
   if (topic.startsWith(RESERVED_TOPIC_PREFIX)) throw invalid(`topic "${topic}" is reserved: topics starting with ${RESERVED_TOPIC_PREFIX} carry the proxy's own events`, 'Choose a topic that does not start with "_prism.".')
 }
 
-/** Topics only the proxy publishes to (session events), so that no caller can forge them. */
-export const RESERVED_TOPIC_PREFIX = '_prism.'
 
 export function checkMessage(topic: string, payload: Uint8Array, metadata: Record<string, string>): void {
   checkTopic(topic)
