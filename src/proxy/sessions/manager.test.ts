@@ -11,6 +11,7 @@ import {scopeKey} from '../isolation.js'
 import type {Route, RoutingTable} from '../routing.js'
 import {idleTimeoutMs} from './config.js'
 import {SessionManager} from './manager.js'
+import {SessionStore} from './store.js'
 import {markerKey, recordKey, recordPrefix, sessionId} from './records.js'
 
 const NS = 'team-alpha'
@@ -139,6 +140,13 @@ describe('the session manager', () => {
     await expect(a.find(found.record.id)).rejects.toMatchObject({code: 'NOT_FOUND'})
     await a.admit(current, alice, 'Bearer tok-2')
     expect((await b.list()).map((s) => s.id)).toEqual([sessionId(NS, 'tok-2')])
+    // A last-seen write that raced the kill puts the record back: it is not listed, and its expiry is not a second end.
+    await new SessionStore(NS, backend.keyValue!).save(found.record, clock)
+    expect((await b.list()).map((s) => s.id)).toEqual([sessionId(NS, 'tok-2')])
+    clock += 11_000
+    expect(await b.sweep(current)).toBe(1)
+    const [next] = await take(ended, 1)
+    expect(JSON.parse(text(next!))).toMatchObject({id: sessionId(NS, 'tok-2'), reason: 'expired'})
     await ended.close()
   })
 

@@ -143,7 +143,10 @@ export class SessionManager {
         const store = await this.store(sessionManagerOf(route))
         if (!store.canList) return []
         const out: SessionRecord[] = []
-        for await (const record of store.all()) if (record.expiresAt > now) out.push(record)
+        for await (const record of store.all()) {
+          // A record written again after its session ended (a last-seen write racing the end) is not live.
+          if (record.expiresAt > now && !(await store.read(record.id)).ended) out.push(record)
+        }
         return out
       },
     )
@@ -263,7 +266,10 @@ export class SessionManager {
 
   /** Removes an expired record; the remover announces it. Whether this call removed it. */
   private async expire(store: SessionStore, config: SessionManagerConfig, record: SessionRecord, now: number): Promise<boolean> {
+    const {ended} = await store.read(record.id)
     if (!(await store.remove(record.id))) return false
+    // Written again after it was killed or logged out: its end was announced then, not a second time now.
+    if (ended) return false
     await this.publish(config, sessionEvent('session.ended', record, now, 'expired'))
     return true
   }
