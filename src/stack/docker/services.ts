@@ -119,7 +119,8 @@ export function selectServices(only: ServiceName[] | undefined, without: Service
 function nodeProbe(script: string): string[] {
   return ['CMD', 'node', '-e', script]
 }
-const httpProbe = (url: string) => nodeProbe(`fetch(${JSON.stringify(url)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`)
+// node:http rather than fetch, which would load undici in every check.
+const httpProbe = (url: string) => nodeProbe(`require('http').get(${JSON.stringify(url)},r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))`)
 const tcpProbe = (port: number) => nodeProbe(`require('net').connect(${port},'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))`)
 
 // Docker's own checks every 10 s: each is an exec (a process in the container, runc, the shim), ~0.1 s of CPU, and
