@@ -80,3 +80,8 @@ export function usageError(message: string, hint?: string, details?: string[]): 
 export function isPrismError(err: unknown): err is PrismError {
   return err instanceof PrismError
 }
+
+/** Any error as the one error type: an unexpected one (a bug, not the user's input) says how to see more. */
+export function asPrismError(err: unknown): PrismError {
+  return isPrismError(err) ? err : new PrismError((err as Error).message, {hint: 'This is unexpected; run again with --debug for details.', code: 'INTERNAL', cause: err})
+}

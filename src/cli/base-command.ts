@@ -4,7 +4,7 @@
  */
 import {Command, Flags, Interfaces} from '@oclif/core'
 
-import {isPrismError, PrismError, usageError} from '../errors.js'
+import {asPrismError, isPrismError, PrismError, usageError} from '../errors.js'
 import {didYouMean} from '../model/suggest.js'
 import {applyOutputFlags, reportError} from './output.js'
 
@@ -67,12 +67,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     // oclif's own exits (help, version) are not errors.
     if (err.oclif?.exit === 0) throw err
-    const prism: PrismError = isPrismError(err)
-      ? err
-      : // oclif's parse errors (missing, unexpected or invalid flags and arguments) all carry exit 2.
-        err.oclif?.exit === 2
+    // oclif's parse errors (missing, unexpected or invalid flags and arguments) all carry exit 2.
+    const prism: PrismError =
+      !isPrismError(err) && err.oclif?.exit === 2
         ? usageErrorFrom(spelledFlags(this.withFlagSuggestion(err), this.ctor), `See: ${this.config.bin} ${this.id?.replaceAll(':', ' ') ?? ''} --help`)
-        : new PrismError(err.message, {hint: 'This is unexpected; run again with --debug for details.', code: 'INTERNAL', cause: err})
+        : asPrismError(err)
     reportError(prism, this.jsonEnabled(), err)
     return undefined
   }

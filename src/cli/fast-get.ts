@@ -6,7 +6,7 @@
  * oclif command answers them (the same functions, output and errors; test/e2e/fast-get.test.ts compares the two);
  * anything else (--help, an unknown flag or format, -o with --json) is handed back, and oclif runs as usual.
  */
-import {isPrismError, PrismError} from '../errors.js'
+import {asPrismError} from '../errors.js'
 import type {Kind} from '../model/documents.js'
 import {OUTPUT_FORMATS, renderResources, resourcesJson, type OutputFormat} from '../registry/output.js'
 import {connectionOf} from '../registry/connection.js'
@@ -76,8 +76,7 @@ export async function runFastGet(argv: readonly string[]): Promise<boolean> {
     const resource = await getResource(kind, name, connectionOf(invocation.flags))
     writeStdout(json ? `${JSON.stringify(resourcesJson(kind, [resource], {single: true}), null, 2)}\n` : `${renderResources(kind, [resource], invocation.output ?? 'table', {single: true})}\n`)
   } catch (err) {
-    const prism = isPrismError(err) ? err : new PrismError((err as Error).message, {hint: 'This is unexpected; run again with --debug for details.', code: 'INTERNAL', cause: err})
-    reportError(prism, json, err)
+    reportError(asPrismError(err), json, err)
   }
   return true
 }

@@ -6,7 +6,7 @@
  * (same module, same output, same errors and exit codes; test/e2e/fast-validate.test.ts compares the two); anything
  * else (--help, other flags, unusual spellings) is handed back untouched, and oclif runs as usual.
  */
-import {isPrismError, PrismError} from '../errors.js'
+import {asPrismError} from '../errors.js'
 import type {Kind} from '../model/documents.js'
 import {reportLines} from '../model/offline.js'
 import {TOPIC_ALIASES} from './aliases.js'
@@ -84,8 +84,7 @@ export async function runFastValidate(argv: readonly string[]): Promise<boolean>
     const report = await runValidation({...invocation, bin: 'prismctl'})
     writeStdout(invocation.json ? `${JSON.stringify(report, null, 2)}\n` : reportLines(report).map((line) => `${line}\n`).join(''))
   } catch (err) {
-    const prism = isPrismError(err) ? err : new PrismError((err as Error).message, {hint: 'This is unexpected; run again with --debug for details.', code: 'INTERNAL', cause: err})
-    reportError(prism, invocation.json, err)
+    reportError(asPrismError(err), invocation.json, err)
   }
   return true
 }

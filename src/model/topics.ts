@@ -9,7 +9,7 @@ export const TOPIC_RULE = 'topics use letters, digits, "_", "." and "-", and do 
 /** Topics only the proxy publishes to (session events), so that no caller can forge them. */
 export const RESERVED_TOPIC_PREFIX = '_prism.'
 
-/** Why `topic` is not one a mailbox may name in settings.topics; undefined when it may. */
+/** Why `topic` is not a topic a caller or a mailbox's settings.topics may name; undefined when it is one. */
 export function topicProblem(topic: string): string | undefined {
   if (topic.length > TOPIC_MAX_CHARS) return `is longer than ${TOPIC_MAX_CHARS} characters`
   if (!TOPIC_NAME.test(topic)) return `is not a topic name (${TOPIC_RULE})`

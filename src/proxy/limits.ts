@@ -1,8 +1,7 @@
 /** What one data call may carry; stated in the README ("Proxy limits"). Past a limit: INVALID_ARGUMENT naming it. */
 import {PrismError} from '../errors.js'
-import {RESERVED_TOPIC_PREFIX, TOPIC_MAX_CHARS, TOPIC_NAME, TOPIC_RULE} from '../model/topics.js'
-
-export {RESERVED_TOPIC_PREFIX}
+import {quote} from '../model/suggest.js'
+import {TOPIC_MAX_CHARS, topicProblem} from '../model/topics.js'
 
 export const LIMITS = {
   keyBytes: 1024,
@@ -53,9 +52,8 @@ export function checkBatch(count: number): void {
 }
 
 export function checkTopic(topic: string): void {
-  if (topic.length > LIMITS.topicChars) throw tooBig('the topic name', topic.length, LIMITS.topicChars, 'characters')
-  if (!TOPIC_NAME.test(topic)) throw invalid(`invalid topic "${topic}"`, `${TOPIC_RULE[0]!.toUpperCase()}${TOPIC_RULE.slice(1)}.`)
-  if (topic.startsWith(RESERVED_TOPIC_PREFIX)) throw invalid(`topic "${topic}" is reserved: topics starting with ${RESERVED_TOPIC_PREFIX} carry the proxy's own events`, 'Choose a topic that does not start with "_prism.".')
+  const why = topicProblem(topic)
+  if (why) throw invalid(`topic ${quote(topic)} ${why}`, 'See "Proxy limits" in the README.')
 }
 
 

@@ -105,7 +105,13 @@ export const connect: Connect = async (backend, {log}) => {
   // An idle client losing its connection must not crash the proxy; the next query reports the outage.
   pool.on('error', (err) => log(`postgres ${backend.name}: ${scrub(err.message, backend)}`))
 
-  const fail = (err: unknown): unknown => (err instanceof PrismError ? err : isUnavailable(err) ? unavailable(backend, address, err) : err)
+  // SQLSTATE classes 22 (data exception) and 23 (integrity constraint): the same statement would fail every time,
+  // which callers (the mailbox ingest) must tell from an outage.
+  const fail = (err: unknown): unknown =>
+    err instanceof PrismError ? err
+    : isUnavailable(err) ? unavailable(backend, address, err)
+    : /^2[23]/.test((err as {code?: string}).code ?? '') ? invalidArgument(`backend ${backend.name} (PostgreSQL) refused the data: ${scrub((err as Error).message, backend)}`)
+    : err
   const ready = schemaOnce(pool, SCHEMA_LOCK, SCHEMA)
   async function query<R extends Pg.QueryResultRow>(text: string, values: unknown[]): Promise<R[]> {
     try {

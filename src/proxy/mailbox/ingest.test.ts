@@ -120,7 +120,7 @@ describe('MailboxIngest', () => {
       return [...(await store.bodies(box, events.map((e) => e.messageId))).values()].map((b) => Buffer.from(b).toString()).sort()
     }
     await eventually(async () => expect(await payloads()).toEqual(['a', 'b']))
-    expect(logs.some((l) => l.includes(`left out message ${poison} of topic orders, which pg refuses: the PostgreSQL mailbox store refused the data`))).toBe(true)
+    expect(logs.some((l) => l.includes(`left out message ${poison} of topic orders, which pg refuses: backend pg (PostgreSQL) refused the data`))).toBe(true)
     await publish('c')
     await eventually(async () => expect(await payloads()).toEqual(['a', 'b', 'c']))
   }, 60_000)

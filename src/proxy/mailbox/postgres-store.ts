@@ -8,7 +8,7 @@ import type * as Pg from 'pg'
 
 import {schemaOnce} from '../drivers/pg-schema.js'
 import {columnsSql, filterSql, storedEventOf, type SqlRow} from './sql.js'
-import {refusedData, type MailboxStore, type QueryResult} from './store.js'
+import type {MailboxStore, QueryResult} from './store.js'
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS prism_mailbox (namespace text NOT NULL, mailbox text NOT NULL, message_id text COLLATE "C" NOT NULL,
@@ -24,7 +24,7 @@ const SCHEMA_LOCK = 0x70726d62
 
 type Row = SqlRow<Date, Record<string, string>>
 
-/** `fail` turns a pg error into the driver's PrismError (UNAVAILABLE naming the backend for outages). */
+/** `fail` turns a pg error into the driver's PrismError (UNAVAILABLE for outages, INVALID_ARGUMENT for refused data). */
 export function postgresMailboxStore(pool: Pg.Pool, fail: (err: unknown) => unknown): MailboxStore {
   const ready = schemaOnce(pool, SCHEMA_LOCK, SCHEMA)
   async function run<R extends Pg.QueryResultRow>(text: string, values: unknown[]): Promise<Pg.QueryResult<R>> {
@@ -32,8 +32,7 @@ export function postgresMailboxStore(pool: Pg.Pool, fail: (err: unknown) => unkn
       await ready()
       return await pool.query<R>(text, values)
     } catch (err) {
-      // SQLSTATE classes 22 (data exception) and 23 (integrity): the same rows would fail every time.
-      throw /^2[23]/.test((err as {code?: string}).code ?? '') ? refusedData('PostgreSQL', err) : fail(err)
+      throw fail(err)
     }
   }
 

@@ -11,7 +11,7 @@ import type BetterSqlite3 from 'better-sqlite3'
 
 import {PrismError} from '../../errors.js'
 import {columnsSql, filterSql, storedEventOf, type SqlRow} from './sql.js'
-import {refusedData, type MailboxEvent, type MailboxKey, type MailboxQuery, type MailboxStore, type QueryResult, type StoredEvent} from './store.js'
+import type {MailboxEvent, MailboxKey, MailboxQuery, MailboxStore, QueryResult, StoredEvent} from './store.js'
 
 type Row = SqlRow<number, string>
 
@@ -67,7 +67,8 @@ export async function openSqliteMailboxStore(path: string, backendName: string):
       try {
         return writeAll(box, events)
       } catch (err) {
-        if (/^SQLITE_(CONSTRAINT|TOOBIG|MISMATCH)/.test((err as {code?: string}).code ?? '')) throw refusedData('SQLite', err)
+        // Refused data (see MailboxStore.write): the same rows would fail every time.
+        if (/^SQLITE_(CONSTRAINT|TOOBIG|MISMATCH)/.test((err as {code?: string}).code ?? '')) throw new PrismError(`backend ${backendName} (SQLite) refused the data: ${(err as Error).message}`, {code: 'INVALID_ARGUMENT', cause: err})
         throw err
       }
     },

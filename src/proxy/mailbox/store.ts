@@ -75,9 +75,4 @@ export interface MailboxStore {
 
 // maxPageBodyBytes: the bodies one page carries (at least one event's, each at most 1 MiB): 1,000 events of 1 MiB
 // would hold a gigabyte in the proxy and overflow every client's 16 MiB response limit.
-/** The PrismError for data a store refuses for good (what `write` throws for it). */
-export function refusedData(store: string, err: unknown): PrismError {
-  return new PrismError(`the ${store} mailbox store refused the data: ${(err as Error).message}`, {code: 'INVALID_ARGUMENT', cause: err})
-}
-
 export const QUERY_LIMITS = {defaultLimit: 10, maxLimit: 1000, maxOffset: 1_000_000, maxFilterValues: 100, maxPageBodyBytes: 8 * 1024 * 1024} as const

@@ -5,7 +5,7 @@
  */
 import type {BackendConnection} from '../drivers/types.js'
 import {scopeTopic} from '../isolation.js'
-import {RESERVED_TOPIC_PREFIX} from '../limits.js'
+import {RESERVED_TOPIC_PREFIX} from '../../model/topics.js'
 import type {SessionManagerConfig} from './config.js'
 import type {EndReason, SessionRecord} from './records.js'
 

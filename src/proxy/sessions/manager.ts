@@ -142,12 +142,11 @@ export class SessionManager {
       async (route) => {
         const store = await this.store(sessionManagerOf(route))
         if (!store.canList) return []
-        const out: SessionRecord[] = []
-        for await (const record of store.all()) {
-          // A record written again after its session ended (a last-seen write racing the end) is not live.
-          if (record.expiresAt > now && !(await store.read(record.id)).ended) out.push(record)
-        }
-        return out
+        const live: SessionRecord[] = []
+        for await (const record of store.all()) if (record.expiresAt > now) live.push(record)
+        // A record written again after its session ended (a last-seen write racing the end) is not live.
+        const ended = await store.endedAmong(live.map((r) => r.id))
+        return live.filter((r) => !ended.has(r.id))
       },
     )
     return lists.flat().sort((a, b) => a.startedAt - b.startedAt || a.id.localeCompare(b.id))
@@ -266,7 +265,7 @@ export class SessionManager {
 
   /** Removes an expired record; the remover announces it. Whether this call removed it. */
   private async expire(store: SessionStore, config: SessionManagerConfig, record: SessionRecord, now: number): Promise<boolean> {
-    const {ended} = await store.read(record.id)
+    const ended = (await store.endedAmong([record.id])).has(record.id)
     if (!(await store.remove(record.id))) return false
     // Written again after it was killed or logged out: its end was announced then, not a second time now.
     if (ended) return false

@@ -25,9 +25,19 @@ export class SessionStore {
 
   /** The record and the end marker of a session, in one round trip where the backend batches. */
   async read(id: string): Promise<{record?: SessionRecord; ended?: EndMarker}> {
-    const keys = [markerKey(this.namespace, id), recordKey(this.namespace, id)]
-    const [marker, record] = this.kv.getMany ? await this.kv.getMany(keys) : await Promise.all(keys.map((k) => this.kv.get(k)))
+    const [marker, record] = await this.getAll([markerKey(this.namespace, id), recordKey(this.namespace, id)])
     return {ended: decodeMarker(marker), record: decodeRecord(record)}
+  }
+
+  /** Which of these sessions have ended (a marker is kept), in one round trip where the backend batches. */
+  async endedAmong(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set()
+    const markers = await this.getAll(ids.map((id) => markerKey(this.namespace, id)))
+    return new Set(ids.filter((_, i) => decodeMarker(markers[i]) !== undefined))
+  }
+
+  private getAll(keys: string[]): Promise<(Uint8Array | undefined)[]> {
+    return this.kv.getMany ? this.kv.getMany(keys) : Promise.all(keys.map((k) => this.kv.get(k)))
   }
 
   async save(record: SessionRecord, now: number): Promise<void> {
