@@ -1,7 +1,7 @@
 /** What one data call may carry; stated in the README ("Proxy limits"). Past a limit: INVALID_ARGUMENT naming it. */
 import {PrismError} from '../errors.js'
 import {quote} from '../model/suggest.js'
-import {TOPIC_MAX_CHARS, topicProblem} from '../model/topics.js'
+import {topicProblem} from '../model/topics.js'
 
 export const LIMITS = {
   keyBytes: 1024,
@@ -13,7 +13,6 @@ export const LIMITS = {
   metadataEntries: 64,
   metadataKeyBytes: 128,
   metadataValueBytes: 4096,
-  topicChars: TOPIC_MAX_CHARS,
   scanDefault: 1000,
   scanMax: 10_000,
   /** A year: anything longer is a mistake in units. */
