@@ -8,7 +8,7 @@ import {create, fromBinary, fromJson, isFieldSet, protoInt64, ScalarType, toBina
 import type {DescEnum, DescField, DescMessage, Message} from '@bufbuild/protobuf'
 import {TimestampSchema} from '@bufbuild/protobuf/wkt'
 import {base64Decode, base64Encode} from '@bufbuild/protobuf/wire'
-import {isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, stringify} from 'yaml'
+import {isAlias, isDocument, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, stringify} from 'yaml'
 import type {Document, Node as YamlNode, YAMLMap} from 'yaml'
 
 import {PrismError, type Detail} from '../errors.js'
@@ -17,6 +17,7 @@ import type {Backend, Namespace} from '../gen/prism/admin/v1/resources_pb.js'
 import {isSecretField} from './secret-fields.js'
 import {didYouMean, quote} from './suggest.js'
 import {ONE_DOCUMENT_PER_NAMESPACE, upstreamFieldHint} from './upstream-hints.js'
+import {PARSE_OPTIONS, readCommonYaml} from './yaml-fast-path.js'
 
 export type Kind = 'Namespace' | 'Backend'
 export const KINDS: readonly Kind[] = ['Namespace', 'Backend']
@@ -65,7 +66,8 @@ class AliasLimit extends Error {}
 interface Walk {
   file: string
   src: string
-  doc: Document
+  /** The yaml library's document, for its aliases; absent for one read by the fast path, which reads none. */
+  doc?: Document
   lc: LineCounter
   problems: Problem[]
   aliases: number
@@ -116,8 +118,9 @@ export function parseDocuments(input: string | Uint8Array, file: string): {docs:
   }
 
   const lc = new LineCounter()
-  // Duplicate keys are found by the walk, which knows both spellings of a field name and the field path.
-  const parsed = parseAllDocuments(src, {lineCounter: lc, prettyErrors: false, uniqueKeys: false}) as Document[]
+  // Duplicate keys are found by the walk (PARSE_OPTIONS.uniqueKeys), which knows both spellings of a field name
+  // and the field path. The common forms are read by the fast path; the yaml library reads the rest.
+  const parsed = readCommonYaml(src, lc) ?? (parseAllDocuments(src, {...PARSE_OPTIONS, lineCounter: lc}) as Document[])
 
   let index = 0
   for (const doc of parsed) {
@@ -134,7 +137,7 @@ export function parseDocuments(input: string | Uint8Array, file: string): {docs:
     const root = doc.contents as YamlNode | null
     // `---` with nothing after it, or a file of comments: nothing to import.
     if (root === null || (isScalar(root) && root.value === null)) continue
-    const w: Walk = {file, src, doc, lc, problems, aliases: 0}
+    const w: Walk = {file, src, doc: isDocument(doc) ? doc : undefined, lc, problems, aliases: 0}
     try {
       const resources = readDocument(w, root)
       const own = problems.slice(before)
@@ -219,7 +222,7 @@ function report(w: Walk, node: YamlNode | null | undefined, path: string, messag
 function deref(w: Walk, node: YamlNode | null): YamlNode | null {
   if (node === null || !isAlias(node)) return node
   if (++w.aliases > MAX_ALIASES) throw new AliasLimit()
-  return (node.resolve(w.doc) ?? null) as YamlNode | null
+  return ((w.doc && node.resolve(w.doc)) ?? null) as YamlNode | null
 }
 
 function describe(w: Walk, node: YamlNode): string {
@@ -550,7 +553,7 @@ function locate(w: Walk, root: YamlNode, path: string): Position | undefined {
   let node: YamlNode | null = root
   let anchor: YamlNode | null = root
   for (const m of path.matchAll(PATH_SEGMENT)) {
-    node = node && isAlias(node) ? ((node.resolve(w.doc) ?? null) as YamlNode | null) : node
+    node = node && isAlias(node) ? (((w.doc && node.resolve(w.doc)) ?? null) as YamlNode | null) : node
     let next: YamlNode | null = null
     let keyNode: YamlNode | null = null
     if (m[2] !== undefined && isSeq(node)) {
