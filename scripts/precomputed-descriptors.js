@@ -1,72 +1,80 @@
 // An esbuild plugin for scripts/build.js. Generated protobuf code embeds each .proto file's descriptor as base64,
-// which protobuf-es decodes at module load with the schema of descriptor.proto, a schema it first builds (boots)
-// from a large literal; and '@bufbuild/protobuf/wkt' loads descriptor.proto and the feature-set files whether or not
-// anything uses them. In a CLI process that lives 100 ms, that is ~15 ms of every command that touches a message.
-// The plugin decodes the descriptors at build time instead and writes them into the bundle as object literals of
-// the same shape fromBinary gives (own properties for set fields, defaults on a prototype), and leaves the
-// descriptor.proto schema to the one module that uses it (the gRPC reflection service).
-import {readFileSync} from 'node:fs'
+// which protobuf-es decodes at module load with the schema of descriptor.proto (a schema it first boots from a large
+// literal), then turns into a graph of descriptor objects (DescFile); and '@bufbuild/protobuf/wkt' loads
+// descriptor.proto and the feature-set files whether or not anything uses them. In a CLI process that lives 50 ms,
+// that was ~15 ms of every command that touches a message. The plugin has protobuf-es build each file's DescFile at
+// build time and writes it into the bundle as plain object creation (scripts/descriptor-literals.js), checked
+// against the original object for object, and leaves the descriptor.proto schema to the one module that uses it
+// (the gRPC reflection service).
+import {readdirSync, readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
+
+import {descFileExpression, literalPrelude, sameGraph} from './descriptor-literals.js'
 
 const PB_FILE = /(?:[\\/]src[\\/]gen[\\/].*_pb\.ts|[\\/]@bufbuild[\\/]protobuf[\\/]dist[\\/]esm[\\/]wkt[\\/]google[\\/]protobuf[\\/][a-z_]+_pb\.js)$/
 const FILE_JS = /[\\/]@bufbuild[\\/]protobuf[\\/]dist[\\/]esm[\\/]codegenv2[\\/]file\.js$/
 const WKT_INDEX = /[\\/]@bufbuild[\\/]protobuf[\\/]dist[\\/]esm[\\/]wkt[\\/]index\.js$/
-const FILE_DESC = /fileDesc\("([A-Za-z0-9+/=]+)"/g
+const FILE_DESC = /fileDesc\("([A-Za-z0-9+/=]+)"(?:, \[([\w, ]*)\])?\)/g
+const EXPORTED_FILE = /export const (file_\w+)[^=]*=\s*\/\*@__PURE__\*\/\s*fileDesc\("([A-Za-z0-9+/=]+)"(?:, \[([\w, ]*)\])?\)/g
 // Re-exported by '@bufbuild/protobuf/wkt' but used by nothing in prismctl except reflection (redirected below).
 const UNUSED_WKT = ['cpp_features_pb', 'descriptor_pb', 'go_features_pb', 'java_features_pb', 'compiler/plugin_pb']
 
 /**
- * A JavaScript expression that builds `message` (a decoded protobuf-es message of descriptor.proto) again: every
- * message object from its type's defaults (a prototype, written once into `prototypes`) and its own properties.
+ * A generated _pb file whose fileDesc("base64", [imports]) calls take the DescFile prebuilt instead. `descFile`
+ * gives what protobuf-es builds for a call (and the imported DescFiles); what the bundle will build is checked
+ * against it here, so a protobuf-es that builds something this does not write fails the build.
  */
-export function messageLiteral(message, prototypes) {
-  const emit = (value) => {
-    if (Array.isArray(value)) return `[${value.map(emit).join(',')}]`
-    if (value instanceof Uint8Array) return `new Uint8Array([${value.join(',')}])`
-    if (typeof value === 'bigint') return `${value}n`
-    if (value !== null && typeof value === 'object') return emitMessage(value)
-    if (['string', 'number', 'boolean'].includes(typeof value)) return JSON.stringify(value)
-    throw new Error(`precomputed descriptors: cannot write ${String(value)}`)
-  }
-  const emitMessage = (msg) => {
-    if (typeof msg.$typeName !== 'string') throw new Error('precomputed descriptors: an object that is not a message')
-    if (!prototypes.has(msg.$typeName)) {
-      const defaults = Object.getPrototypeOf(msg)
-      if (Object.getPrototypeOf(defaults) !== Object.prototype) throw new Error(`precomputed descriptors: unexpected prototypes of ${msg.$typeName}`)
-      const fields = Object.entries(defaults).map(([k, v]) => {
-        if (v !== null && typeof v === 'object') throw new Error(`precomputed descriptors: a default that is not a scalar: ${msg.$typeName}.${k}`)
-        return `${JSON.stringify(k)}:${emit(v)}`
-      })
-      prototypes.set(msg.$typeName, {index: prototypes.size, literal: `{${fields.join(',')}}`})
-    }
-    const own = Object.keys(msg).map((k) => `${JSON.stringify(k)}:${emit(msg[k])}`)
-    return `__prismDesc(${prototypes.get(msg.$typeName).index},{${own.join(',')}})`
-  }
-  return emit(message)
-}
-
-/** A generated _pb file whose fileDesc("base64") calls take a function building the decoded descriptor instead. */
-export function precomputeFile(source, decode) {
+export function precomputeFile(source, descFile) {
   const prototypes = new Map()
-  const replaced = source.replace(FILE_DESC, (_, b64) => `fileDesc(() => ${messageLiteral(decode(b64), prototypes)}`)
+  const replaced = source.replace(FILE_DESC, (_, b64, ids) => {
+    const {file, imports} = descFile(b64, ids ? ids.split(/,\s*/) : [])
+    const expression = descFileExpression(file, imports, prototypes)
+    sameGraph(file, new Function(`${literalPrelude(prototypes)}return ${expression}`)().prebuilt(imports), imports)
+    return `fileDesc(${expression}${ids ? `, [${ids}]` : ''})`
+  })
   return prototypes.size === 0 ? source : `${literalPrelude(prototypes)}${replaced}`
 }
 
-/** The definitions messageLiteral's expressions use: the defaults of each message type, and the helper. */
-export function literalPrelude(prototypes) {
-  const table = [...prototypes.values()].map((p) => p.literal).join(',')
-  return `const __prismDescDefaults=[${table}];\nconst __prismDesc=(i,own)=>Object.assign(Object.create(__prismDescDefaults[i]),own);\n`
+/**
+ * What protobuf-es builds at module load for a fileDesc call, built here: imports are the well-known types (from
+ * '@bufbuild/protobuf/wkt') and the generated files in src/gen, by the names the generated code gives them.
+ */
+export async function buildTimeDescFiles(root) {
+  const require = createRequire(join(root, 'package.json'))
+  const {fileDesc} = await import(require.resolve('@bufbuild/protobuf/codegenv2'))
+  const wkt = await import(require.resolve('@bufbuild/protobuf/wkt'))
+  const generated = new Map()
+  for (const entry of readdirSync(join(root, 'src/gen'), {withFileTypes: true, recursive: true})) {
+    if (!entry.isFile() || !entry.name.endsWith('_pb.ts')) continue
+    for (const [, id, b64, ids] of readFileSync(join(entry.parentPath, entry.name), 'utf8').matchAll(EXPORTED_FILE)) generated.set(id, {b64, ids: ids ? ids.split(/,\s*/) : []})
+  }
+  const built = new Map()
+  const resolve = (id) => {
+    if (Object.hasOwn(wkt, id)) return wkt[id]
+    if (!built.has(id)) {
+      const g = generated.get(id)
+      if (!g) throw new Error(`precomputed descriptors: no generated file defines ${id}`)
+      built.set(id, fileDesc(g.b64, g.ids.map(resolve)))
+    }
+    return built.get(id)
+  }
+  return (b64, ids) => {
+    const imports = ids.map(resolve)
+    return {file: fileDesc(b64, imports), imports}
+  }
 }
 
-/** codegenv2/file.js: fileDesc() takes a precomputed descriptor; descriptor.proto's schema only for base64. */
+/** codegenv2/file.js: fileDesc() takes a prebuilt DescFile; descriptor.proto's schema only for base64. */
 export function patchFileDesc(source) {
+  const signature = 'export function fileDesc(b64, imports) {'
   const importLine = 'import { FileDescriptorProtoSchema } from "../wkt/google/protobuf/descriptor_pb.js";'
   const decodeCall = 'fromBinary(FileDescriptorProtoSchema, base64Decode(b64))'
-  if (!source.includes(importLine) || !source.includes(decodeCall)) throw new Error('precomputed descriptors: codegenv2/file.js of @bufbuild/protobuf changed; update scripts/precomputed-descriptors.js')
+  if (![signature, importLine, decodeCall].every((s) => source.includes(s))) throw new Error('precomputed descriptors: codegenv2/file.js of @bufbuild/protobuf changed; update scripts/precomputed-descriptors.js')
   return source
+    .replace(signature, `${signature}\n    if (typeof b64 === "object") return b64.prebuilt(imports);`)
     .replace(importLine, '')
-    .replace(decodeCall, '(typeof b64 === "function" ? b64() : fromBinary(require("../wkt/google/protobuf/descriptor_pb.js").FileDescriptorProtoSchema, base64Decode(b64)))')
+    .replace(decodeCall, 'fromBinary(require("../wkt/google/protobuf/descriptor_pb.js").FileDescriptorProtoSchema, base64Decode(b64))')
 }
 
 /** wkt/index.js without the files nothing here imports from it (so loading it does not build them). */
@@ -83,23 +91,14 @@ export function patchWktIndex(source) {
 export function precomputedDescriptors(root) {
   const require = createRequire(join(root, 'package.json'))
   const descriptorPb = join(dirname(require.resolve('@bufbuild/protobuf')), '../esm/wkt/google/protobuf/descriptor_pb.js')
-  let decode
-  const decoder = async () => {
-    if (!decode) {
-      const {fromBinary} = await import('@bufbuild/protobuf')
-      const {base64Decode} = await import('@bufbuild/protobuf/wire')
-      const {FileDescriptorProtoSchema} = await import('@bufbuild/protobuf/wkt')
-      decode = (b64) => fromBinary(FileDescriptorProtoSchema, base64Decode(b64))
-    }
-    return decode
-  }
+  let descFiles
   return {
     name: 'precomputed-descriptors',
     setup(build) {
       // The reflection service encodes descriptors with descriptor.proto's schema: it gets it from its own file.
       build.onResolve({filter: /^@bufbuild\/protobuf\/wkt$/}, (args) => (/[\\/]src[\\/]api[\\/]reflection\.ts$/.test(args.importer) ? {path: descriptorPb} : undefined))
       build.onLoad({filter: PB_FILE}, async (args) => ({
-        contents: precomputeFile(readFileSync(args.path, 'utf8'), await decoder()),
+        contents: precomputeFile(readFileSync(args.path, 'utf8'), await (descFiles ??= buildTimeDescFiles(root))),
         loader: args.path.endsWith('.ts') ? 'ts' : 'js',
       }))
       build.onLoad({filter: FILE_JS}, (args) => ({contents: patchFileDesc(readFileSync(args.path, 'utf8')), loader: 'js'}))
