@@ -58,6 +58,11 @@ describe('precomputed descriptors', () => {
     expect(checked).toBeGreaterThan(10)
   })
 
+  it('fails the build on a fileDesc call it cannot read', async () => {
+    const descFile = await buildTimeDescFiles(ROOT)
+    expect(() => precomputeFile('export const file_x = fileDesc("AAAA", [imports()])', descFile)).toThrow(/does not read/)
+  })
+
   it('the check finds a graph that differs in a value, a key, a reference or a prototype', async () => {
     const descFile = await buildTimeDescFiles(ROOT)
     const source = readFileSync(join(ROOT, 'src/gen/prism/admin/v1/resources_pb.ts'), 'utf8')
@@ -81,7 +86,7 @@ describe('precomputed descriptors', () => {
   it('the patches of protobuf-es fail the build when the files they patch change', () => {
     const fileJs = readFileSync(join(PROTOBUF, 'codegenv2/file.js'), 'utf8')
     expect(patchFileDesc(fileJs)).toContain('if (typeof b64 === "object") return b64.prebuilt(imports);')
-    expect(patchFileDesc(fileJs)).not.toContain('import { FileDescriptorProtoSchema }')
+    expect(patchFileDesc(fileJs)).not.toContain('descriptor_pb')
     expect(() => patchFileDesc(fileJs.replace('base64Decode(b64)', 'decode(b64)'))).toThrow(/changed/)
     expect(() => patchFileDesc(fileJs.replace('fileDesc(b64, imports)', 'fileDesc(b64, deps)'))).toThrow(/changed/)
     const index = readFileSync(join(PROTOBUF, 'wkt/index.js'), 'utf8')
