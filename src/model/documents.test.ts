@@ -257,6 +257,9 @@ describe('parseDocuments: bad input is refused quickly with one clear problem', 
     expect(problems(`kind: Namespace\nname: ${'['.repeat(100_000)}`)).toEqual(['ns.yaml:2:71: is nested more than 64 levels deep'])
     expect(problems(`kind: Namespace\nname: ${'{a: '.repeat(100_000)}`)).toEqual(['ns.yaml:2:263: is nested more than 64 levels deep'])
     expect(problems(`${'- '.repeat(100_000)}x`)).toEqual(['ns.yaml:1:129: is nested more than 64 levels deep'])
+    // Block mappings nested by indentation as deep as a 4 MiB file allows: a problem, not a crash.
+    const indented = Array.from({length: 2800}, (_, i) => `${' '.repeat(i)}a:`).join('\n')
+    expect(problems(`kind: Namespace\nname: abc\nteam: t\nlabels:\n${indented.replace(/^/gm, '  ')}\n`)).toEqual([expect.stringMatching(/^ns\.yaml:\d+:\d+: invalid YAML: nested too deeply$/)])
     // Brackets inside quoted strings and comments do not count; an apostrophe in plain text does not open a quote.
     expect(problems(`kind: Namespace\nname: abc\ndescription: "${'['.repeat(100)}" # ${'{'.repeat(100)}\nteam: Alpha's ${'['.repeat(10)}\n`)).toEqual([])
   })

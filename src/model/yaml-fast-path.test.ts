@@ -78,6 +78,7 @@ describe('readCommonYaml', () => {
     ['odd but plain text', 'a: b:c\nd: http://x.test/y?z=1#frag\ne: a, b [c] {d}\nf: "#x"\ng: -x\nh: x-\ni: é ü 漢\nj: a#b\nk: [a:b, "c d", \'e\']\n'],
     ['keys that are not strings', '1: a\ntrue: b\nnull: c\n0x10: d\n'],
     ['a list at the key indent', 'a:\n- 1\n- 2\nb:\n  - x:\n    - y\n'],
+    ['nesting 60 levels deep', Array.from({length: 59}, (_, i) => `${' '.repeat(i)}a:`).join('\n') + `\n${' '.repeat(59)}b: 1\n`],
   ])('%s', (_, src) => {
     const result = both(src)
     expect(result).toBeDefined()
@@ -109,6 +110,7 @@ describe('readCommonYaml', () => {
     ['a complex key', '? a\n: b\n'],
     ['a key with a space before the colon', 'a : b\n'],
     ['a comment indented under a value', 'a: x\n  # c\nb: 1\n'],
+    ['nesting past 64 levels', Array.from({length: 66}, (_, i) => `${' '.repeat(i)}a:`).join('\n') + `\n${' '.repeat(66)}b: 1\n`],
   ])('leaves %s to the yaml library', (_, src) => {
     expect(readCommonYaml(src, new LineCounter())).toBeUndefined()
   })

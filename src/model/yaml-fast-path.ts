@@ -78,10 +78,14 @@ const HASH = 35
 const INDICATORS = new Set([...'-?:,[]{}#&*!|>\'"%@`'])
 const FLOW_INDICATORS = new Set([...',[]{}'])
 const MAX_KEY_CHARS = 1024
+/** Block collections nested deeper than this are the library's (which words "nested too deeply"); none of ours nests past 10. */
+const MAX_NESTING = 64
 
 class Reader {
   /** The line being read. */
   private li = 0
+  /** Block collections open around the one being read. */
+  private depth = 0
   private readonly schema: Schema
 
   constructor(
@@ -171,6 +175,7 @@ class Reader {
   private blockMap(li: number, at: number): YAMLMap {
     const line = this.lines[li]!
     const col = at - line.start
+    if (++this.depth > MAX_NESTING) unsupported()
     const map = new YAMLMap(this.schema)
     const start = at
     let end = at
@@ -189,12 +194,14 @@ class Reader {
       at = nextLine.start + col
     }
     map.range = [start, end, end]
+    this.depth--
     return map
   }
 
   /** A block list whose first `-` is on line li. */
   private blockSeq(li: number): YAMLSeq {
     const col = this.lines[li]!.indent
+    if (++this.depth > MAX_NESTING) unsupported()
     const seq = new YAMLSeq(this.schema)
     const start = this.lines[li]!.start + col
     let end = start
@@ -224,6 +231,7 @@ class Reader {
       li = next
     }
     seq.range = [start, end, end]
+    this.depth--
     return seq
   }
 
