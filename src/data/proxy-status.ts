@@ -17,7 +17,8 @@ export interface ProxyStatusReport {
   lastSyncedAt?: string
   authEnabled: boolean
   namespaces: {name: string; patterns: string[]}[]
-  backends: {name: string; type: string; state: string; error?: string}[]
+  /** One per connection: a backend bound with a slot binding's own credentials has one per Vault path besides its own. */
+  backends: {name: string; type: string; state: string; error?: string; bindingCredentials?: string}[]
 }
 
 export async function proxyStatus(options: ProxyConnectionOptions): Promise<ProxyStatusReport> {
@@ -34,7 +35,7 @@ export async function proxyStatus(options: ProxyConnectionOptions): Promise<Prox
       lastSyncedAt: info.lastSyncedAt ? timestampDate(info.lastSyncedAt).toISOString() : undefined,
       authEnabled: info.authEnabled,
       namespaces: info.namespaces.map((n) => ({name: n.name, patterns: [...n.patterns]})),
-      backends: info.backends.map((b) => ({name: b.name, type: b.type, state: b.state, ...(b.error ? {error: b.error} : {})})),
+      backends: info.backends.map((b) => ({name: b.name, type: b.type, state: b.state, ...(b.error ? {error: b.error} : {}), ...(b.bindingCredentials ? {bindingCredentials: b.bindingCredentials} : {})})),
     }
   })
 }
@@ -48,7 +49,10 @@ export function renderProxyStatus(s: ProxyStatusReport): string {
     `namespaces:     ${s.namespaces.length}`,
   ]
   if (s.backends.length > 0) {
-    lines.push('', renderTable(['BACKEND', 'TYPE', 'STATE', 'ERROR'], s.backends.map((b) => [b.name, b.type, b.state, b.error ?? ''])))
+    // The column appears when some connection uses a slot binding's own credentials (the backend is listed once per set).
+    const perBinding = s.backends.some((b) => b.bindingCredentials)
+    const head = perBinding ? ['BACKEND', 'BINDING CREDENTIALS', 'TYPE', 'STATE', 'ERROR'] : ['BACKEND', 'TYPE', 'STATE', 'ERROR']
+    lines.push('', renderTable(head, s.backends.map((b) => [b.name, ...(perBinding ? [b.bindingCredentials ?? ''] : []), b.type, b.state, b.error ?? ''])))
   }
   return lines.join('\n')
 }

@@ -34,7 +34,12 @@ export async function createMetrics(): Promise<ProxyMetrics> {
   })
   const sync = new client.Gauge({name: 'prism_proxy_watch_sync_state', help: '1 for the current state of the control-plane watch', labelNames: ['state'], registers: [registry]})
   const namespaces = new client.Gauge({name: 'prism_proxy_namespaces', help: 'Namespaces in the routing table', registers: [registry]})
-  const backends = new client.Gauge({name: 'prism_proxy_backend_state', help: '1 for the current connection state of each bound backend', labelNames: ['backend', 'state'], registers: [registry]})
+  const backends = new client.Gauge({
+    name: 'prism_proxy_backend_state',
+    help: "1 for the current state of each connection to a bound backend; binding_credentials is the Vault path of a slot binding's own credentials, empty for the backend's",
+    labelNames: ['backend', 'binding_credentials', 'state'],
+    registers: [registry],
+  })
   return {
     observe(namespace, pattern, method, code, seconds) {
       requests.inc({namespace, pattern, method, code})
@@ -46,7 +51,7 @@ export async function createMetrics(): Promise<ProxyMetrics> {
     setNamespaces: (count) => namespaces.set(count),
     setBackends(states) {
       backends.reset()
-      for (const b of states) for (const s of BACKEND_STATES) backends.set({backend: b.name, state: s}, b.state === s ? 1 : 0)
+      for (const b of states) for (const s of BACKEND_STATES) backends.set({backend: b.name, binding_credentials: b.vaultPath ?? '', state: s}, b.state === s ? 1 : 0)
     },
     async render() {
       return {contentType: registry.contentType, body: await registry.metrics()}

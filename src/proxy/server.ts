@@ -131,7 +131,7 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
           syncState: SYNC_PROTO[follower.state],
           lastSyncedAt: follower.lastSyncedAt ? timestampFromDate(follower.lastSyncedAt) : undefined,
           namespaces: [...table.routes.values()].map((r) => ({name: r.namespace, patterns: r.patterns.map((p) => `${p.name} (${p.type})`)})),
-          backends: (await pool.check()).map((b) => ({name: b.name, type: backendTypeName(b.type), state: b.state, error: b.error ?? ''})),
+          backends: (await pool.check()).map((b) => ({name: b.name, type: backendTypeName(b.type), state: b.state, error: b.error ?? '', bindingCredentials: b.vaultPath ?? ''})),
           authEnabled: options.authenticator.enabled,
         }
       },
@@ -179,7 +179,7 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
       if (!everSynced) reasons.push(`not yet synchronised with the control plane at ${options.admin.endpoint}`)
       const backends = await pool.check()
       metrics.setBackends(backends)
-      for (const b of backends) if (b.state !== 'connected') reasons.push(`backend ${b.name}: ${b.error ?? b.state}`)
+      for (const b of backends) if (b.state !== 'connected') reasons.push(`backend ${b.name}${b.vaultPath ? ` (binding credentials ${b.vaultPath})` : ''}: ${b.error ?? b.state}`)
       return {ready: reasons.length === 0, reasons}
     })
   } catch (err) {

@@ -122,6 +122,23 @@ describe('credentials.vaultPath', () => {
     expect(bare.stderr).not.toContain(PASSWORD)
   })
 
+  it('proxy status, /readyz and /metrics tell the two connections of that backend apart', async () => {
+    const perSlot = 'vault://secret/data/prism/vaulted/per-slot'
+    const status = await cli(['proxy', 'status', '--json'])
+    expect(status.code, status.stderr).toBe(0)
+    const bare = (JSON.parse(status.stdout) as {backends: {name: string; state: string; bindingCredentials?: string}[]}).backends.filter((b) => b.name === 'redis-bare')
+    expect(bare.map((b) => [b.bindingCredentials ?? '', b.state]).sort()).toEqual([['', 'down'], [perSlot, 'connected']])
+    const table = await cli(['proxy', 'status'])
+    expect(table.stdout).toMatch(/BACKEND +BINDING CREDENTIALS +TYPE +STATE/)
+    expect(table.stdout).toMatch(new RegExp(`redis-bare +${perSlot} +redis +connected`))
+    const ready = await (await fetch(`http://${proxy.metrics}/readyz`)).text()
+    expect(ready).toMatch(/- backend redis-bare: .*NOAUTH|- backend redis-bare: .*auth/i)
+    expect(ready).not.toContain(`redis-bare (binding credentials ${perSlot})`)
+    const metrics = await (await fetch(`http://${proxy.metrics}/metrics`)).text()
+    expect(metrics).toContain(`prism_proxy_backend_state{backend="redis-bare",binding_credentials="${perSlot}",state="connected"} 1`)
+    expect(metrics).toContain('prism_proxy_backend_state{backend="redis-bare",binding_credentials="",state="down"} 1')
+  })
+
   it('the proxy log never holds the password', () => {
     expect(proxy.logs()).not.toContain(PASSWORD)
   })
