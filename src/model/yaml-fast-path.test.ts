@@ -78,6 +78,8 @@ describe('readCommonYaml', () => {
     ['odd but plain text', 'a: b:c\nd: http://x.test/y?z=1#frag\ne: a, b [c] {d}\nf: "#x"\ng: -x\nh: x-\ni: é ü 漢\nj: a#b\nk: [a:b, "c d", \'e\']\n'],
     ['keys that are not strings', '1: a\ntrue: b\nnull: c\n0x10: d\n'],
     ['a list at the key indent', 'a:\n- 1\n- 2\nb:\n  - x:\n    - y\n'],
+    ['a comment at column 0 after a list at the key indent', 'a:\n- 1\n# c\nb: 2\n'],
+    ['a quoted key of 1022 characters', `"${'x'.repeat(1020)}": 1\n`],
     ['nesting 60 levels deep', Array.from({length: 59}, (_, i) => `${' '.repeat(i)}a:`).join('\n') + `\n${' '.repeat(59)}b: 1\n`],
   ])('%s', (_, src) => {
     const result = both(src)
@@ -110,6 +112,11 @@ describe('readCommonYaml', () => {
     ['a complex key', '? a\n: b\n'],
     ['a key with a space before the colon', 'a : b\n'],
     ['a comment indented under a value', 'a: x\n  # c\nb: 1\n'],
+    ['a quoted key over 1024 characters', `"${'x'.repeat(1023)}": 1\n`],
+    ['a comment at the indent of a list before the next key', 'x:\n  a:\n  - 1\n  # c\n  b: 2\n'],
+    ['the same comment under a compact mapping', 'x:\n- a:\n  - 1\n  # c\n  b: 2\n'],
+    ['flow collections nested 1,000 deep', `a: ${'['.repeat(1000)}${']'.repeat(1000)}\n`],
+    ['flow mappings nested 3,000 deep', `a: ${'{a: '.repeat(3000)}1${'}'.repeat(3000)}\n`],
     ['nesting past 64 levels', Array.from({length: 66}, (_, i) => `${' '.repeat(i)}a:`).join('\n') + `\n${' '.repeat(66)}b: 1\n`],
   ])('leaves %s to the yaml library', (_, src) => {
     expect(readCommonYaml(src, new LineCounter())).toBeUndefined()
@@ -174,6 +181,29 @@ describe('readCommonYaml', () => {
     }
     // The generator lands inside the subset often enough for this to test something.
     expect(taken).toBeGreaterThan(500)
+  })
+
+  it('agrees with the yaml library wherever a comment line goes, at any indent, or declines', () => {
+    // Where a comment sits decides which node's range the library stretches over it.
+    const bases = [
+      'x:\n  a:\n  - 1\n  - c: 2\n    d: [3]\n  b: 2\ne: f\n',
+      'x:\n- a:\n  - 1\n  b: 2\n- c\ny:\n  z: 1\n',
+      'kind: Namespace\nname: ns\npatterns:\n  - name: p\n    requires: [{slot: s, backend: b}]\n    settings:\n      k: v\nlabels: {a: b}\n',
+    ]
+    let taken = 0
+    for (const base of bases) {
+      const lines = base.split('\n')
+      for (let at = 0; at <= lines.length; at++) {
+        for (let indent = 0; indent <= 8; indent++) {
+          const src = [...lines.slice(0, at), `${' '.repeat(indent)}# c`, ...lines.slice(at)].join('\n')
+          const result = both(src)
+          if (!result) continue
+          taken++
+          expect(result.fast, src).toEqual(result.lib)
+        }
+      }
+    }
+    expect(taken).toBeGreaterThan(40)
   })
 
   it('agrees with the yaml library on mutated examples, or declines them', () => {

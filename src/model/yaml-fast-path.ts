@@ -78,14 +78,16 @@ const HASH = 35
 const INDICATORS = new Set([...'-?:,[]{}#&*!|>\'"%@`'])
 const FLOW_INDICATORS = new Set([...',[]{}'])
 const MAX_KEY_CHARS = 1024
-/** Block collections nested deeper than this are the library's (which words "nested too deeply"); none of ours nests past 10. */
+/** Collections nested deeper than this are the library's (which words "nested too deeply"); none of ours nests past 10. */
 const MAX_NESTING = 64
 
 class Reader {
   /** The line being read. */
   private li = 0
-  /** Block collections open around the one being read. */
+  /** Collections (block and flow) open around the one being read. */
   private depth = 0
+  /** The deepest comment line between the last content and the line peek() stopped at (-1: none). */
+  private commentBefore = -1
   private readonly schema: Schema
 
   constructor(
@@ -119,6 +121,7 @@ class Reader {
    */
   private peek(): number | undefined {
     const {src, lines} = this
+    const from = this.li
     let deepestComment = -1
     for (; this.li < lines.length; this.li++) {
       const line = lines[this.li]!
@@ -129,6 +132,8 @@ class Reader {
         continue
       }
       if (deepestComment > line.indent) unsupported()
+      // Peeking again from the line found keeps what was skipped to reach it.
+      if (this.li !== from) this.commentBefore = deepestComment
       if (line.indent === 0 && (src.startsWith('---', at) || src.startsWith('...', at)) && (at + 3 === line.end || src.charCodeAt(at + 3) === SPACE)) {
         if (src[at] === '.' || !this.restIsBlank(line, at + 3)) unsupported()
         return undefined
@@ -227,7 +232,12 @@ class Reader {
       const nextLine = this.lines[next]!
       if (nextLine.indent < col) break
       if (nextLine.indent > col) unsupported()
-      if (!this.isSeqItem(next)) break // the next key of the mapping this list is the value of
+      if (!this.isSeqItem(next)) {
+        // The next key of the mapping this list is the value of. A comment at the list's indent before it is the
+        // list's in the library (its range ends after the comment), except at column 0.
+        if (col > 0 && this.commentBefore >= col) unsupported()
+        break
+      }
       li = next
     }
     seq.range = [start, end, end]
@@ -304,7 +314,7 @@ class Reader {
       const node = this.quotedOrNone(line, p)
       if (!node) return undefined
       const colon = node.range![1]
-      if (src[colon] !== ':' || !(colon + 1 === line.end || src.charCodeAt(colon + 1) === SPACE)) return undefined
+      if (src[colon] !== ':' || !(colon + 1 === line.end || src.charCodeAt(colon + 1) === SPACE) || colon - p > MAX_KEY_CHARS) return undefined
       return {node, after: colon + 1}
     }
     if (!this.plainStart(line, p)) return undefined
@@ -324,6 +334,7 @@ class Reader {
     const {src} = this
     const isMap = src[p] === '{'
     const close = isMap ? '}' : ']'
+    if (++this.depth > MAX_NESTING) unsupported()
     const coll = isMap ? new YAMLMap(this.schema) : new YAMLSeq(this.schema)
     coll.flow = true
     const start = p
@@ -334,6 +345,7 @@ class Reader {
     skip()
     if (src[p] === close) {
       coll.range = [start, p + 1, p + 1]
+      this.depth--
       return coll
     }
     for (;;) {
@@ -360,6 +372,7 @@ class Reader {
       if (src[p] === close || src[p] === ',') unsupported() // a trailing or empty entry
     }
     coll.range = [start, p + 1, p + 1]
+    this.depth--
     return coll
   }
 
