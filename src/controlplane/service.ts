@@ -205,9 +205,9 @@ export class ControlPlaneService {
   // --- reads -------------------------------------------------------------------------------------------------
 
   async getNamespace(name: string): Promise<Namespace> {
-    const row = await this.store.get('namespace', name)
-    if (!row) throw notFound('namespace', name)
-    return (await this.withServingStatus([redactNamespace(fromBinary(NamespaceSchema, row.data))]))[0]!
+    const found = await this.store.getNamespace(name)
+    if (!found) throw notFound('namespace', name)
+    return withServing(redactNamespace(fromBinary(NamespaceSchema, found.row.data)), found.serving)
   }
 
   async getBackend(name: string): Promise<Backend> {
@@ -294,12 +294,7 @@ export class ControlPlaneService {
   private async withServingStatus(namespaces: Namespace[]): Promise<Namespace[]> {
     if (namespaces.length === 0) return namespaces
     const serving = await this.store.servingProxies(namespaces.map((ns) => ns.name))
-    for (const ns of namespaces) {
-      if (!ns.status) continue
-      ns.status.servingProxies = serving.get(ns.name) ?? []
-      ns.status.phase = ns.status.servingProxies.length ? NamespacePhase.ACTIVE : NamespacePhase.PENDING
-    }
-    return namespaces
+    return namespaces.map((ns) => withServing(ns, serving.get(ns.name) ?? []))
   }
 
   // --- namespace writes --------------------------------------------------------------------------------------
@@ -541,4 +536,13 @@ function bound(name: string, namespaces: string[]): PrismError {
 /** A stored resource as callers see it: decoded, secrets redacted. */
 function shownFrom(kind: Kind, data: Uint8Array): Namespace | Backend {
   return kind === 'namespace' ? redactNamespace(fromBinary(NamespaceSchema, data)) : redactBackend(fromBinary(BackendSchema, data))
+}
+
+/** The namespace's status with the proxies serving it: ACTIVE when any does, PENDING otherwise. */
+function withServing(ns: Namespace, servingProxies: string[]): Namespace {
+  if (ns.status) {
+    ns.status.servingProxies = servingProxies
+    ns.status.phase = servingProxies.length ? NamespacePhase.ACTIVE : NamespacePhase.PENDING
+  }
+  return ns
 }

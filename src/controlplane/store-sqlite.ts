@@ -159,6 +159,11 @@ class SqliteStore implements Store {
     return raw && toStoredRow(raw)
   }
 
+  async getNamespace(name: string): Promise<{row: StoredRow; serving: string[]} | undefined> {
+    const row = await this.get('namespace', name)
+    return row && {row, serving: (await this.servingProxies([name])).get(name) ?? []}
+  }
+
   async list(kind: Kind, query: ListQuery): Promise<StoredRow[]> {
     const where: string[] = []
     const params: unknown[] = []

@@ -256,6 +256,27 @@ describe.each(engines)('store conformance: $name', (engine) => {
     expect(await store.servingProxies(['orders'])).toEqual(new Map([['orders', ['proxy-c']]]))
   })
 
+  it("getNamespace: the row with its serving proxies, sorted, from unexpired leases only", async () => {
+    const store = await fresh()
+    const lease = (proxyId: string, namespaces: string[], ttlMs = 60_000) => ({proxyId, namespaces, ttlMs, endpoint: '', version: ''})
+    expect(await store.getNamespace('orders')).toBeUndefined()
+    // A lease may name a namespace that does not exist (yet): still not found.
+    await store.renewLease(lease('proxy-b', ['orders']))
+    expect(await store.getNamespace('orders')).toBeUndefined()
+    await store.commit({kind: 'namespace', name: 'orders', expectedVersion: 0, row: ns('orders', 1)}, {}, audit('orders'))
+    await store.commit({kind: 'namespace', name: 'carts', expectedVersion: 0, row: ns('carts', 1)}, {}, audit('carts'))
+    await store.renewLease(lease('proxy-a', ['orders', 'carts']))
+    await store.renewLease(lease('proxy-c', ['orders'], 50))
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    const orders = await store.getNamespace('orders')
+    expect(orders?.row.version).toBe(1)
+    expect(Buffer.from(orders!.row.data)).toEqual(Buffer.from(ns('orders', 1).data))
+    expect(orders?.serving).toEqual(['proxy-a', 'proxy-b'])
+    expect((await store.getNamespace('carts'))?.serving).toEqual(['proxy-a'])
+    await store.releaseLease('proxy-a')
+    expect((await store.getNamespace('carts'))?.serving).toEqual([])
+  })
+
   it('leases: many namespaces in one lease, and one query for many namespaces', async () => {
     const store = await fresh()
     const names = Array.from({length: 10_000}, (_, i) => `ns-${String(i).padStart(5, '0')}`)

@@ -133,6 +133,8 @@ export interface Store {
   /** A description for logs, without credentials. */
   readonly location: string
   get(kind: Kind, name: string): Promise<StoredRow | undefined>
+  /** A namespace with the ids of the proxies whose unexpired lease names it, sorted: GetNamespace's one query. */
+  getNamespace(name: string): Promise<{row: StoredRow; serving: string[]} | undefined>
   /** Ordered by name. */
   list(kind: Kind, query: ListQuery): Promise<StoredRow[]>
   /** Names of the namespaces that bind a backend, ordered. */
