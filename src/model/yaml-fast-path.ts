@@ -52,7 +52,8 @@ function resolution() {
 
 /** The documents of `src`, as the yaml library would compose them; undefined when `src` is outside the subset. */
 export function readCommonYaml(src: string, lc: LineCounter): FastDocument[] | undefined {
-  if (src.includes('\t') || src.includes('\r') || src.charCodeAt(0) === 0xfeff) return undefined
+  // The library drops a byte order mark at the start of any line before the first content, not only the file's.
+  if (src.includes('\t') || src.includes('\r') || src.includes('\ufeff')) return undefined
   const lines: Line[] = []
   for (let start = 0; start <= src.length; ) {
     let end = src.indexOf('\n', start)
