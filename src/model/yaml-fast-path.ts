@@ -4,8 +4,10 @@
  * code runs cold: it took ~11 ms of `prismctl validate` for a 1.6 KB file. This reader builds the node tree the
  * library composes (its node classes, scalars resolved by its own core schema tags, the same ranges and line starts)
  * and returns undefined for anything outside that subset: anchors, aliases, tags, block scalars, scalars over
- * several lines, empty values, tabs, CRLF, and every syntax error. The library then reads the file as before, so its
- * error messages stay the only ones. yaml-fast-path.test.ts compares both trees over the examples and a corpus.
+ * several lines, empty values, tabs, CRLF, byte order marks, nesting past 64 levels, keys past 1,024 characters,
+ * comments the library would count into a node's range, and every syntax error. The library then reads the file as
+ * before, so its error messages stay the only ones. yaml-fast-path.test.ts compares both trees over the examples
+ * and generated, mutated and commented corpora; two fuzzing reviews (5.5 million inputs) found what is declined now.
  */
 import {Document, Pair, Scalar, YAMLMap, YAMLSeq} from 'yaml'
 import type {DocumentOptions, LineCounter, ParseOptions, ScalarTag, Schema, SchemaOptions} from 'yaml'
