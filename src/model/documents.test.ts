@@ -117,6 +117,42 @@ credentials: {static: {token: [t0k3n-list]}}
     for (const secret of ['98765432101234', 's3cr3t-obj', 't0k3n-list']) expect(found.join('\n')).not.toContain(secret)
   })
 
+  it('never shows a secret that a mistake put in a key or in the wrong shape of value', () => {
+    const header = 'kind: Backend\ntype: redis\nredis: {address: "redis:6379"}\n'
+    const found = problems(
+      [
+        `${header}name: missing-colon\ncredentials: {static: {username: u, password SEKRIT-1}}\n`,
+        `${header}name: bare-value\ncredentials: {static: {username: u, SEKRIT-2}}\n`,
+        `${header}name: static-string\ncredentials: {static: "user:SEKRIT-3"}\n`,
+        `${header}name: credentials-string\ncredentials: "SEKRIT-4"\n`,
+        `${header}name: typo\ncredentials: {static: {username: u, pasword: SEKRIT-5}}\n`,
+      ].join('---\n'),
+    )
+    expect(found).toEqual([
+      'ns.yaml:5:37: credentials.static: unknown field in StaticCredentials (its name is not shown: it may hold a secret); the fields are username, password, token',
+      'ns.yaml:11:37: credentials.static: unknown field in StaticCredentials (its name is not shown: it may hold a secret); the fields are username, password, token',
+      'ns.yaml:17:23: credentials.static: expected a mapping (StaticCredentials), got a string (not shown: it may be a secret)',
+      'ns.yaml:23:14: credentials: expected a mapping (Credentials), got a string (not shown: it may be a secret)',
+      'ns.yaml:29:37: credentials.static: unknown field in StaticCredentials (its name is not shown: it may hold a secret); the fields are username, password, token; did you mean "password"?',
+    ])
+    for (let i = 1; i <= 5; i++) expect(found.join('\n')).not.toContain(`SEKRIT-${i}`)
+  })
+
+  it('an alias with no anchor is a problem where it stands, not a field left unset', () => {
+    // Read as nothing, it would make apply drop the stored password.
+    expect(problems('kind: Backend\nname: b\ntype: redis\nredis: {address: "redis:6379"}\ncredentials: {static: {username: u, password: *pw}}\n')).toEqual([
+      'ns.yaml:5:47: credentials.static.password: alias *pw has no anchor &pw before it in this document',
+    ])
+    // The rule a missing name would break is not reported on top of it; an alias key is reported once (the walk
+    // meets it twice: looking for kind, then reading fields). The CLI sorts problems by position.
+    expect(problems('kind: Namespace\nname: *x\nteam: t\n*k : v\n')).toEqual([
+      'ns.yaml:4:1: alias *k has no anchor &k before it in this document',
+      'ns.yaml:2:7: name: alias *x has no anchor &x before it in this document',
+    ])
+    // An anchor defined before it still works.
+    expect(problems('kind: Namespace\nname: &n team-a\nteam: *n\n')).toEqual([])
+  })
+
   it('collects type problems across the whole file at once', () => {
     expect(
       problems(`kind: Namespace

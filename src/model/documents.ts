@@ -14,7 +14,7 @@ import type {Document, Node as YamlNode, YAMLMap} from 'yaml'
 import {PrismError, type Detail} from '../errors.js'
 import {BackendSchema, NamespaceSchema} from '../gen/prism/admin/v1/resources_pb.js'
 import type {Backend, Namespace} from '../gen/prism/admin/v1/resources_pb.js'
-import {isSecretField} from './secret-fields.js'
+import {hasSecretFields, isSecretField, mayHoldSecret} from './secret-fields.js'
 import {didYouMean, quote} from './suggest.js'
 import {ONE_DOCUMENT_PER_NAMESPACE, upstreamFieldHint} from './upstream-hints.js'
 import {PARSE_OPTIONS, readCommonYaml} from './yaml-fast-path.js'
@@ -71,6 +71,8 @@ interface Walk {
   lc: LineCounter
   problems: Problem[]
   aliases: number
+  /** Aliases already reported as naming no anchor (the walk may meet a key twice). */
+  unresolved: WeakSet<YamlNode>
 }
 
 const utf8 = new TextDecoder('utf-8', {fatal: true})
@@ -137,7 +139,7 @@ export function parseDocuments(input: string | Uint8Array, file: string): {docs:
     const root = doc.contents as YamlNode | null
     // `---` with nothing after it, or a file of comments: nothing to import.
     if (root === null || (isScalar(root) && root.value === null)) continue
-    const w: Walk = {file, src, doc: isDocument(doc) ? doc : undefined, lc, problems, aliases: 0}
+    const w: Walk = {file, src, doc: isDocument(doc) ? doc : undefined, lc, problems, aliases: 0, unresolved: new WeakSet()}
     try {
       const resources = readDocument(w, root)
       const own = problems.slice(before)
@@ -219,11 +221,23 @@ function report(w: Walk, node: YamlNode | null | undefined, path: string, messag
   return undefined
 }
 
-function deref(w: Walk, node: YamlNode | null): YamlNode | null {
+/**
+ * The node an alias stands for. An alias with no anchor before it is a problem at `path` (the yaml library composes
+ * it without complaint, as nothing): read as null, it would unset a field, and apply would drop a stored value.
+ */
+function deref(w: Walk, node: YamlNode | null, path: string): YamlNode | null {
   if (node === null || !isAlias(node)) return node
   if (++w.aliases > MAX_ALIASES) throw new AliasLimit()
-  return ((w.doc && node.resolve(w.doc)) ?? null) as YamlNode | null
+  const target = ((w.doc && node.resolve(w.doc)) ?? null) as YamlNode | null
+  if (target === null && !w.unresolved.has(node)) {
+    w.unresolved.add(node)
+    report(w, node, path, `alias *${node.source} has no anchor &${node.source} before it in this document`)
+  }
+  return target
 }
+
+/** An alias deref() has reported as naming no anchor: nothing more is said about it. */
+const unresolvedAlias = (w: Walk, raw: unknown): boolean => isAlias(raw) && w.unresolved.has(raw as YamlNode)
 
 function describe(w: Walk, node: YamlNode): string {
   if (isMap(node)) return 'a mapping'
@@ -254,7 +268,7 @@ interface ReadResource {
 
 /** One document: a resource, or a `kind: List` of them (what `list -o json|yaml` prints, so exports apply back). */
 function readDocument(w: Walk, root: YamlNode): ReadResource[] {
-  const top = deref(w, root)
+  const top = deref(w, root, '')
   if (!top || !isMap(top)) {
     report(w, top, '', `expected a mapping with "kind: Namespace" or "kind: Backend", got ${top ? describe(w, top) : 'nothing'}`)
     return []
@@ -271,11 +285,11 @@ function readKind(w: Walk, top: YAMLMap, path: string, listAllowed: boolean): Ki
   let kindSeen = false
   const kindPath = join(path, 'kind')
   for (const pair of top.items) {
-    const key = deref(w, pair.key as YamlNode | null)
+    const key = deref(w, pair.key as YamlNode | null, path)
     if (!isScalar(key) || key.value !== 'kind') continue
     if (kindSeen) return report(w, key, kindPath, 'duplicate field "kind"')
     kindSeen = true
-    const value = deref(w, pair.value as YamlNode | null)
+    const value = deref(w, pair.value as YamlNode | null, kindPath)
     const k = isScalar(value) && typeof value.value === 'string' ? value.value : undefined
     if (k === 'Namespace' || k === 'Backend' || (k === 'List' && listAllowed)) kind = k
     else if (k === 'List') return report(w, value, kindPath, 'a List cannot hold another List; put its items in this one')
@@ -283,7 +297,7 @@ function readKind(w: Walk, top: YAMLMap, path: string, listAllowed: boolean): Ki
   }
   if (!kind) {
     const wrapper = top.items.find((pair) => isScalar(pair.key) && pair.key.value === 'namespaces')
-    if (wrapper) return report(w, deref(w, wrapper.key as YamlNode | null) ?? top, join(path, 'namespaces'), `missing "kind"; ${ONE_DOCUMENT_PER_NAMESPACE}`)
+    if (wrapper) return report(w, deref(w, wrapper.key as YamlNode | null, path) ?? top, join(path, 'namespaces'), `missing "kind"; ${ONE_DOCUMENT_PER_NAMESPACE}`)
     return report(w, top, path, 'missing "kind"; add "kind: Namespace" or "kind: Backend"')
   }
   return kind
@@ -294,10 +308,10 @@ function readList(w: Walk, top: YAMLMap): ReadResource[] {
   const before = w.problems.length
   let items: YamlNode | null | undefined
   for (const pair of top.items) {
-    const key = deref(w, pair.key as YamlNode | null)
+    const key = deref(w, pair.key as YamlNode | null, '')
     const name = isScalar(key) ? key.value : undefined
     if (name === 'kind') continue
-    if (name === 'items') items = deref(w, pair.value as YamlNode | null)
+    if (name === 'items') items = deref(w, pair.value as YamlNode | null, 'items')
     else report(w, key ?? top, typeof name === 'string' ? name : '', `unknown field ${typeof name === 'string' ? quote(name) : describe(w, key!)} in List; a List has only kind and items`)
   }
   if (items === undefined) {
@@ -311,7 +325,7 @@ function readList(w: Walk, top: YAMLMap): ReadResource[] {
   }
   items.items.forEach((raw, i) => {
     const path = `items[${i}]`
-    const node = deref(w, raw as YamlNode | null)
+    const node = deref(w, raw as YamlNode | null, path)
     if (!node || !isMap(node)) return report(w, node ?? items, path, `expected a mapping with "kind: Namespace" or "kind: Backend", got ${node ? describe(w, node) : 'nothing'}`)
     const kind = readKind(w, node, path, false)
     const init = kind && kind !== 'List' ? readMessage(w, schemaFor(kind), node, path, true) : undefined
@@ -340,23 +354,29 @@ const mapKeyPath = (path: string, key: string) => (/^[A-Za-z_][\w-]*$/.test(key)
 
 /** `resource` marks a resource's own mapping (the document, or a List item), where `kind` is not a field. */
 function readMessage(w: Walk, desc: DescMessage, node: YamlNode, path: string, resource = path === ''): Record<string, unknown> | undefined {
-  if (!isMap(node)) return report(w, node, path, `expected a mapping (${desc.name}), got ${describe(w, node)}`)
+  // Where secrets are written, a mistake may put one where a value or a key is described ("credentials: user:pw",
+  // "password SEKRIT" without its colon): those are described by their kind only.
+  if (!isMap(node)) return report(w, node, path, `expected a mapping (${desc.name}), got ${mayHoldSecret(desc) ? `${kindOf(node)} (not shown: it may be a secret)` : describe(w, node)}`)
   const init: Record<string, unknown> = {}
   const seen = new Map<number, YamlNode>()
   const oneofs = new Map<string, string>()
   for (const pair of node.items) {
-    const keyNode = deref(w, pair.key as YamlNode | null)
+    const keyNode = deref(w, pair.key as YamlNode | null, path)
     if (!isScalar(keyNode) || typeof keyNode.value !== 'string') {
-      report(w, keyNode ?? node, path, `field names must be strings, got ${keyNode ? describe(w, keyNode) : 'null'}`)
+      if (!unresolvedAlias(w, pair.key)) report(w, keyNode ?? node, path, `field names must be strings, got ${!keyNode ? 'null' : hasSecretFields(desc) ? kindOf(keyNode) : describe(w, keyNode)}`)
       continue
     }
     const key = keyNode.value
     if (resource && key === 'kind') continue
     const field = fieldIndex(desc).get(key)
     if (!field) {
-      const value = deref(w, pair.value as YamlNode | null)
-      const upstream = upstreamFieldHint(desc.name, key, isScalar(value) ? value.value : undefined)
+      const value = deref(w, pair.value as YamlNode | null, join(path, key))
       const names = desc.fields.map((f) => f.jsonName)
+      if (hasSecretFields(desc)) {
+        report(w, keyNode, path, `unknown field in ${desc.name} (its name is not shown: it may hold a secret); the fields are ${names.join(', ')}${didYouMean(key, names)}`)
+        continue
+      }
+      const upstream = upstreamFieldHint(desc.name, key, isScalar(value) ? value.value : undefined)
       report(w, keyNode, join(path, key), `unknown field "${key}" in ${desc.name}${upstream ? `; ${upstream}` : didYouMean(key, names)}`)
       continue
     }
@@ -367,7 +387,7 @@ function readMessage(w: Walk, desc: DescMessage, node: YamlNode, path: string, r
       continue
     }
     seen.set(field.number, keyNode)
-    const valueNode = deref(w, pair.value as YamlNode | null)
+    const valueNode = deref(w, pair.value as YamlNode | null, fieldPath)
     const isNull = valueNode === null || (isScalar(valueNode) && valueNode.value === null)
     if (field.oneof && !isNull) {
       const other = oneofs.get(field.oneof.name)
@@ -402,8 +422,8 @@ function readField(w: Walk, field: DescField, node: YamlNode | null, path: strin
       if (!isSeq(node)) return report(w, node, path, `expected a list, got ${describe(w, node)}`)
       const out: unknown[] = []
       node.items.forEach((raw, i) => {
-        const item = deref(w, raw as YamlNode | null)
         const itemPath = `${path}[${i}]`
+        const item = deref(w, raw as YamlNode | null, itemPath)
         if (item === null || (isScalar(item) && item.value === null)) return report(w, item ?? node, itemPath, 'list items cannot be null')
         const v = field.listKind === 'scalar' ? readScalar(w, field.scalar, item, itemPath) : field.listKind === 'enum' ? readEnum(w, field.enum, item, itemPath) : readMessageValue(w, field.message, item, itemPath)
         // An unreadable message keeps its place (empty), so the paths of the items after it stay true.
@@ -417,9 +437,9 @@ function readField(w: Walk, field: DescField, node: YamlNode | null, path: strin
       const out: Record<string, unknown> = {}
       const before = w.problems.length
       for (const pair of node.items) {
-        const keyNode = deref(w, pair.key as YamlNode | null)
+        const keyNode = deref(w, pair.key as YamlNode | null, path)
         if (!isScalar(keyNode) || keyNode.value === null || typeof keyNode.value === 'object') {
-          report(w, keyNode ?? node, path, 'map keys must be plain values')
+          if (!unresolvedAlias(w, pair.key)) report(w, keyNode ?? node, path, 'map keys must be plain values')
           continue
         }
         const key = typeof keyNode.value === 'string' ? keyNode.value : sourceText(w, keyNode)
@@ -428,7 +448,7 @@ function readField(w: Walk, field: DescField, node: YamlNode | null, path: strin
           report(w, keyNode, entryPath, `duplicate key ${quote(key)}`)
           continue
         }
-        const valueNode = deref(w, pair.value as YamlNode | null)
+        const valueNode = deref(w, pair.value as YamlNode | null, entryPath)
         if (valueNode === null || (isScalar(valueNode) && valueNode.value === null)) {
           report(w, valueNode ?? keyNode, entryPath, 'map values cannot be null')
           continue
@@ -473,9 +493,19 @@ const BASE64 = /^[A-Za-z0-9+/\-_]*={0,2}$/
 function readSecret(w: Walk, node: YamlNode, path: string): unknown {
   const v = isScalar(node) ? node.value : undefined
   if (typeof v === 'string') return v
-  const kind = isMap(node) ? 'a mapping' : isSeq(node) ? 'a list' : typeof v === 'number' ? 'a number' : typeof v === 'boolean' ? 'true or false' : 'an unsupported value'
   const quoteIt = typeof v === 'number' || typeof v === 'boolean' ? '; quote it' : ''
-  return report(w, node, path, `expected a string, got ${kind}${quoteIt} (the value is not shown: it is a secret)`)
+  return report(w, node, path, `expected a string, got ${kindOf(node)}${quoteIt} (the value is not shown: it is a secret)`)
+}
+
+/** What kind of value a node is, without the value: for places where the value may be a secret. */
+function kindOf(node: YamlNode): string {
+  const v = isScalar(node) ? node.value : undefined
+  if (isMap(node)) return 'a mapping'
+  if (isSeq(node)) return 'a list'
+  if (typeof v === 'string') return 'a string'
+  if (typeof v === 'number') return 'a number'
+  if (typeof v === 'boolean') return 'true or false'
+  return 'an unsupported value'
 }
 
 function readScalar(w: Walk, type: ScalarType, node: YamlNode, path: string): unknown {

@@ -41,6 +41,26 @@ describe('secrets in messages (redaction by location)', () => {
     }
   })
 
+  it('never print a secret a typo put in a key or in a wrong shape, and refuse an alias with no anchor', async () => {
+    const typos = join(dir, 'typos.yaml')
+    writeFileSync(typos, [backend('credentials: {static: {username: svc, password SEKRIT-A}}'), backend('credentials: "svc:SEKRIT-B"')].join('---\n'))
+    const alias = join(dir, 'alias.yaml')
+    writeFileSync(alias, backend('credentials: {static: {username: svc, password: *pw}}'))
+    for (const args of [['validate', '-f', typos], ['validate', '-f', typos, '--json'], ['apply', '-f', typos]]) {
+      const r = await runCli(args)
+      expect(r.code).toBe(1)
+      expect(r.stdout + r.stderr).not.toMatch(/SEKRIT/)
+      expect(r.stdout + r.stderr).toContain('unknown field in StaticCredentials (its name is not shown: it may hold a secret)')
+      expect(r.stdout + r.stderr).toContain('expected a mapping (Credentials), got a string (not shown: it may be a secret)')
+    }
+    // apply would have sent the document without its password, and the control plane would have dropped the stored one.
+    for (const args of [['validate', '-f', alias], ['apply', '-f', alias]]) {
+      const r = await runCli(args)
+      expect(r.code).toBe(1)
+      expect(r.stderr).toContain(`${alias}:5:49: credentials.static.password: alias *pw has no anchor &pw before it in this document`)
+    }
+  })
+
   it('keeps the words of a message and of a hint with a placeholder URL', async () => {
     const file = join(dir, 'misplaced-password.yaml')
     writeFileSync(file, backend('credentials:\n  password: hunter2'))
