@@ -30,7 +30,14 @@ export default class Consume extends BaseCommand<typeof Consume> {
   async run() {
     const f = this.flags
     const messages: ConsumedMessage[] = []
-    const stop = new Promise<void>((resolve) => process.once('SIGINT', () => resolve()))
+    // Ctrl-C stops after the message being printed is acknowledged; the exit says it was interrupted (130).
+    let interrupted = false
+    const stop = new Promise<void>((resolve) =>
+      process.once('SIGINT', () => {
+        interrupted = true
+        resolve()
+      }),
+    )
     const result = await consume(
       // The per-call deadline applies to the acknowledgements; the stream itself has none.
       {...proxyConnectionOf({...f, timeout: '10s'}), namespace: this.args.namespace, topic: this.args.topic, pattern: f.pattern},
@@ -54,6 +61,8 @@ export default class Consume extends BaseCommand<typeof Consume> {
       },
     )
     if (result.received === 0 && result.reason === 'idle') this.note(`no messages on ${this.args.topic} within ${f.timeout}`)
+    // 128 + SIGINT, what a shell reports for a process Ctrl-C killed.
+    if (interrupted) process.exitCode = 130
     return {received: result.received, messages}
   }
 }

@@ -56,6 +56,9 @@ describe('contexts', () => {
     const err = thrown(() => resolveContext({context: 'nope'}, env))
     expect([err.message, err.exitCode, err.code]).toEqual(['context "nope" does not exist', 2, 'USAGE'])
     expect(err.hint).toContain('Known contexts: a, b.')
+    // The built-in default needs no stored entry: --context default is its defaults, whatever is current.
+    expect(resolveContext({context: 'default'}, env)).toMatchObject({name: 'default', stored: false, adminEndpoint: '127.0.0.1:8981'})
+    expect(resolveContext({}, {...env, PRISM_CONTEXT: 'default'}).adminEndpoint).toBe('127.0.0.1:8981')
   })
 
   it('set merges into an existing context and switches only with use; use switches, and the file is 0600', () => {

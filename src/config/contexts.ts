@@ -100,7 +100,8 @@ export function resolveContext(overrides: ContextOverrides = {}, env: NodeJS.Pro
   const config = readConfig(env)
   const name = overrides.context || env.PRISM_CONTEXT || config.currentContext || DEFAULTS.context
   const stored = config.contexts[name]
-  if (!stored && (overrides.context || env.PRISM_CONTEXT)) {
+  // The built-in default is always there (context list shows it, context use takes it), stored or not.
+  if (!stored && name !== DEFAULTS.context && (overrides.context || env.PRISM_CONTEXT)) {
     const known = Object.keys(config.contexts)
     throw new PrismError(`context "${name}" does not exist`, {
       hint: known.length > 0 ? `Known contexts: ${known.join(', ')}. Create it with: prismctl context set ${name} --admin-endpoint HOST:PORT` : `Create it with: prismctl context set ${name} --admin-endpoint HOST:PORT`,

@@ -223,6 +223,18 @@ describe('publish and consume', () => {
     expect(rest.stderr).toContain('received 0 of 1 messages on work')
   })
 
+  it('consume stopped by Ctrl-C prints what it received and exits 130', async () => {
+    await ok(['publish', 'mem-data', 'interrupted', 'first'])
+    const r = await cli(['consume', 'mem-data', 'interrupted', '--from', 'earliest', '--count', '3', '--timeout', '20s'], {
+      timeoutMs: 15_000,
+      onStdout: (stdout, child) => {
+        if (stdout.includes('first') && !child.killed) child.kill('SIGINT')
+      },
+    })
+    expect(r.code, r.stderr).toBe(130)
+    expect(r.stdout).toBe('first\n')
+  })
+
   it('carries pub/sub messages through Redis, and refuses groups there', async () => {
     const consumer = cli(['consume', 'redis-data', 'news', '--count', '1', '--timeout', '15s', '-o', 'json'], {timeoutMs: 20_000})
     // Redis pub/sub keeps nothing: publish until the subscriber, which starts in parallel, has seen one.
