@@ -9,7 +9,7 @@ import {randomUUID} from 'node:crypto'
 import type * as Pg from 'pg'
 
 import {PrismError} from '../errors.js'
-import {redact} from '../ui/debug.js'
+import {redactKnown, urlPasswords} from '../ui/debug.js'
 import {CREATE_MIGRATIONS_TABLE, pendingMigrations} from './migrations.js'
 import {groupServing, rowValues, TABLE, toAuditRow, toStoredRow} from './store.js'
 import type {AuditQuery, AuditRecord, AuditRow, ChangeFeed, CommitResult, Guards, Kind, Lease, ListQuery, Store, StoredRow, Write} from './store.js'
@@ -30,18 +30,19 @@ export async function openPostgresStore(url: string): Promise<Store> {
   const newClient = () => new pg.Client({connectionString: url, keepAlive: true, connectionTimeoutMillis: 5000})
   // An idle client's connection error must not crash the server; the next query reports it.
   pool.on('error', () => {})
-  const location = redact(url)
+  const secrets = urlPasswords(url)
+  const location = redactKnown(url, secrets)
   try {
     await migrate(pool)
   } catch (err) {
     await pool.end()
-    throw new PrismError(`Cannot open the PostgreSQL store at ${location}: ${(err as Error).message}`, {
+    throw new PrismError(`Cannot open the PostgreSQL store at ${location}: ${redactKnown((err as Error).message, secrets)}`, {
       code: 'UNAVAILABLE',
       hint: 'Check that the database is running and the URL, user and password are right.',
       cause: err,
     })
   }
-  return new PostgresStore(pool, location, newClient)
+  return new PostgresStore(pool, location, newClient, secrets)
 }
 
 async function migrate(pool: Pg.Pool): Promise<void> {
@@ -85,10 +86,10 @@ interface RawRow {
 }
 
 /** Connection-level failures are the client's to retry (UNAVAILABLE); anything else stays an internal error. */
-function mapError(err: unknown, location: string): unknown {
+function mapError(err: unknown, location: string, secrets: readonly string[]): unknown {
   const code = (err as {code?: unknown}).code
   if (typeof code === 'string' && (/^(08|57P|53)/.test(code) || /^E(CONNREFUSED|CONNRESET|TIMEDOUT|NOTFOUND|PIPE)$/.test(code)) || /Connection terminated|timeout exceeded when trying to connect/i.test((err as Error).message ?? '')) {
-    return new PrismError(`The PostgreSQL store at ${location} is unavailable: ${(err as Error).message}`, {code: 'UNAVAILABLE', hint: 'Retry shortly; if it persists, check the database server.', cause: err})
+    return new PrismError(`The PostgreSQL store at ${location} is unavailable: ${redactKnown((err as Error).message, secrets)}`, {code: 'UNAVAILABLE', hint: 'Retry shortly; if it persists, check the database server.', cause: err})
   }
   return err
 }
@@ -104,11 +105,13 @@ class PostgresStore implements Store {
     private readonly pool: Pg.Pool,
     readonly location: string,
     private readonly newClient: () => Pg.Client,
+    /** The password of the store URL, hidden in every error this store raises. */
+    secrets: readonly string[],
   ) {
     // Every public call maps connection failures to UNAVAILABLE, in one place rather than in each method.
     for (const method of ['get', 'getNamespace', 'list', 'namespacesBinding', 'commit', 'appendAudit', 'listAudit', 'setAuditCount', 'pruneAudit', 'renewLease', 'releaseLease', 'servingProxies'] as const) {
       const impl = this[method].bind(this) as (...args: unknown[]) => Promise<unknown>
-      ;(this as Record<string, unknown>)[method] = (...args: unknown[]) => impl(...args).catch((err: unknown) => Promise.reject(mapError(err, location)))
+      ;(this as Record<string, unknown>)[method] = (...args: unknown[]) => impl(...args).catch((err: unknown) => Promise.reject(mapError(err, location, secrets)))
     }
   }
 

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {redact, redactJson} from './debug.js'
+import {redact, redactJson, redactKnown, urlPasswords} from './debug.js'
 
 describe('redact', () => {
   it('masks JWTs, bearer headers and secret fields', () => {
@@ -17,6 +17,19 @@ describe('redact', () => {
   it('masks the password of a URL, keeping the user and host', () => {
     expect(redact('postgres://prism:pg-s3cret@db:5432/prism')).toBe('postgres://prism:[REDACTED]@db:5432/prism')
     expect(redact('postgres://prism@db/prism')).toBe('postgres://prism@db/prism')
+  })
+
+  it('masks a URL password with an "@" in it whole; where the URL is known, any password', () => {
+    expect(redact('postgres://prism:PW@SECRET@127.0.0.1:1/db')).toBe('postgres://prism:[REDACTED]@127.0.0.1:1/db')
+    for (const url of ['postgres://prism:PW@SECRET_B@127.0.0.1:1/db', 'postgres://prism:PW SECRET_F@127.0.0.1:1/db', 'postgres://prism:PW"SECRET_G@127.0.0.1:1/db', 'postgres://prism:PW/SECRET_C@127.0.0.1:1/db', 'postgres://prism:PW%2FSECRET_D@h/db']) {
+      const secrets = urlPasswords(url)
+      const message = `connect to ${url} failed; password ${decodeURIComponent(url.slice(16, url.lastIndexOf('@')))} refused`
+      expect(redactKnown(message, secrets), url).not.toMatch(/SECRET/)
+      expect(redactKnown(url, secrets), url).toBe(`postgres://prism:[REDACTED]@${url.slice(url.lastIndexOf('@') + 1)}`)
+    }
+    expect(urlPasswords('postgres://prism@db/prism')).toEqual([])
+    expect(urlPasswords('sqlite:///tmp/x.db')).toEqual([])
+    expect(urlPasswords('postgres://u:@db/prism')).toEqual([])
   })
 
   it('leaves ordinary text alone', () => {

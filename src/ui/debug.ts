@@ -23,12 +23,41 @@ const SECRET_KEYS = 'password|client_secret|clientSecret|refresh_token|refreshTo
 const JSON_SECRET = new RegExp(`("(?:${SECRET_KEYS})"\\s*:\\s*)("(?:[^"\\\\]|\\\\.)*"|\\{[^{}]*\\}|\\[[^\\[\\]]*\\]|[^\\s,}\\]]+)`, 'g')
 /** key=value in a form body or a query string. */
 const FORM_SECRET = new RegExp(`((?:^|[?&\\s])(?:${SECRET_KEYS})=)[^&\\s"]+`, 'g')
-// The password of a URL's user info: postgres://user:pw@host.
-const URL_PASSWORD = /(\/\/[^:@/\s"]*:)[^@/\s"]+@/g
+// The password of a URL's user info: postgres://user:pw@host, up to the last "@" (an "@" in it stays hidden). A
+// password with a space, a quote or a "/" is out of its reach: where the URL is known, redactKnown() hides it.
+const URL_PASSWORD = /(\/\/[^:@/\s"]*:)[^/\s"]*@/g
 
 /** For text that may carry user data or protocol traffic (messages, --debug lines); not for hints we wrote. */
 export function redact(text: string): string {
   return text.replace(JWT, '[REDACTED-JWT]').replace(BEARER, '$1[REDACTED]').replace(JSON_SECRET, '$1"[REDACTED]"').replace(FORM_SECRET, '$1[REDACTED]').replace(URL_PASSWORD, '$1[REDACTED]@')
+}
+
+/** redact(), after hiding every occurrence of secrets known to the caller (a store URL's password, a backend's). */
+export function redactKnown(text: string, secrets: readonly (string | undefined)[]): string {
+  let out = text
+  for (const secret of secrets) if (secret) out = out.split(secret).join('[REDACTED]')
+  return redact(out)
+}
+
+/**
+ * The password of a URL's user info, as written and percent-decoded, for redactKnown(): everything between the user
+ * name's ":" and the last "@", so a password the URL parser would refuse ("@", "/", spaces) is found whole.
+ */
+export function urlPasswords(url: string): string[] {
+  const scheme = url.indexOf('://')
+  if (scheme < 0) return []
+  const rest = url.slice(scheme + 3)
+  const at = rest.lastIndexOf('@')
+  const colon = rest.indexOf(':')
+  if (at < 0 || colon < 0 || colon > at || colon + 1 === at) return []
+  const written = rest.slice(colon + 1, at)
+  let decoded = written
+  try {
+    decoded = decodeURIComponent(written)
+  } catch {
+    // Not percent-encoding: the password is what is written.
+  }
+  return decoded === written ? [written] : [written, decoded]
 }
 
 const SECRET_KEY = new RegExp(`^(?:${SECRET_KEYS})$`)

@@ -74,6 +74,15 @@ describe('secrets in messages (redaction by location)', () => {
     expect(serve.stderr).toContain('Hint: Use sqlite:///absolute/path.db or postgres://user:password@host:5432/database.')
     expect(serve.stderr).not.toContain('s3cret-pw')
   })
+
+  it('admin serve hides a store URL password that URL parsing gets wrong ("@", a space, a quote, a "/")', async () => {
+    for (const password of ['PW@SECRET_B', 'PW SECRET_F', 'PW"SECRET_G', 'PW/SECRET_C']) {
+      const r = await runCli(['admin', 'serve', '--listen', '127.0.0.1:0', '--auth', 'none', '--store', `postgres://prism:${password}@127.0.0.1:1/db`], {timeoutMs: 20_000})
+      expect(r.code, password).toBe(1)
+      expect(r.stderr).toContain('Error: Cannot open the PostgreSQL store at postgres://prism:[REDACTED]@127.0.0.1:1/db: ')
+      expect(r.stdout + r.stderr, password).not.toContain('SECRET')
+    }
+  })
 })
 
 describe('validate', () => {

@@ -4,7 +4,7 @@
  */
 import type {Backend, StaticCredentials} from '../../gen/prism/admin/v1/resources_pb.js'
 import {PrismError} from '../../errors.js'
-import {redact} from '../../ui/debug.js'
+import {redactKnown} from '../../ui/debug.js'
 
 type ConfigCase = Exclude<Backend['config']['case'], undefined>
 type ConfigOf<K extends ConfigCase> = Extract<Backend['config'], {case: K}>['value']
@@ -28,9 +28,7 @@ export function staticCredentials(backend: Backend): StaticCredentials | undefin
 /** Removes every secret of the backend from a client library's message before it goes into an error or a log. */
 export function scrub(text: string, backend: Backend): string {
   const creds = staticCredentials(backend)
-  let out = redact(text)
-  for (const secret of [creds?.password, creds?.token]) if (secret) out = out.split(secret).join('[REDACTED]')
-  return out
+  return redactKnown(text, [creds?.password, creds?.token])
 }
 
 export function unavailable(backend: Backend, address: string, cause: unknown): PrismError {
