@@ -33,7 +33,7 @@ export default class Convert extends BaseCommand<typeof Convert> {
     const result = await convertFile({file, to, from, kind: this.flags.kind as Kind | undefined})
     const summary = {from, to, documents: result.documents}
     if (out) {
-      writeOutput(out, result.data)
+      writeOutput(out, result.data, result.holdsSecrets)
       this.note(`wrote ${result.documents.length} document${result.documents.length === 1 ? '' : 's'} to ${out}`)
       return {...summary, out}
     }

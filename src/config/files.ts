@@ -1,4 +1,4 @@
-import {mkdirSync, renameSync, rmSync, statSync, chmodSync, writeFileSync, openSync, fsyncSync, closeSync, type Stats} from 'node:fs'
+import {mkdirSync, renameSync, rmSync, statSync, chmodSync, writeFileSync, openSync, fchmodSync, fsyncSync, closeSync, type Stats} from 'node:fs'
 import {homedir} from 'node:os'
 import {dirname, join} from 'node:path'
 
@@ -36,7 +36,8 @@ export function ensurePrivateDir(dir: string): void {
  * Writes a file so that readers see either the old content or the new, never a torn one: write a sibling temp
  * file, fsync it, rename it over the target. The temp file is removed if anything fails.
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600, opts: {privateDir?: boolean} = {}): void {
+/** `exactMode`: the file gets `mode` as given, not narrowed by the umask (to keep the mode of a file it replaces). */
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600, opts: {privateDir?: boolean; exactMode?: boolean} = {}): void {
   // Off for user-chosen outputs (convert --out): never tighten a directory the user owns, like the current one.
   if (opts.privateDir ?? true) ensurePrivateDir(dirname(path))
   // 'wx' creates the temp file or fails (never follows a link planted at its name), so the name need not be secret:
@@ -46,6 +47,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
     writeFileSync(tmp, data, {mode, flag: 'wx'})
     const fd = openSync(tmp, 'r')
     try {
+      if (opts.exactMode) fchmodSync(fd, mode)
       fsyncSync(fd)
     } finally {
       closeSync(fd)

@@ -1,4 +1,4 @@
-import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {Readable} from 'node:stream'
@@ -127,7 +127,7 @@ describe('convertFile', () => {
     const bin = await convertFile({file: yamlFile, to: 'binpb'})
     expect(bin.documents).toEqual([{kind: 'Namespace', name: 'team-alpha'}])
     const binFile = join(dir, 'ns.binpb')
-    writeOutput(binFile, bin.data)
+    writeOutput(binFile, bin.data, bin.holdsSecrets)
     expect((await convertFile({file: binFile, to: 'yaml', kind: 'Namespace'})).data).toBe(NS)
     expect(JSON.parse((await convertFile({file: binFile, to: 'json', kind: 'Namespace'})).data as string)).toEqual({kind: 'Namespace', name: 'team-alpha', team: 'platform-team'})
     const several = JSON.parse((await convertFile({file: join(dir, 'docs/a.yml'), to: 'json'})).data as string)
@@ -150,8 +150,27 @@ describe('convertFile', () => {
 
   it('writes outputs atomically and explains failures', () => {
     const target = join(dir, 'out.yaml')
-    writeOutput(target, 'x: 1\n')
+    writeOutput(target, 'x: 1\n', false)
     expect(readFileSync(target, 'utf8')).toBe('x: 1\n')
-    expect(() => writeOutput(join(dir, 'missing-dir/out.yaml'), 'x')).toThrow(`cannot write ${join(dir, 'missing-dir/out.yaml')}: its directory does not exist`)
+    expect(() => writeOutput(join(dir, 'missing-dir/out.yaml'), 'x', false)).toThrow(`cannot write ${join(dir, 'missing-dir/out.yaml')}: its directory does not exist`)
+  })
+
+  it('creates an output holding static credentials private, and keeps the mode of a file it replaces', async () => {
+    const source = join(dir, 'secret.yaml')
+    writeFileSync(source, 'kind: Backend\nname: pg-a\ntype: postgres\npostgres: {host: db}\ncredentials: {static: {username: u, password: pw}}\n', {mode: 0o600})
+    const withSecret = await convertFile({file: source, to: 'json'})
+    expect(withSecret.holdsSecrets).toBe(true)
+    expect((await convertFile({file: join(dir, 'docs/a.yml'), to: 'json'})).holdsSecrets).toBe(false)
+    const fresh = join(dir, 'secret.json')
+    writeOutput(fresh, withSecret.data, true)
+    expect(statSync(fresh).mode & 0o777).toBe(0o600)
+    // Converting a private file onto itself (or over any file) keeps that file's mode, whatever the umask.
+    writeOutput(source, withSecret.data, true)
+    expect(statSync(source).mode & 0o777).toBe(0o600)
+    const shared = join(dir, 'shared.json')
+    writeFileSync(shared, '{}')
+    chmodSync(shared, 0o664)
+    writeOutput(shared, withSecret.data, true)
+    expect(statSync(shared).mode & 0o777).toBe(0o664)
   })
 })

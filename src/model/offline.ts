@@ -1,9 +1,13 @@
 /** The offline commands' logic: `validate` (and its namespace/backend forms) and `convert`. */
+import {statSync} from 'node:fs'
+
 import {writeFileAtomic} from '../config/files.js'
 import {PrismError, usageError} from '../errors.js'
+import {BackendSchema, NamespaceSchema} from '../gen/prism/admin/v1/resources_pb.js'
 import {decodeBinary, encodeBinary, toJsonObject, toYaml} from './documents.js'
 import type {Kind, Problem, Resource} from './documents.js'
 import {loadDocuments} from './load.js'
+import {holdsSecretValue} from './secret-fields.js'
 import {readDocumentSources} from './sources.js'
 
 export interface CheckReport {
@@ -53,6 +57,8 @@ export interface ConvertOptions {
 export interface ConvertResult {
   data: string | Uint8Array
   documents: {kind: Kind; name: string}[]
+  /** Static credentials are in the output (a file written with it is created private). */
+  holdsSecrets: boolean
 }
 
 export function inputFormat(file: string, from?: Format): Format {
@@ -75,12 +81,13 @@ export async function convertFile(opts: ConvertOptions): Promise<ConvertResult> 
     items = (await loadDocuments([opts.file], {rules: false, hint, stdin: opts.stdin})).docs
   }
   const documents = items.map((d) => ({kind: d.kind, name: d.message.name}))
+  const holdsSecrets = items.some((d) => holdsSecretValue(d.kind === 'Namespace' ? NamespaceSchema : BackendSchema, d.message))
   switch (opts.to) {
     case 'yaml':
-      return {documents, data: items.map((d) => toYaml(d.kind, d.message, {includeStatus: true})).join('---\n')}
+      return {documents, holdsSecrets, data: items.map((d) => toYaml(d.kind, d.message, {includeStatus: true})).join('---\n')}
     case 'json': {
       const objects = items.map((d) => toJsonObject(d.kind, d.message))
-      return {documents, data: `${JSON.stringify(objects.length === 1 ? objects[0] : objects, null, 2)}\n`}
+      return {documents, holdsSecrets, data: `${JSON.stringify(objects.length === 1 ? objects[0] : objects, null, 2)}\n`}
     }
     case 'binpb':
       if (items.length !== 1) {
@@ -89,14 +96,23 @@ export async function convertFile(opts: ConvertOptions): Promise<ConvertResult> 
           code: 'INVALID_ARGUMENT',
         })
       }
-      return {documents, data: encodeBinary(items[0]!.kind, items[0]!.message)}
+      return {documents, holdsSecrets, data: encodeBinary(items[0]!.kind, items[0]!.message)}
   }
 }
 
-/** Writes a conversion result to a user-chosen path, atomically, readable like any file the user creates. */
-export function writeOutput(path: string, data: string | Uint8Array): void {
+/**
+ * Writes a conversion result to a user-chosen path, atomically. A file it replaces keeps its mode (a private one
+ * stays private); a new one is readable like any file the user creates, or private when it holds static credentials.
+ */
+export function writeOutput(path: string, data: string | Uint8Array, holdsSecrets: boolean): void {
+  let mode = holdsSecrets ? 0o600 : 0o644
   try {
-    writeFileAtomic(path, data, 0o644, {privateDir: false})
+    mode = statSync(path).mode & 0o777
+  } catch {
+    // A new file.
+  }
+  try {
+    writeFileAtomic(path, data, mode, {privateDir: false, exactMode: true})
   } catch (err) {
     const e = err as NodeJS.ErrnoException
     const why = e.code === 'ENOENT' ? 'its directory does not exist' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'it is a directory' : e.message

@@ -2,7 +2,9 @@
  * Where secret values live in our resources. A value at one of these places never appears in a message, whatever
  * its type (a password written as a number is still a password): messages say what kind of value it is, not what.
  */
-import type {DescField, DescMessage} from '@bufbuild/protobuf'
+import {reflect} from '@bufbuild/protobuf/reflect'
+import type {DescField, DescMessage, Message} from '@bufbuild/protobuf'
+import type {ReflectMessage} from '@bufbuild/protobuf/reflect'
 
 import {StaticCredentialsSchema} from '../gen/prism/admin/v1/resources_pb.js'
 
@@ -20,4 +22,18 @@ export function hasSecretFields(desc: DescMessage): boolean {
 /** A message that has secret fields or holds one that has (Credentials): a wrong value written for it may be one. */
 export function mayHoldSecret(desc: DescMessage): boolean {
   return hasSecretFields(desc) || desc.fields.some((f) => f.message !== undefined && hasSecretFields(f.message))
+}
+
+/** Whether a message holds a secret value anywhere (a Backend's or a slot binding's static credentials). */
+export function holdsSecretValue(desc: DescMessage, message: Message): boolean {
+  const walk = (m: ReflectMessage): boolean =>
+    m.fields.some((f) => {
+      if (!m.isSet(f)) return false
+      if (f.fieldKind === 'scalar') return isSecretField(f)
+      if (f.fieldKind === 'message') return walk(m.get(f))
+      if (f.fieldKind === 'list' && f.listKind === 'message') return [...m.get(f)].some((item) => walk(item as ReflectMessage))
+      if (f.fieldKind === 'map' && f.mapKind === 'message') return [...m.get(f).values()].some((item) => walk(item as ReflectMessage))
+      return false
+    })
+  return walk(reflect(desc, message))
 }
