@@ -30,4 +30,26 @@ describe('BackendPool', () => {
     expect(pool.states().map((s) => s.name)).toEqual(['a'])
     await pool.close()
   })
+
+  it('a bound connection whose set-up fails is down in check() until it can be set up, which check() tries again', async () => {
+    let vaultReachable = false
+    const pool = new BackendPool(
+      () => {},
+      async (backend) => {
+        if (!vaultReachable) throw new Error(`backend ${backend.name} takes its credentials from Vault, and this proxy has no Vault`)
+        return backend
+      },
+    )
+    pool.sync(RoutingTable.from([binding('a')], [memstore('a', 10)]))
+    await expect(pool.get('a')).rejects.toThrow(/has no Vault/)
+    expect(await pool.check()).toEqual([{name: 'a', type: BackendType.MEMSTORE, state: 'down', error: 'backend a takes its credentials from Vault, and this proxy has no Vault'}])
+    expect(pool.states()).toMatchObject([{name: 'a', state: 'down'}])
+    vaultReachable = true
+    expect(await pool.check()).toEqual([{name: 'a', type: BackendType.MEMSTORE, state: 'connected', error: undefined}])
+    // Unbound, it is neither connected nor reported.
+    vaultReachable = false
+    pool.sync(RoutingTable.from([], [memstore('a', 10)]))
+    expect(await pool.check()).toEqual([])
+    await pool.close()
+  })
 })

@@ -32,6 +32,8 @@ interface Entry {
 
 export class BackendPool {
   private readonly entries = new Map<string, Entry>()
+  /** Bound connections whose set-up failed (credentials, driver), by key: down until set up again. */
+  private readonly failures = new Map<string, {backend: Backend; vaultPath?: string; error: string}>()
   private table = RoutingTable.empty()
 
   constructor(
@@ -43,6 +45,7 @@ export class BackendPool {
   sync(table: RoutingTable): void {
     this.table = table
     const bound = table.boundConnections()
+    for (const [key, failure] of this.failures) if (!bound.has(key) || table.backends.get(failure.backend.name) === undefined) this.failures.delete(key)
     for (const [key, entry] of this.entries) {
       const backend = table.backends.get(entry.backend.name)
       if (!backend || !bound.has(key) || backendFingerprint(backend) !== entry.fingerprint) {
@@ -72,8 +75,15 @@ export class BackendPool {
     return entry.connection
   }
 
-  /** Every connection's state, after asking each backend to answer (for /readyz and ProxyInfo). */
+  /**
+   * Every connection's state, after asking each backend to answer (for /readyz and ProxyInfo). A connection that
+   * could not be set up is tried again first, so that readiness follows the backend (or its credentials) back.
+   */
   async check(): Promise<BackendStatus[]> {
+    for (const [key, failure] of [...this.failures]) {
+      const backend = this.table.backends.get(failure.backend.name)
+      if (backend && !this.entries.has(key)) this.open(backend, failure.vaultPath)
+    }
     return Promise.all(
       [...this.entries.values()].map(async (entry) => {
         try {
@@ -91,12 +101,14 @@ export class BackendPool {
 
   /** The last known states, without asking the backends. */
   states(): BackendStatus[] {
-    return [...this.entries.values()].map(statusOf)
+    const failed = [...this.failures.values()].map((f): BackendStatus => ({name: f.backend.name, ...(f.vaultPath ? {vaultPath: f.vaultPath} : {}), type: f.backend.type, state: 'down', error: f.error}))
+    return [...[...this.entries.values()].map(statusOf), ...failed]
   }
 
   async close(): Promise<void> {
     const all = [...this.entries.values()]
     this.entries.clear()
+    this.failures.clear()
     await Promise.all(all.map((e) => e.connection.then((c) => c.close()).catch(() => {})))
   }
 
@@ -104,6 +116,7 @@ export class BackendPool {
     const key = connectionKey(backend.name, vaultPath)
     const entry: Entry = {backend, ...(vaultPath ? {vaultPath} : {}), fingerprint: backendFingerprint(backend), state: 'connecting', connection: undefined as never}
     entry.connection = this.resolveCredentials(backend, vaultPath).then(async (resolved) => (await driverFor(resolved))(resolved, {log: this.log}))
+    this.failures.delete(key)
     entry.connection.then(
       () => {
         if (entry.state === 'connecting') entry.state = 'connected'
@@ -113,8 +126,11 @@ export class BackendPool {
         entry.error = err.message
         // Drivers and the credential resolver name the backend in their messages.
         this.log(err.message)
-        // A connection that could not even be set up is retried on the next sync or call.
-        if (this.entries.get(key) === entry) this.entries.delete(key)
+        // A connection that could not even be set up is retried on the next sync, call or check; until then it is down.
+        if (this.entries.get(key) === entry) {
+          this.entries.delete(key)
+          this.failures.set(key, {backend, ...(vaultPath ? {vaultPath} : {}), error: err.message})
+        }
       },
     )
     this.entries.set(key, entry)

@@ -179,7 +179,13 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
       if (!everSynced) reasons.push(`not yet synchronised with the control plane at ${options.admin.endpoint}`)
       const backends = await pool.check()
       metrics.setBackends(backends)
-      for (const b of backends) if (b.state !== 'connected') reasons.push(`backend ${b.name}${b.vaultPath ? ` (binding credentials ${b.vaultPath})` : ''}: ${b.error ?? b.state}`)
+      for (const b of backends) {
+        if (b.state === 'connected') continue
+        const who = `backend ${b.name}${b.vaultPath ? ` (binding credentials ${b.vaultPath})` : ''}`
+        // Driver and credential errors name the backend already.
+        const why = (b.error ?? b.state).replace(new RegExp(`^backend ${b.name}( \\([^)]*\\))?: `), '')
+        reasons.push(`${who}: ${why}`)
+      }
       return {ready: reasons.length === 0, reasons}
     })
   } catch (err) {

@@ -57,6 +57,12 @@ redis: {address: "${redis.address}"}
 credentials: {vaultPath: "vault://secret/data/prism/backends/redis-unwritten"}
 ---
 kind: Backend
+name: redis-never
+type: redis
+redis: {address: "${redis.address}"}
+credentials: {vaultPath: "vault://secret/data/prism/backends/redis-never"}
+---
+kind: Backend
 name: redis-bare
 type: redis
 redis: {address: "${redis.address}"}
@@ -77,6 +83,9 @@ patterns:
   - name: bare
     type: keyvalue
     requires: [{slot: kv-store, backend: redis-bare}]
+  - name: never
+    type: keyvalue
+    requires: [{slot: kv-store, backend: redis-never}]
 `,
   )
   const apply = await cli(['apply', '-f', manifest])
@@ -137,6 +146,15 @@ describe('credentials.vaultPath', () => {
     const metrics = await (await fetch(`http://${proxy.metrics}/metrics`)).text()
     expect(metrics).toContain(`prism_proxy_backend_state{backend="redis-bare",binding_credentials="${perSlot}",state="connected"} 1`)
     expect(metrics).toContain('prism_proxy_backend_state{backend="redis-bare",binding_credentials="",state="down"} 1')
+  })
+
+  it('a bound backend whose credentials cannot be read is down in proxy status and /readyz, with the reason', async () => {
+    const status = await cli(['proxy', 'status', '--json'])
+    const never = (JSON.parse(status.stdout) as {backends: {name: string; state: string; error?: string}[]}).backends.filter((b) => b.name === 'redis-never')
+    expect(never).toEqual([expect.objectContaining({state: 'down', error: expect.stringContaining('no secret at vault://secret/data/prism/backends/redis-never')})])
+    const ready = await fetch(`http://${proxy.metrics}/readyz`)
+    expect(ready.status).toBe(503)
+    expect(await ready.text()).toContain('- backend redis-never: no secret at vault://secret/data/prism/backends/redis-never')
   })
 
   it('the proxy log never holds the password', () => {
