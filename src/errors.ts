@@ -73,6 +73,14 @@ export function withResult(err: PrismError, result: Record<string, unknown>): Pr
   return new PrismError(err.message, {hint, exitCode, code, details, violations, result, cause: err.cause ?? err})
 }
 
+/**
+ * A YAML library error as one line: what is wrong and where ("... at line 7, column 11"), without the excerpt of the
+ * file the library appends, which may hold a secret written on that line.
+ */
+export function yamlErrorLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!.replace(/:$/, '')
+}
+
 export function usageError(message: string, hint?: string, details?: string[]): PrismError {
   return new PrismError(message, {hint, exitCode: 2, code: 'USAGE', details})
 }

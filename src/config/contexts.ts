@@ -6,7 +6,7 @@ import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {parse, stringify} from 'yaml'
 
-import {PrismError, usageError} from '../errors.js'
+import {PrismError, usageError, yamlErrorLine} from '../errors.js'
 import {configDir, refuseWritableByOthers, writeFileAtomic} from './files.js'
 
 export interface ContextSettings {
@@ -53,7 +53,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ConfigFile {
   try {
     raw = parse(readFileSync(path, 'utf8'))
   } catch (err) {
-    throw new PrismError(`cannot read ${path}: ${(err as Error).message}`, {
+    throw new PrismError(`cannot read ${path}: ${yamlErrorLine(err)}`, {
       hint: 'Fix the YAML by hand, or move the file away to start from defaults.',
       cause: err,
     })

@@ -12,6 +12,7 @@ import {createServer, type IncomingMessage, type Server, type ServerResponse} fr
 import type {InteractionDetails, Provider} from 'oidc-provider'
 
 import {PrismError} from '../errors.js'
+import {redact} from '../ui/debug.js'
 import {DEVICE_CODE_GRANT, goDurationSeconds, type DexConfig, type DexStaticPassword} from '../stack/dex-config.js'
 import {loadOidcProvider} from './load-oidc-provider.js'
 import {deviceConfirmPage, deviceInputPage, escapeHtml, loginPage, page, successPage} from './pages.js'
@@ -143,7 +144,7 @@ export async function startDexIssuer(config: DexConfig, log: (line: string) => v
   provider.on('device_authorization.success', (_ctx: unknown, body: {interval?: number}) => {
     body.interval = 5
   })
-  provider.on('server_error', (_ctx: unknown, err: Error) => log(`issuer: server error: ${err.message}`))
+  provider.on('server_error', (_ctx: unknown, err: Error) => log(`issuer: server error: ${redact(err.message)}`))
 
   if (grantTypes.includes('password')) {
     registerPasswordGrant(provider, {

@@ -31,5 +31,8 @@ describe("the development issuer's signing key", () => {
     expect(() => readSigningKey(path)).toThrow(`${path} is not an RS256 private key`)
     writeFileSync(path, '{not json')
     expect(() => readSigningKey(path)).toThrow(/cannot read the issuer's signing key .*k\.json/)
+    // JSON.parse quotes the text around a mistake: here, a piece of the private key.
+    writeFileSync(path, '{"kty":"RSA","d":SECRETKEYMATERIAL"}')
+    expect(() => readSigningKey(path)).toThrow(`cannot read the issuer's signing key ${path}: it is not valid JSON`)
   })
 })

@@ -28,7 +28,9 @@ export function readSigningKey(path: string): SigningJwk {
   try {
     key = JSON.parse(readFileSync(path, 'utf8')) as Partial<SigningJwk>
   } catch (err) {
-    throw new PrismError(`cannot read the issuer's signing key ${path}: ${(err as Error).message}`, {code: 'INVALID_ARGUMENT', hint: 'Remove the file: a new key is made at the next start of the stack.', cause: err})
+    // Not JSON.parse's message: it quotes the text around the mistake, a part of the private key.
+    const why = (err as NodeJS.ErrnoException).code ? (err as Error).message : 'it is not valid JSON'
+    throw new PrismError(`cannot read the issuer's signing key ${path}: ${why}`, {code: 'INVALID_ARGUMENT', hint: 'Remove the file: a new key is made at the next start of the stack.', cause: err})
   }
   if (key.kty !== 'RSA' || key.alg !== 'RS256' || !key.kid || !key.n || !key.e || !key.d) {
     throw new PrismError(`${path} is not an RS256 private key (a JWK with kty RSA, kid, n, e, d)`, {code: 'INVALID_ARGUMENT', hint: 'Remove the file: a new key is made at the next start of the stack.'})

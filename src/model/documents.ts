@@ -11,7 +11,7 @@ import {base64Decode, base64Encode} from '@bufbuild/protobuf/wire'
 import {isAlias, isDocument, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, stringify} from 'yaml'
 import type {Document, Node as YamlNode, YAMLMap} from 'yaml'
 
-import {PrismError, type Detail} from '../errors.js'
+import {PrismError, yamlErrorLine, type Detail} from '../errors.js'
 import {BackendSchema, NamespaceSchema} from '../gen/prism/admin/v1/resources_pb.js'
 import type {Backend, Namespace} from '../gen/prism/admin/v1/resources_pb.js'
 import {hasSecretFields, isSecretField, mayHoldSecret} from './secret-fields.js'
@@ -206,7 +206,7 @@ function tooDeepAt(src: string): number | undefined {
 function yamlMessage(message: string): string {
   // The composer recurses per nesting level and turns a stack overflow into an ordinary error.
   if (message.includes('call stack')) return 'invalid YAML: nested too deeply'
-  return `invalid YAML: ${message.split('\n')[0]}`
+  return `invalid YAML: ${yamlErrorLine(message)}`
 }
 
 function at(w: Walk, node: YamlNode | null | undefined): {line?: number; column?: number} {

@@ -113,6 +113,12 @@ describe('readDexConfig', () => {
     expect(() => readDexConfig(write('c.yaml', JSON.stringify({...base, issuer: ''})))).toThrow(/issuer is required/)
   })
 
+  it('names the line of a YAML mistake without showing it (it may hold a client secret)', () => {
+    const path = write('broken.yaml', 'issuer: http://localhost:5556/dex\nstaticClients:\n- id: prismctl\n  secret: DEX_CLIENT_SECRET_XYZ: oops\n')
+    expect(() => readDexConfig(path)).toThrow(/^cannot read the Dex config .*broken\.yaml: .* at line 4, column 11$/)
+    expect(() => readDexConfig(path)).not.toThrow(/DEX_CLIENT_SECRET_XYZ/)
+  })
+
   it('parses Go durations', () => {
     expect(goDurationSeconds('1h30m', 0)).toBe(5400)
     expect(goDurationSeconds(undefined, 7)).toBe(7)

@@ -8,7 +8,7 @@ import {readFileSync} from 'node:fs'
 
 import {parse, stringify} from 'yaml'
 
-import {PrismError} from '../errors.js'
+import {PrismError, yamlErrorLine} from '../errors.js'
 import {TEST_USERS, type TestUser} from './test-users.js'
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
@@ -99,7 +99,7 @@ export function readDexConfig(path: string): DexConfig {
   try {
     raw = parse(readFileSync(path, 'utf8'))
   } catch (err) {
-    throw new PrismError(`cannot read the Dex config ${path}: ${(err as Error).message}`, {cause: err})
+    throw new PrismError(`cannot read the Dex config ${path}: ${yamlErrorLine(err)}`, {cause: err})
   }
   if (!raw || typeof raw !== 'object') throw invalid(path, 'not a mapping')
   const config = raw as DexConfig
