@@ -94,6 +94,11 @@ describe('contexts', () => {
     for (const ok of ['prism:8981', '10.0.0.1:443', '[::1]:8981', 'a.b-c.example:1']) expect(() => setContext('ok', {adminEndpoint: ok, proxyEndpoint: ok}, {}, env)).not.toThrow()
     const url = thrown(() => setContext('x', {adminEndpoint: 'https://prism.example:443'}, {}, env))
     expect([url.message, url.exitCode, url.hint]).toEqual(['--admin-endpoint takes HOST:PORT, not a URL: "https://prism.example:443"', 2, 'Write --admin-endpoint prism.example:443 --tls; TLS is chosen with --tls, not with a scheme.'])
+    // The same check for the endpoint a command is given by flag or environment, not only for saved contexts.
+    const flag = thrown(() => resolveContext({adminEndpoint: 'http://127.0.0.1:8981'}, env))
+    expect([flag.message, flag.exitCode]).toEqual(['--admin-endpoint takes HOST:PORT, not a URL: "http://127.0.0.1:8981"', 2])
+    const fromEnv = thrown(() => resolveContext({}, {...env, PRISM_PROXY_ENDPOINT: 'https://p.example:443'}))
+    expect([fromEnv.message, fromEnv.hint]).toEqual(['PRISM_PROXY_ENDPOINT takes HOST:PORT, not a URL: "https://p.example:443"', 'Write PRISM_PROXY_ENDPOINT=p.example:443 and use --tls; TLS is chosen with --tls, not with a scheme.'])
     for (const bad of ['prism', 'prism:', 'prism:0', 'prism:70000', ':8981', 'pri sm:1']) {
       expect(thrown(() => setContext('x', {proxyEndpoint: bad}, {}, env)).message).toBe(`--proxy-endpoint takes HOST:PORT, got ${JSON.stringify(bad)}`)
     }

@@ -109,6 +109,11 @@ export function resolveContext(overrides: ContextOverrides = {}, env: NodeJS.Pro
       code: 'USAGE',
     })
   }
+  // Checked as context set checks them: "http://host:port" would otherwise fail later, blaming something else.
+  if (overrides.adminEndpoint) checkEndpoint('--admin-endpoint', overrides.adminEndpoint)
+  else if (env.PRISM_ADMIN_ENDPOINT) checkEndpoint('PRISM_ADMIN_ENDPOINT', env.PRISM_ADMIN_ENDPOINT)
+  if (overrides.proxyEndpoint) checkEndpoint('--proxy-endpoint', overrides.proxyEndpoint)
+  else if (env.PRISM_PROXY_ENDPOINT) checkEndpoint('PRISM_PROXY_ENDPOINT', env.PRISM_PROXY_ENDPOINT)
   const s = stored ?? {}
   return {
     name,
@@ -133,15 +138,18 @@ const ENDPOINT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?
  * every later command. A URL gets its own hint: the scheme is what --tls says.
  */
 export function checkEndpoint(flag: string, value: string): void {
+  // A flag, or an environment variable (PRISM_ADMIN_ENDPOINT), which is written NAME=VALUE.
+  const env = flag.startsWith('PRISM_')
+  const set = (v: string) => (env ? `${flag}=${v}` : `${flag} ${v}`)
   const url = /^([a-z][a-z0-9+.-]*):\/\/([^/]*)/i.exec(value)
   if (url) {
     const tls = url[1]!.toLowerCase() === 'https' || url[1]!.toLowerCase() === 'grpcs'
-    throw usageError(`${flag} takes HOST:PORT, not a URL: ${JSON.stringify(value)}`, `Write ${flag} ${url[2] || 'HOST:PORT'}${tls ? ' --tls' : ''}; TLS is chosen with --tls, not with a scheme.`)
+    throw usageError(`${flag} takes HOST:PORT, not a URL: ${JSON.stringify(value)}`, `Write ${set(url[2] || 'HOST:PORT')}${tls ? (env ? ' and use --tls' : ' --tls') : ''}; TLS is chosen with --tls, not with a scheme.`)
   }
   const match = ENDPOINT.exec(value)
   const port = match ? Number(match[2]) : 0
   if (!match || port < 1 || port > 65535) {
-    throw usageError(`${flag} takes HOST:PORT, got ${JSON.stringify(value)}`, `For example ${flag} prism-admin.example.com:8981 (a port from 1 to 65535).`)
+    throw usageError(`${flag} takes HOST:PORT, got ${JSON.stringify(value)}`, `For example ${set('prism-admin.example.com:8981')} (a port from 1 to 65535).`)
   }
 }
 
