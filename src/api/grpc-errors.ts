@@ -195,7 +195,8 @@ export function toPrismError(err: unknown, subject: CallSubject): PrismError {
     case 'UNIMPLEMENTED':
       return new PrismError(`the ${peer} at ${subject.endpoint} does not support this call: ${message}`, {
         ...base,
-        hint: serverHint ?? 'The server is probably older than prismctl; upgrade it, or use a matching prismctl version.',
+        // A control plane asked for a proxy's call (or the other way round) answers the same as an old one.
+        hint: serverHint ?? `Check that ${subject.endpoint} is the ${peer} (${PEER_HINTS[peer].where} choose it), not another Prism server; if it is, it is older than prismctl: upgrade it, or use a matching prismctl version.`,
       })
     default:
       return new PrismError(`the ${peer} failed (${code}): ${message}`, {

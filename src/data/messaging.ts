@@ -153,7 +153,9 @@ export async function consume(t: TopicTarget, options: ConsumeOptions): Promise<
     if (options.count !== undefined && received < options.count && reason === 'idle') {
       throw new PrismError(`received ${received} of ${options.count} messages on ${t.topic} before ${options.idleMs / 1000}s passed without one`, {
         code: 'DEADLINE_EXCEEDED',
-        hint: 'Wait longer with --timeout, or check that something publishes to the topic (and --from earliest to see older messages).',
+        hint: options.group
+          ? 'Wait longer with --timeout, or check that something publishes to the topic. A group goes on from where it stopped (--from applies only when the group is first used); a new --group name with --from earliest reads older messages.'
+          : 'Wait longer with --timeout, or check that something publishes to the topic (and --from earliest to see older messages).',
       })
     }
     return {received, reason}

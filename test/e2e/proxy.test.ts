@@ -221,6 +221,13 @@ describe('publish and consume', () => {
     const rest = await cli(['consume', 'mem-data', 'work', '--group', 'workers', '--count', '1', '--timeout', '1s'])
     expect(rest.code).toBe(1)
     expect(rest.stderr).toContain('received 0 of 1 messages on work')
+    expect(rest.stderr).toContain('A group goes on from where it stopped (--from applies only when the group is first used)')
+  })
+
+  it('a control-plane command sent to the proxy says to check the endpoint, not only that the server may be old', async () => {
+    const r = await cli(['namespace', 'list'], {env: {PRISM_ADMIN_ENDPOINT: proxy.endpoint}})
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(`Hint: Check that ${proxy.endpoint} is the control plane (--admin-endpoint, PRISM_ADMIN_ENDPOINT choose it), not another Prism server`)
   })
 
   it('consume stopped by Ctrl-C prints what it received and exits 130', async () => {
