@@ -58,7 +58,7 @@ export function renderEndScreen(result: UpResult, options: {context: boolean}): 
 }
 
 function renderDockerStatus(status: DockerStatus): string {
-  if (status.containers.length === 0) return `The dev stack "${status.name}" has no containers.\nStart it with: prismctl dev up`
+  if (status.containers.length === 0) return `The dev stack "${status.name}" has no containers.\nStart it with: prismctl dev up (or without Docker: prismctl dev up --embedded)`
   const containers = renderTable(
     ['SERVICE', 'CONTAINER', 'STATE', 'HEALTH', 'PUBLISHED'],
     status.containers.map((c) => [c.service, c.name, c.state, `${c.health}${c.lastProbe ? ` (${c.lastProbe.split('\n')[0]!.slice(0, 80)})` : ''}`, c.published.join(', ') || '-']),

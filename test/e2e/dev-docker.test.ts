@@ -303,7 +303,7 @@ describe('dev up on Docker (--oidc embedded --without vault,kafka)', () => {
     expect(labelled('volume', stack)).toHaveLength(2)
     const status = await cli(['dev', 'status', '--stack', stack])
     expect(status.code).toBe(1)
-    expect(status.stdout).toContain(`The dev stack "${stack}" has no containers.`)
+    expect(status.stdout).toContain(`The dev stack "${stack}" has no containers.\nStart it with: prismctl dev up (or without Docker: prismctl dev up --embedded)`)
     const wipe = await cli(['dev', 'down', '--stack', stack, '--volumes'])
     expect(wipe.stdout).toContain('0 containers, 0 networks, 2 volumes')
     expect(labelled('volume', stack)).toEqual([])

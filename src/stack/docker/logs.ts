@@ -22,7 +22,7 @@ export async function dockerLogs(o: DockerLogsOptions, write: (line: string) => 
   if (chosen.length === 0) {
     throw new PrismError(o.service ? `no ${o.service} container in the dev stack "${o.stack}"` : `the dev stack "${o.stack}" has no containers`, {
       code: 'NOT_FOUND',
-      hint: o.service ? `Services that run: ${all.map((c) => c.service).join(', ') || 'none'} (prismctl dev status).` : 'Start it with: prismctl dev up',
+      hint: o.service ? `Services that run: ${all.map((c) => c.service).join(', ') || 'none'} (prismctl dev status).` : 'Start it with: prismctl dev up; an embedded stack (dev up --embedded) keeps its log for: prismctl dev logs --embedded',
     })
   }
   const width = Math.max(...chosen.map((c) => c.service.length))
