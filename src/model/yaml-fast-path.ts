@@ -23,6 +23,11 @@ export interface FastDocument {
 }
 
 type YamlNode = Scalar | YAMLMap | YAMLSeq
+/** A block mapping key read: its node, and the offset just past its ':'. */
+interface Key {
+  node: Scalar
+  after: number
+}
 
 /** Thrown anywhere below for input outside the subset; readCommonYaml then returns undefined. */
 class Unsupported extends Error {}
@@ -175,12 +180,14 @@ class Reader {
     const line = this.lines[li]!
     if (this.isSeqItem(li)) return this.blockSeq(li)
     const at = line.start + line.indent
-    if (!this.keyAt(li, at)) unsupported()
-    return this.blockMap(li, at)
+    return this.blockMap(li, at, this.keyAt(li, at) ?? unsupported())
   }
 
-  /** A block mapping whose first key starts at `at` on line li (mid-line for a mapping that is a list item). */
-  private blockMap(li: number, at: number): YAMLMap {
+  /**
+   * A block mapping whose first key starts at `at` on line li (mid-line for a mapping that is a list item); `first`
+   * is that key when the caller has already read it to tell a mapping from a scalar.
+   */
+  private blockMap(li: number, at: number, first?: Key): YAMLMap {
     const line = this.lines[li]!
     const col = at - line.start
     if (++this.depth > MAX_NESTING) unsupported()
@@ -188,7 +195,8 @@ class Reader {
     const start = at
     let end = at
     for (;;) {
-      const key = this.keyAt(li, at) ?? unsupported()
+      const key = first ?? this.keyAt(li, at) ?? unsupported()
+      first = undefined
       const value = this.value(li, key.after, col)
       map.items.push(new Pair(key.node, value))
       end = value.range![2]
@@ -219,12 +227,13 @@ class Reader {
       let p = dash + 1
       while (p < line.end && this.src.charCodeAt(p) === SPACE) p++
       let item: YamlNode
+      let key: Key | undefined
       if (p === line.end || this.src.charCodeAt(p) === HASH) {
         item = this.nestedBlock(li, col, false)
       } else if (this.isSeqItemAt(line, p)) {
         return unsupported() // "- - x": rare in resources; the library reads it
-      } else if (this.keyAt(li, p)) {
-        item = this.blockMap(li, p)
+      } else if ((key = this.keyAt(li, p))) {
+        item = this.blockMap(li, p, key)
       } else {
         item = this.inline(li, p)
       }
@@ -309,7 +318,7 @@ class Reader {
   }
 
   /** A block mapping key at p on line li (plain or quoted, then ':' and a space or the line's end), if there is one. */
-  private keyAt(li: number, p: number): {node: Scalar; after: number} | undefined {
+  private keyAt(li: number, p: number): Key | undefined {
     const line = this.lines[li]!
     const {src} = this
     const c = src[p]
