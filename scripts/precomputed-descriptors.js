@@ -17,6 +17,8 @@ const FILE_JS = /[\\/]@bufbuild[\\/]protobuf[\\/]dist[\\/]esm[\\/]codegenv2[\\/]
 const WKT_INDEX = /[\\/]@bufbuild[\\/]protobuf[\\/]dist[\\/]esm[\\/]wkt[\\/]index\.js$/
 const FILE_DESC = /fileDesc\("([A-Za-z0-9+/=]+)"(?:, \[([\w, ]*)\])?\)/g
 const EXPORTED_FILE = /export const (file_\w+)[^=]*=\s*\/\*@__PURE__\*\/\s*fileDesc\("([A-Za-z0-9+/=]+)"(?:, \[([\w, ]*)\])?\)/g
+/** The identifiers in a fileDesc call's import list ("file_a, file_b"), as FILE_DESC and EXPORTED_FILE capture it. */
+const importIds = (list) => (list ? list.split(/,\s*/) : [])
 // Re-exported by '@bufbuild/protobuf/wkt' but used by nothing in prismctl except reflection (redirected below).
 const UNUSED_WKT = ['cpp_features_pb', 'descriptor_pb', 'go_features_pb', 'java_features_pb', 'compiler/plugin_pb']
 
@@ -28,7 +30,7 @@ const UNUSED_WKT = ['cpp_features_pb', 'descriptor_pb', 'go_features_pb', 'java_
 export function precomputeFile(source, descFile) {
   const prototypes = new Map()
   const replaced = source.replace(FILE_DESC, (_, b64, ids) => {
-    const {file, imports} = descFile(b64, ids ? ids.split(/,\s*/) : [])
+    const {file, imports} = descFile(b64, importIds(ids))
     const expression = descFileExpression(file, imports, prototypes)
     sameGraph(file, new Function(`${literalPrelude(prototypes)}return ${expression}`)().prebuilt(imports), imports)
     return `fileDesc(${expression}${ids ? `, [${ids}]` : ''})`
@@ -49,7 +51,7 @@ export async function buildTimeDescFiles(root) {
   const generated = new Map()
   for (const entry of readdirSync(join(root, 'src/gen'), {withFileTypes: true, recursive: true})) {
     if (!entry.isFile() || !entry.name.endsWith('_pb.ts')) continue
-    for (const [, id, b64, ids] of readFileSync(join(entry.parentPath, entry.name), 'utf8').matchAll(EXPORTED_FILE)) generated.set(id, {b64, ids: ids ? ids.split(/,\s*/) : []})
+    for (const [, id, b64, ids] of readFileSync(join(entry.parentPath, entry.name), 'utf8').matchAll(EXPORTED_FILE)) generated.set(id, {b64, ids: importIds(ids)})
   }
   const built = new Map()
   const resolve = (id) => {

@@ -19,6 +19,8 @@ const MIGRATION_LOCK = 0x70726973
 const CHANGES_CHANNEL = 'prism_changes'
 /** The database's clock in milliseconds: lease expiry means the same on every replica. */
 const NOW_MS = '(extract(epoch from clock_timestamp()) * 1000)::bigint'
+/** The namespaces an unexpired lease names (n), for servingProxies and getNamespace to narrow. */
+const SERVING = `FROM proxy_lease_namespaces n JOIN proxy_leases l ON l.proxy_id = n.proxy_id WHERE l.expires_ms > ${NOW_MS}`
 /** Reconnecting the change feed: the first retry after this, doubling up to FEED_RETRY_MAX_MS (with jitter). */
 const FEED_RETRY_MIN_MS = 100
 const FEED_RETRY_MAX_MS = 5000
@@ -124,8 +126,7 @@ class PostgresStore implements Store {
     // One round trip instead of get() and servingProxies(): over loopback the round trip is most of the call.
     const result = await this.pool.query<RawRow & {serving: string[]}>({
       name: 'get-namespace-serving',
-      text: `SELECT ns.name, ns.version, ns.data, ARRAY(SELECT n.proxy_id FROM proxy_lease_namespaces n JOIN proxy_leases l ON l.proxy_id = n.proxy_id
-               WHERE l.expires_ms > ${NOW_MS} AND n.namespace = ns.name ORDER BY n.proxy_id COLLATE "C") AS serving
+      text: `SELECT ns.name, ns.version, ns.data, ARRAY(SELECT n.proxy_id ${SERVING} AND n.namespace = ns.name ORDER BY n.proxy_id COLLATE "C") AS serving
              FROM namespaces ns WHERE ns.name = $1`,
       values: [name],
     })
@@ -293,8 +294,7 @@ class PostgresStore implements Store {
   async servingProxies(namespaces: string[]): Promise<Map<string, string[]>> {
     const result = await this.pool.query<{namespace: string; proxy_id: string}>({
       name: 'serving-proxies',
-      text: `SELECT n.namespace, n.proxy_id FROM proxy_lease_namespaces n JOIN proxy_leases l ON l.proxy_id = n.proxy_id
-             WHERE l.expires_ms > ${NOW_MS} AND n.namespace = ANY($1) ORDER BY n.namespace COLLATE "C", n.proxy_id COLLATE "C"`,
+      text: `SELECT n.namespace, n.proxy_id ${SERVING} AND n.namespace = ANY($1) ORDER BY n.namespace COLLATE "C", n.proxy_id COLLATE "C"`,
       values: [namespaces],
     })
     return groupServing(result.rows)

@@ -32,8 +32,8 @@ interface Entry {
 
 export class BackendPool {
   private readonly entries = new Map<string, Entry>()
-  /** Bound connections whose set-up failed (credentials, driver), by key: down until set up again. */
-  private readonly failures = new Map<string, {backend: Backend; vaultPath?: string; error: string}>()
+  /** Bound connections whose set-up failed (credentials, driver), by key: down, with the error, until set up again. */
+  private readonly failures = new Map<string, Entry>()
   private table = RoutingTable.empty()
 
   constructor(
@@ -101,8 +101,7 @@ export class BackendPool {
 
   /** The last known states, without asking the backends. */
   states(): BackendStatus[] {
-    const failed = [...this.failures.values()].map((f): BackendStatus => ({name: f.backend.name, ...(f.vaultPath ? {vaultPath: f.vaultPath} : {}), type: f.backend.type, state: 'down', error: f.error}))
-    return [...[...this.entries.values()].map(statusOf), ...failed]
+    return [...this.entries.values(), ...this.failures.values()].map(statusOf)
   }
 
   async close(): Promise<void> {
@@ -129,7 +128,7 @@ export class BackendPool {
         // A connection that could not even be set up is retried on the next sync, call or check; until then it is down.
         if (this.entries.get(key) === entry) {
           this.entries.delete(key)
-          this.failures.set(key, {backend, ...(vaultPath ? {vaultPath} : {}), error: err.message})
+          this.failures.set(key, entry)
         }
       },
     )

@@ -183,8 +183,9 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
         if (b.state === 'connected') continue
         const who = `backend ${b.name}${b.vaultPath ? ` (binding credentials ${b.vaultPath})` : ''}`
         // Driver and credential errors name the backend already.
-        const why = (b.error ?? b.state).replace(new RegExp(`^backend ${b.name}( \\([^)]*\\))?: `), '')
-        reasons.push(`${who}: ${why}`)
+        const named = `backend ${b.name}: `
+        const why = b.error ?? b.state
+        reasons.push(`${who}: ${why.startsWith(named) ? why.slice(named.length) : why}`)
       }
       return {ready: reasons.length === 0, reasons}
     })
