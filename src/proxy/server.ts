@@ -26,6 +26,7 @@ import {credentialResolver} from './credentials.js'
 import type {VaultClient} from './vault.js'
 import {ControlPlaneFollower, type SyncState} from './follower.js'
 import {keyValueHandlers} from './keyvalue-service.js'
+import {leaseKeeper} from './lease.js'
 import {LIMITS} from './limits.js'
 import {MailboxIngest} from './mailbox/ingest.js'
 import {mailboxHandlers} from './mailbox/service.js'
@@ -80,7 +81,7 @@ export async function createProxyServer(options: ProxyOptions): Promise<RunningP
   const open: OpenStreams = new Set()
   const mailboxes = new MailboxIngest({pool, log})
 
-  const lease = leaseKeeper(options, () => [...table.routes.keys()])
+  const lease = leaseKeeper({...options, ttlSeconds: options.leaseTtlSeconds}, () => [...table.routes.keys()])
   const follower = new ControlPlaneFollower({
     admin: options.admin,
     proxyId: options.proxyId,
@@ -248,44 +249,3 @@ function instrumenter(metrics: ProxyMetrics, table: () => RoutingTable) {
   }
 }
 
-/**
- * Renews this proxy's lease every third of its lifetime (and soon after the table changes), so the control plane
- * shows the namespaces it serves as ACTIVE; releases it on shutdown so they turn PENDING without waiting.
- */
-function leaseKeeper(options: ProxyOptions, namespaces: () => string[]) {
-  const ttl = options.leaseTtlSeconds ?? 15
-  let timer: NodeJS.Timeout | undefined
-  let synced = false
-  let lastError = ''
-  let stopped = false
-  const renew = async () => {
-    if (stopped) return
-    try {
-      await options.admin.call('renewProxyLease', {proxyId: options.proxyId, namespaces: namespaces(), ttlSeconds: ttl, endpoint: '', version: options.version})
-      if (lastError) options.log('lease renewed')
-      lastError = ''
-    } catch (err) {
-      const message = (err as Error).message
-      if (message !== lastError) options.log(`cannot renew the proxy lease: ${message}`)
-      lastError = message
-    }
-  }
-  const schedule = (ms: number) => {
-    if (stopped) return
-    clearTimeout(timer)
-    timer = setTimeout(() => void renew().then(() => schedule((ttl * 1000) / 3)), ms)
-    timer.unref()
-  }
-  return {
-    renewSoon() {
-      synced = true
-      schedule(50)
-    },
-    async release() {
-      stopped = true
-      clearTimeout(timer)
-      if (!synced) return
-      await options.admin.call('releaseProxyLease', {proxyId: options.proxyId}).catch((err: Error) => options.log(`cannot release the proxy lease: ${err.message}`))
-    },
-  }
-}

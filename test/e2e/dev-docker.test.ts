@@ -5,7 +5,7 @@
  * development issuer from the runtime image in Dex's place) --without vault,kafka. Containers are reached only
  * through their ports published on 127.0.0.1. Each stack gets its own name and port offset, and is removed after.
  */
-import {execFileSync} from 'node:child_process'
+import {execFileSync, spawnSync} from 'node:child_process'
 import {createServer, type Server} from 'node:net'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -21,6 +21,12 @@ const HOST_PORTS = [5556, 8200, 8981, 50090, 50091, 5432, 6379, 4222, 9092]
 
 function docker(...args: string[]): string {
   return execFileSync('docker', args, {encoding: 'utf8'}).trim()
+}
+
+/** A container's last log lines (both streams), for an assertion's message. */
+function logsOf(container: string): string {
+  const out = spawnSync('docker', ['logs', '--tail', '40', container], {encoding: 'utf8'})
+  return `${container}'s last log lines:\n${out.stdout}${out.stderr}`
 }
 
 /** An offset whose every port is free now (the stack publishes up to nine). */
@@ -143,7 +149,8 @@ describe('dev up on Docker (--oidc embedded --without vault,kafka)', () => {
     expect(consumed.code, consumed.stderr).toBe(0)
     expect(consumed.stdout.trim()).toBe('order-1')
     const ns = await cli(['namespace', 'get', 'docker-e2e', '-o', 'json'])
-    expect(JSON.parse(ns.stdout)).toMatchObject({status: {phase: 'active', servingProxies: [`${stack}-proxy`]}})
+    // The proxy renews its lease right after its table changes, so it names the namespace by now.
+    expect(JSON.parse(ns.stdout), logsOf(`prism-${stack}-proxy`)).toMatchObject({status: {phase: 'active', servingProxies: [`${stack}-proxy`]}})
   }, 90_000)
 
   it('dev status, dev logs and -o env describe the running stack', async () => {

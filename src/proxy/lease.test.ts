@@ -1,0 +1,73 @@
+import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest'
+
+import {leaseKeeper} from './lease.js'
+
+/** Records each call; every renewal stays in flight until the test settles it. */
+function recordingAdmin() {
+  const calls: {method: string; namespaces?: string[]}[] = []
+  const pending: (() => void)[] = []
+  const admin = {
+    call: (method: string, req: {namespaces?: string[]}) => {
+      calls.push({method, namespaces: req.namespaces && [...req.namespaces]})
+      return method === 'renewProxyLease' ? new Promise<void>((resolve) => pending.push(resolve)) : Promise.resolve()
+    },
+  }
+  return {admin: admin as never, calls, settle: () => pending.splice(0).forEach((resolve) => resolve())}
+}
+
+describe('leaseKeeper', () => {
+  beforeEach(() => vi.useFakeTimers())
+  afterEach(() => vi.useRealTimers())
+
+  it('a change while a renewal is in flight is renewed right after it, not at the next periodic renewal', async () => {
+    const {admin, calls, settle} = recordingAdmin()
+    let served = ['a']
+    const lease = leaseKeeper({admin, proxyId: 'p1', version: 'v', log: () => {}, ttlSeconds: 15}, () => served)
+    lease.renewSoon()
+    await vi.advanceTimersByTimeAsync(50)
+    expect(calls).toEqual([{method: 'renewProxyLease', namespaces: ['a']}])
+
+    // The table changes while the renewal carrying ['a'] is still in flight.
+    served = ['a', 'b']
+    lease.renewSoon()
+    await vi.advanceTimersByTimeAsync(100)
+    expect(calls).toHaveLength(1) // one renewal at a time
+    settle()
+    await vi.advanceTimersByTimeAsync(1)
+    expect(calls).toEqual([
+      {method: 'renewProxyLease', namespaces: ['a']},
+      {method: 'renewProxyLease', namespaces: ['a', 'b']},
+    ])
+    settle()
+    // Then every third of the lifetime.
+    await vi.advanceTimersByTimeAsync(4_999)
+    expect(calls).toHaveLength(2)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(calls).toHaveLength(3)
+    settle()
+    await lease.release()
+  })
+
+  it('release waits for the renewal in flight, so it cannot bring the lease back, and renews no more', async () => {
+    const {admin, calls, settle} = recordingAdmin()
+    const lease = leaseKeeper({admin, proxyId: 'p1', version: 'v', log: () => {}, ttlSeconds: 15}, () => ['a'])
+    lease.renewSoon()
+    await vi.advanceTimersByTimeAsync(50)
+    let released = false
+    const releasing = lease.release().then(() => (released = true))
+    await vi.advanceTimersByTimeAsync(10)
+    expect(released).toBe(false)
+    expect(calls.map((c) => c.method)).toEqual(['renewProxyLease'])
+    settle()
+    await releasing
+    expect(calls.map((c) => c.method)).toEqual(['renewProxyLease', 'releaseProxyLease'])
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(calls).toHaveLength(2)
+  })
+
+  it('a proxy that never synced releases nothing', async () => {
+    const {admin, calls} = recordingAdmin()
+    await leaseKeeper({admin, proxyId: 'p1', version: 'v', log: () => {}}, () => []).release()
+    expect(calls).toEqual([])
+  })
+})
