@@ -244,6 +244,17 @@ describe('validateBackend', () => {
     expect(validateBackend(be('type: kafka'))).toEqual([{path: 'kafka', message: 'a kafka backend needs a "kafka:" config block'}])
   })
 
+  it('a URL in the config holds no credentials, and the error does not echo them', () => {
+    const message = 'nats.url must not hold credentials (the part before "@"): whoever can read the backend would see them; put them in credentials (static username and password, or token, or vaultPath)'
+    for (const url of ['nats://prism:s3cret@nats:4222', 'nats://tok3n@nats:4222', 'nats://a:4222, prism:s3cret@b:4222', 'prism:s3cret@nats:4222']) {
+      expect(validateBackend(be(`type: nats\nnats: {url: "${url}"}`))).toEqual([{path: 'nats.url', message}])
+    }
+    for (const url of ['nats://nats:4222', 'nats://a:4222,nats://b:4222', 'nats://nats:4222/path@x', 'tls://nats:4222?x=a@b']) {
+      expect(validateBackend(be(`type: nats\nnats: {url: "${url}"}`))).toEqual([])
+    }
+    expect(validateBackend(be('type: s3\ns3: {bucket: b, endpoint: "https://key:secret@s3.local"}'))[0]!.path).toBe('s3.endpoint')
+  })
+
   it('the config has what the type needs', () => {
     expect(validateBackend(be('type: redis\nredis: {database: 2}'))).toEqual([{path: 'redis.address', message: 'redis.address is required (host:port)'}])
     expect(validateBackend(be('type: kafka\nkafka: {clientId: x}'))).toEqual([{path: 'kafka.brokers', message: 'kafka.brokers is required (a list of host:port)'}])

@@ -159,6 +159,14 @@ const REQUIRED_CONFIG: Record<string, {field: string; hint: string}> = {
   s3: {field: 'bucket', hint: 'a bucket name'},
 }
 
+/** Config fields that are URLs (a list of them, comma-separated, for NATS). */
+const URL_CONFIG: Record<string, string> = {nats: 'url', s3: 'endpoint'}
+
+/** Whether a URL (or any URL of a comma-separated list) carries user info, i.e. credentials, before its host. */
+function hasUserInfo(urls: string): boolean {
+  return urls.split(',').some((url) => /^[^/?#]*@/.test(url.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')))
+}
+
 export function validateBackend(b: Backend): Violation[] {
   const out = backendLimitViolations(b)
   checkName(out, 'name', 'backend name', b.name)
@@ -173,6 +181,10 @@ export function validateBackend(b: Backend): Violation[] {
     const required = REQUIRED_CONFIG[type]
     const value = required && (b.config.value as unknown as Record<string, string | string[]>)[required.field]
     if (required && !value?.length) out.push({path: `${type}.${required.field}`, message: `${type}.${required.field} is required (${required.hint})`})
+    // Not echoed: the URL holds the secret. Backend reads show config to every viewer, credentials never.
+    const urlField = URL_CONFIG[type]
+    const url = urlField && (b.config.value as unknown as Record<string, string>)[urlField]
+    if (url && hasUserInfo(url)) out.push({path: `${type}.${urlField}`, message: `${type}.${urlField} must not hold credentials (the part before "@"): whoever can read the backend would see them; put them in credentials (static username and password, or token, or vaultPath)`})
     if (b.config.case === 'postgres' && b.config.value.port > 65535) out.push({path: 'postgres.port', message: `postgres.port must be from 1 to 65535, got ${b.config.value.port}`})
   }
   checkCredentials(out, 'credentials', b.credentials, false)

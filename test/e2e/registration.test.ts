@@ -189,6 +189,18 @@ describe('backend commands', () => {
     expect(newSecret.stdout + newSecret.stderr).not.toContain('pw-e2e-')
   })
 
+  it('refuses credentials in nats.url (backend reads show it to every viewer) without echoing them, from a file and from flags', async () => {
+    const name = unique('nats')
+    const secret = 'url-pw-e2e-51c8'
+    const path = file(`${name}.yaml`, `kind: Backend\nname: ${name}\ntype: nats\nnats:\n  url: nats://prism:${secret}@nats:4222\n`)
+    const fromFile = await cli(['apply', '-f', path])
+    expectFailure(fromFile, 1, `${path}:5:8: nats.url: nats.url must not hold credentials`, 'put them in credentials')
+    const fromFlags = await cli(['backend', 'register', name, '--type', 'nats', '--url', `nats://prism:${secret}@nats:4222`])
+    expectFailure(fromFlags, 1, 'nats.url must not hold credentials')
+    for (const r of [fromFile, fromFlags]) expect(r.stdout + r.stderr).not.toContain(secret)
+    expectFailure(await cli(['backend', 'get', name]), 1, 'not found')
+  })
+
   it('list follows next_page_token across pages, and --limit stops early', async () => {
     const prefix = unique('bulk')
     const docs = Array.from({length: 105}, (_, i) => `kind: Backend\nname: ${prefix}-${i}\ntype: s3\ns3:\n  bucket: b${i}\n`).join('---\n')
