@@ -35,6 +35,8 @@ describe('redact', () => {
   it('leaves ordinary text alone', () => {
     expect(redact('namespace team-alpha created')).toBe('namespace team-alpha created')
     expect(redact('unauthenticated: no bearer token was sent')).toBe('unauthenticated: no bearer token was sent')
+    expect(redact('unauthenticated: the bearer is not a valid signed JWT')).toBe('unauthenticated: the bearer is not a valid signed JWT')
+    expect(redact('authorization: Bearer isx9 and bearer tokenish')).toBe('authorization: Bearer [REDACTED] and bearer [REDACTED]')
   })
 
   it('finds secrets by location, never by words: messages keep their words', () => {
