@@ -135,6 +135,14 @@ describe('dev up --embedded', () => {
     const none = await cli(['dev', 'logs', '--since', '1ms'])
     expect(none.stdout).toBe('')
     expect(none.stderr).toContain('No log lines match')
+    // Following ends at Ctrl-C, with the exit a shell reports for an interrupted process.
+    const followed = await cli(['dev', 'logs', '-f', '--tail', '1'], {
+      onStdout: (stdout, child) => {
+        if (stdout.includes('\n') && !child.killed) child.kill('SIGINT')
+      },
+    })
+    expect(followed.code, followed.stderr).toBe(130)
+    expect(followed.stdout.trimEnd().split('\n')).toHaveLength(1)
   })
 
   it('a second stack on the same ports is refused before it starts, naming the port and its holder', async () => {

@@ -24,17 +24,21 @@ export default class DevLogs extends BaseCommand<typeof DevLogs> {
   async run() {
     const f = this.flags
     const sinceMs = f.since === undefined ? undefined : Date.now() - parseDuration(f.since, '--since')
-    if (addressesEmbedded(f)) return this.embedded(sinceMs)
-    const {dockerLogs} = await import('../../stack/docker/logs.js')
+    // Following ends at Ctrl-C, which exits 130 as a shell reports for a process it interrupted (as consume does).
     const controller = new AbortController()
-    process.once('SIGINT', () => controller.abort())
+    process.once('SIGINT', () => {
+      controller.abort()
+      process.exitCode = 130
+    })
+    if (addressesEmbedded(f)) return this.embedded(sinceMs, controller.signal)
+    const {dockerLogs} = await import('../../stack/docker/logs.js')
     await dockerLogs(
       {stack: checkStackName(f.stack ?? DEFAULT_STACK), ...(this.args.service ? {service: this.args.service} : {}), ...(f.tail !== undefined ? {tail: f.tail} : {}), ...(sinceMs !== undefined ? {since: Math.floor(sinceMs / 1000)} : {}), follow: f.follow, signal: controller.signal},
       (line) => process.stdout.write(`${line}\n`),
     )
   }
 
-  private async embedded(sinceMs: number | undefined) {
+  private async embedded(sinceMs: number | undefined, signal: AbortSignal) {
     const {log} = embeddedPaths()
     const filter = {...(this.args.service ? {service: this.args.service} : {}), ...(sinceMs !== undefined ? {sinceMs} : {})}
     const lines = filterLines(tailLines(log, Number.POSITIVE_INFINITY), filter).slice(-(this.flags.tail ?? Number.POSITIVE_INFINITY))
@@ -45,7 +49,7 @@ export default class DevLogs extends BaseCommand<typeof DevLogs> {
       await followLog(log, (chunk) => {
         const fresh = filterLines(chunk.split('\n').filter(Boolean), filter)
         if (fresh.length > 0) process.stdout.write(`${fresh.join('\n')}\n`)
-      })
+      }, signal)
     }
   }
 }

@@ -9,14 +9,9 @@ export function tailLines(path: string, count: number): string[] {
 }
 
 /** `dev logs -f`: prints what is appended until Ctrl-C (polling: fs.watch misses appends on some filesystems). */
-export async function followLog(path: string, write: (chunk: string) => void, signal?: AbortSignal): Promise<void> {
+export async function followLog(path: string, write: (chunk: string) => void, signal: AbortSignal): Promise<void> {
   let offset = existsSync(path) ? statSync(path).size : 0
-  const stop = signal ?? (() => {
-    const controller = new AbortController()
-    process.once('SIGINT', () => controller.abort())
-    return controller.signal
-  })()
-  while (!stop.aborted) {
+  while (!signal.aborted) {
     await new Promise((resolve) => setTimeout(resolve, 250))
     if (!existsSync(path)) continue
     const size = statSync(path).size
