@@ -6,6 +6,7 @@ import {KINDS} from '../model/documents.js'
 import type {Kind} from '../model/documents.js'
 import {convertFile, inputFormat, writeOutput} from '../model/offline.js'
 import type {Format} from '../model/offline.js'
+import {count} from '../ui/count.js'
 
 const FORMATS = ['yaml', 'json', 'binpb'] as const
 
@@ -34,7 +35,7 @@ export default class Convert extends BaseCommand<typeof Convert> {
     const summary = {from, to, documents: result.documents}
     if (out) {
       writeOutput(out, result.data, result.holdsSecrets)
-      this.note(`wrote ${result.documents.length} document${result.documents.length === 1 ? '' : 's'} to ${out}`)
+      this.note(`wrote ${count(result.documents.length, 'document')} to ${out}`)
       return {...summary, out}
     }
     if (!this.jsonEnabled()) {

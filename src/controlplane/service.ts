@@ -45,6 +45,7 @@ import {resolveNamespace, type BackendCatalog} from './resolve.js'
 import {Change} from './changes.js'
 import {redactBackend, redactNamespace, restoreBackendSecrets, restoreNamespaceSecrets} from './secrets.js'
 import type {AuditRecord, Kind, LabelCondition, RemoteChange, Store} from './store.js'
+import {count} from '../ui/count.js'
 
 const DEFAULT_PAGE_SIZE = 100
 const MAX_PAGE_SIZE = 1000
@@ -69,7 +70,7 @@ function labelConditions(labels: Record<string, string>, selector: LabelRequirem
 }
 
 function invalid(what: string, violations: FieldViolation[]): PrismError {
-  return new PrismError(`${what} is invalid (${violations.length} problem${violations.length === 1 ? '' : 's'})`, {
+  return new PrismError(`${what} is invalid (${count(violations.length, 'problem')})`, {
     code: 'INVALID_ARGUMENT',
     violations,
     details: violations.map((v) => `${v.field}: ${v.description}`),

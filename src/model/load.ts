@@ -6,6 +6,7 @@ import {PrismError, usageError} from '../errors.js'
 import {formatProblem, parseDocuments, type Kind, type PartialDoc, type Problem, type SourceDoc} from './documents.js'
 import {readDocumentSources} from './sources.js'
 import {validateDocuments} from './validate.js'
+import {count} from '../ui/count.js'
 
 export interface LoadOptions {
   /** Documents of any other kind are problems. Default: every kind. */
@@ -87,8 +88,8 @@ const MAX_LISTED = 100
 
 function problemsError(problems: Problem[], options: LoadOptions): PrismError {
   const files = new Set(problems.map((p) => p.file))
-  const count = `${problems.length} problem${problems.length === 1 ? '' : 's'}`
-  const summary = files.size === 1 ? `${[...files][0]}: ${count}` : `${count} in ${files.size} files`
+  const problemCount = count(problems.length, 'problem')
+  const summary = files.size === 1 ? `${[...files][0]}: ${problemCount}` : `${problemCount} in ${files.size} files`
   return new PrismError(options.outcome ? `${summary}; ${options.outcome}` : summary, {
     hint: options.hint,
     code: 'INVALID_ARGUMENT',

@@ -9,6 +9,7 @@ import type {Kind, Problem, Resource} from './documents.js'
 import {loadDocuments} from './load.js'
 import {holdsSecretValue} from './secret-fields.js'
 import {readDocumentSources} from './sources.js'
+import {count} from '../ui/count.js'
 
 export interface CheckReport {
   valid: true
@@ -122,5 +123,5 @@ export function writeOutput(path: string, data: string | Uint8Array, holdsSecret
 
 /** The lines `validate` prints for a clean run: "✓ ns.yaml: 2 documents valid". */
 export function reportLines(report: CheckReport): string[] {
-  return report.files.map((f) => `✓ ${f.file}: ${f.documents} document${f.documents === 1 ? '' : 's'} valid`)
+  return report.files.map((f) => `✓ ${f.file}: ${count(f.documents, 'document')} valid`)
 }

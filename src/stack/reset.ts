@@ -3,6 +3,7 @@
  * (by label); embedded: the process stopped and its SQLite store deleted. `dev up` then starts from nothing.
  */
 import {rmSync} from 'node:fs'
+import {count} from '../ui/count.js'
 
 export async function wipeStack(options: {embedded: boolean; stack: string; env?: NodeJS.ProcessEnv}): Promise<string> {
   if (options.embedded) {
@@ -14,5 +15,5 @@ export async function wipeStack(options: {embedded: boolean; stack: string; env?
   }
   const {dockerDown} = await import('./docker/down.js')
   const down = await dockerDown({stack: options.stack, volumes: true, ...(options.env ? {env: options.env} : {})})
-  return `reset the Docker dev stack "${down.name}": removed ${down.containers} containers and ${down.volumes} volumes`
+  return `reset the Docker dev stack "${down.name}": removed ${count(down.containers, 'container')} and ${count(down.volumes, 'volume')}`
 }

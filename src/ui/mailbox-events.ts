@@ -1,6 +1,7 @@
 /** How mailbox events look on a terminal: a table for a query, labelled lines then the payload for one event. */
 import type {ShownEvent} from '../data/mailbox.js'
 import {renderTable} from './table.js'
+import {count} from './count.js'
 
 /** Upstream truncates payloads in a query's listing at 500 characters; a table cell takes less. */
 const CELL = 60
@@ -40,9 +41,9 @@ export function renderEvent(e: ShownEvent): string {
     ['Headers', headers(e.customHeaders)],
   ]
   const lines = fields.map(([k, v]) => `${`${k}:`.padEnd(16)}${v || '-'}`)
-  if (e.payload === undefined) lines.push(`${'Payload:'.padEnd(16)}${e.bodyBytes} bytes (not shown)`)
+  if (e.payload === undefined) lines.push(`${'Payload:'.padEnd(16)}${count(e.bodyBytes, 'byte')} (not shown)`)
   else {
-    lines.push(`${'Payload:'.padEnd(16)}${e.bodyBytes} bytes${e.encoding === 'base64' ? ', not UTF-8 text: shown as base64' : ''}`)
+    lines.push(`${'Payload:'.padEnd(16)}${count(e.bodyBytes, 'byte')}${e.encoding === 'base64' ? ', not UTF-8 text: shown as base64' : ''}`)
     lines.push(e.payload)
   }
   return lines.join('\n')

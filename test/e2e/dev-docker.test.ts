@@ -304,7 +304,7 @@ describe('dev up on Docker (--oidc embedded --without vault,kafka)', () => {
   it('down leaves no labelled container or network and keeps the volumes; --volumes removes them', async () => {
     const down = await cli(['dev', 'down', '--stack', stack])
     expect(down.code, down.stderr).toBe(0)
-    expect(down.stdout).toContain(`Removed the Docker dev stack "${stack}": 6 containers, 1 networks, 0 volumes; kept the volumes prism-${stack}-nats, prism-${stack}-postgres`)
+    expect(down.stdout).toContain(`Removed the Docker dev stack "${stack}": 6 containers, 1 network, 0 volumes; kept the volumes prism-${stack}-nats, prism-${stack}-postgres`)
     expect(labelled('ps', stack)).toEqual([])
     expect(labelled('network', stack)).toEqual([])
     expect(labelled('volume', stack)).toHaveLength(2)

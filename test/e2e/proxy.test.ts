@@ -126,7 +126,7 @@ describe.each(['mem-data', 'redis-data'])('kv on %s', (ns) => {
     expect(missing.stderr).toContain(`key "no-such-key" not found in namespace ${ns}`)
     expect(missing.stdout).toBe('')
 
-    await ok(['kv', 'set', ns, 'temp', 'x', '--ttl', '1h'])
+    expect((await ok(['kv', 'set', ns, 'temp', 'x', '--ttl', '1h'])).stderr).toContain('stored temp (1 byte, expires in 3600s)')
     const ttl = Number((await ok(['kv', 'ttl', ns, 'temp'])).stdout.trim())
     expect(ttl).toBeGreaterThan(3500)
     expect(ttl).toBeLessThanOrEqual(3600)

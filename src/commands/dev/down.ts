@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base-command.js'
 import {addressesEmbedded, embeddedFlag, stackFlag} from '../../cli/dev-flags.js'
 import {checkStackName, DEFAULT_STACK} from '../../stack/docker/options.js'
+import {count} from '../../ui/count.js'
 
 export default class DevDown extends BaseCommand<typeof DevDown> {
   static override summary = 'Stop the local stack and remove its containers and network; its data stays unless --volumes'
@@ -21,7 +22,7 @@ export default class DevDown extends BaseCommand<typeof DevDown> {
     if (result.containers === 0 && result.networks === 0 && result.volumes === 0) this.out(`The Docker dev stack "${result.name}" has nothing running.${result.keptVolumes.length > 0 ? ` Its volumes remain: ${result.keptVolumes.join(', ')} (dev down --volumes removes them).` : ''}`)
     else {
       const kept = result.keptVolumes.length > 0 ? `; kept the volumes ${result.keptVolumes.join(', ')} (dev down --volumes removes them)` : ''
-      this.out(`Removed the Docker dev stack "${result.name}": ${result.containers} containers, ${result.networks} networks, ${result.volumes} volumes${kept}.`)
+      this.out(`Removed the Docker dev stack "${result.name}": ${count(result.containers, 'container')}, ${count(result.networks, 'network')}, ${count(result.volumes, 'volume')}${kept}.`)
     }
     return result
   }

@@ -4,6 +4,7 @@ import {BaseCommand} from '../../cli/base-command.js'
 import {kvTargetOf, namespaceArg, patternFlag, proxyFlags} from '../../cli/data-flags.js'
 import {kvSet, ttlSeconds} from '../../data/kv.js'
 import {readPayload} from '../../data/payload.js'
+import {count} from '../../ui/count.js'
 
 export default class KvSet extends BaseCommand<typeof KvSet> {
   static override summary = 'Store a value under a key'
@@ -20,7 +21,7 @@ export default class KvSet extends BaseCommand<typeof KvSet> {
   async run() {
     const value = readPayload({inline: this.args.value, file: this.flags.file, stdinIsTty: Boolean(process.stdin.isTTY), name: 'VALUE'})
     const result = await kvSet(kvTargetOf(this.args.namespace, this.flags), this.args.key, value, ttlSeconds(this.flags.ttl))
-    this.note(`stored ${result.key} (${result.bytes} bytes${result.ttlSeconds ? `, expires in ${result.ttlSeconds}s` : ''})`)
+    this.note(`stored ${result.key} (${count(result.bytes, 'byte')}${result.ttlSeconds ? `, expires in ${result.ttlSeconds}s` : ''})`)
     return result
   }
 }
