@@ -25,18 +25,19 @@ export default class WhoAmI extends BaseCommand<typeof WhoAmI> {
       : cp.reachable
         ? `refused: ${cp.error}`
         : `control plane unreachable (${cp.endpoint})`
-    const rows: [string, string][] = [
+    // Only what is known: without a login (--auth none) there is no issuer, subject or expiry to show.
+    const rows: [string, string | undefined][] = [
       ['Context', me.context],
-      ['Issuer', me.issuer ?? ''],
-      ['Subject', me.subject ?? ''],
-      ['Email', me.email ?? ''],
-      ['Groups', me.groups.join(', ')],
-      ['Expires', me.expiresAt ?? ''],
-      ['Token', me.source === 'PRISM_TOKEN' ? 'from PRISM_TOKEN' : me.source === 'none' ? '(not logged in; none needed)' : (me.tokenFile ?? '')],
-      ['Principal', cp.principal ?? ''],
+      ['Issuer', me.issuer],
+      ['Subject', me.subject],
+      ['Email', me.email],
+      ['Groups', me.source === 'none' ? undefined : me.groups.join(', ') || '(none)'],
+      ['Expires', me.expiresAt],
+      ['Token', me.source === 'PRISM_TOKEN' ? 'from PRISM_TOKEN' : me.source === 'none' ? '(not logged in; none needed)' : me.tokenFile],
+      ['Principal', cp.principal],
       ['Roles', roles],
     ]
-    for (const [field, value] of rows) this.out(`${`${field}:`.padEnd(11)}${value}`)
+    for (const [field, value] of rows) if (value) this.out(`${`${field}:`.padEnd(11)}${value}`)
     return me
   }
 }

@@ -463,6 +463,8 @@ describe('12. the smaller ones', () => {
     expect(text.code, text.stderr).toBe(0)
     expect(text.stdout).toContain('Principal: anonymous')
     expect(text.stdout).toMatch(/Roles: +admin.*\(the control plane runs with --auth none\)/)
+    // No empty lines for what only a login has (issuer, subject, email, groups, expiry).
+    expect(text.stdout.split('\n').filter(Boolean).map((line) => line.split(':')[0])).toEqual(['Context', 'Token', 'Principal', 'Roles'])
     const me = json(await cli(['whoami', '-o', 'json']))
     expect(me).toMatchObject({source: 'none', controlPlane: {reachable: true, authEnabled: false, principal: 'anonymous', roles: expect.arrayContaining(['admin'])}})
     // Not logged in and no control plane: still "not logged in".
