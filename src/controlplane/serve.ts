@@ -63,14 +63,19 @@ export interface StartedControlPlane {
  * after it is up (a refused connection costs next to nothing).
  */
 async function openStoreWaiting(url: string, waitMs: number, io: ServeIO): Promise<Awaited<ReturnType<typeof openStore>>> {
-  const deadline = Date.now() + waitMs
-  for (let delay = 100, told = false; ; delay = Math.min(delay * 2, 200)) {
+  const started = Date.now()
+  const deadline = started + waitMs
+  // Each different reason is logged once (refused, then "starting up", …), so the log shows how far the store got.
+  let last = ''
+  for (let delay = 100; ; delay = Math.min(delay * 2, 200)) {
     try {
-      return await openStore(url)
+      const store = await openStore(url)
+      if (last) io.warn(`store reachable after ${((Date.now() - started) / 1000).toFixed(1)} s`)
+      return store
     } catch (err) {
       if (!(err instanceof PrismError) || err.code !== 'UNAVAILABLE' || Date.now() + delay > deadline) throw err
-      if (!told) io.warn(`${err.message}; retrying for up to ${Math.round(waitMs / 1000)} s (--store-wait)`)
-      told = true
+      if (err.message !== last) io.warn(`${err.message}; ${last ? 'still retrying' : `retrying for up to ${Math.round(waitMs / 1000)} s`} (--store-wait)`)
+      last = err.message
       await new Promise((resolve) => setTimeout(resolve, delay))
     }
   }

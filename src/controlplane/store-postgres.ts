@@ -9,7 +9,7 @@ import {randomUUID} from 'node:crypto'
 import type * as Pg from 'pg'
 
 import {PrismError} from '../errors.js'
-import {redactKnown, urlPasswords} from '../ui/debug.js'
+import {redactKnown, showableUrl, urlPasswords} from '../ui/debug.js'
 import {CREATE_MIGRATIONS_TABLE, pendingMigrations} from './migrations.js'
 import {groupServing, rowValues, TABLE, toAuditRow, toStoredRow} from './store.js'
 import type {AuditQuery, AuditRecord, AuditRow, ChangeFeed, CommitResult, Guards, Kind, Lease, ListQuery, Store, StoredRow, Write} from './store.js'
@@ -33,7 +33,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
   // An idle client's connection error must not crash the server; the next query reports it.
   pool.on('error', () => {})
   const secrets = urlPasswords(url)
-  const location = redactKnown(url, secrets)
+  const location = showableUrl(url)
   try {
     await migrate(pool)
   } catch (err) {

@@ -10,7 +10,7 @@ import {dirname, isAbsolute, join} from 'node:path'
 
 import {configDir} from '../config/files.js'
 import {PrismError} from '../errors.js'
-import {redactKnown, urlPasswords} from '../ui/debug.js'
+import {showableUrl} from '../ui/debug.js'
 
 export type Kind = 'namespace' | 'backend'
 
@@ -189,7 +189,7 @@ export async function openStore(url: string): Promise<Store> {
     const {openSqliteStore} = await import('./store-sqlite.js')
     return openSqliteStore(path)
   }
-  throw new PrismError(`Unsupported store URL: ${redactKnown(url, urlPasswords(url))}`, {
+  throw new PrismError(`Unsupported store URL: ${showableUrl(url)}`, {
     code: 'INVALID_ARGUMENT',
     exitCode: 2,
     hint: 'Use sqlite:///absolute/path.db or postgres://user:password@host:5432/database.',

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {redact, redactJson, redactKnown, urlPasswords} from './debug.js'
+import {redact, redactJson, redactKnown, showableUrl, urlPasswords} from './debug.js'
 
 describe('redact', () => {
   it('masks JWTs, bearer headers and secret fields', () => {
@@ -26,10 +26,20 @@ describe('redact', () => {
       const message = `connect to ${url} failed; password ${decodeURIComponent(url.slice(16, url.lastIndexOf('@')))} refused`
       expect(redactKnown(message, secrets), url).not.toMatch(/SECRET/)
       expect(redactKnown(url, secrets), url).toBe(`postgres://prism:[REDACTED]@${url.slice(url.lastIndexOf('@') + 1)}`)
+      expect(showableUrl(url), url).toBe(`postgres://prism:[REDACTED]@${url.slice(url.lastIndexOf('@') + 1)}`)
     }
     expect(urlPasswords('postgres://prism@db/prism')).toEqual([])
     expect(urlPasswords('sqlite:///tmp/x.db')).toEqual([])
     expect(urlPasswords('postgres://u:@db/prism')).toEqual([])
+  })
+
+  it('a short known secret is hidden where it stands alone, not in every word that contains it', () => {
+    const url = 'postgres://u:p@127.0.0.1:1/prism'
+    expect(showableUrl(url)).toBe('postgres://u:[REDACTED]@127.0.0.1:1/prism')
+    expect(redactKnown('connect to postgres failed: password "p" rejected (p)', urlPasswords(url))).toBe('connect to postgres failed: password "[REDACTED]" rejected ([REDACTED])')
+    expect(redactKnown('a.b failed for a.b', ['a.b'])).toBe('[REDACTED] failed for [REDACTED]')
+    // Eight characters or more: every occurrence, also inside a word.
+    expect(redactKnown('xhunter22y', ['hunter22'])).toBe('x[REDACTED]y')
   })
 
   it('leaves ordinary text alone', () => {

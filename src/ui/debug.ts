@@ -33,25 +33,42 @@ export function redact(text: string): string {
   return text.replace(JWT, '[REDACTED-JWT]').replace(BEARER, '$1[REDACTED]').replace(JSON_SECRET, '$1"[REDACTED]"').replace(FORM_SECRET, '$1[REDACTED]').replace(URL_PASSWORD, '$1[REDACTED]@')
 }
 
-/** redact(), after hiding every occurrence of secrets known to the caller (a store URL's password, a backend's). */
+/** Shorter known secrets are hidden only where they stand alone, not inside words ("p" in "postgres"). */
+const SHORT_SECRET = 8
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+/**
+ * redact(), after hiding the secrets known to the caller (a store URL's password, a backend's): every occurrence, or
+ * for a short one every occurrence not inside a word, since hiding each "p" of a text would both garble it and show
+ * which letters the secret is made of.
+ */
 export function redactKnown(text: string, secrets: readonly (string | undefined)[]): string {
   let out = text
-  for (const secret of secrets) if (secret) out = out.split(secret).join('[REDACTED]')
+  for (const secret of secrets) {
+    if (!secret) continue
+    out = secret.length >= SHORT_SECRET ? out.split(secret).join('[REDACTED]') : out.replace(new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(secret)}(?![\\p{L}\\p{N}])`, 'gu'), '[REDACTED]')
+  }
   return redact(out)
 }
 
+/** Where a URL's user-info password is: between the user name's ":" and the last "@" (so "@", "/" or spaces in it count). */
+function passwordSpan(url: string): {start: number; end: number} | undefined {
+  const scheme = url.indexOf('://')
+  if (scheme < 0) return undefined
+  const at = url.lastIndexOf('@')
+  const colon = url.indexOf(':', scheme + 3)
+  if (at < scheme || colon < 0 || colon > at || colon + 1 === at) return undefined
+  return {start: colon + 1, end: at}
+}
+
 /**
- * The password of a URL's user info, as written and percent-decoded, for redactKnown(): everything between the user
- * name's ":" and the last "@", so a password the URL parser would refuse ("@", "/", spaces) is found whole.
+ * The password of a URL's user info, as written and percent-decoded, for redactKnown() on messages about the URL
+ * (a driver's error may quote either).
  */
 export function urlPasswords(url: string): string[] {
-  const scheme = url.indexOf('://')
-  if (scheme < 0) return []
-  const rest = url.slice(scheme + 3)
-  const at = rest.lastIndexOf('@')
-  const colon = rest.indexOf(':')
-  if (at < 0 || colon < 0 || colon > at || colon + 1 === at) return []
-  const written = rest.slice(colon + 1, at)
+  const span = passwordSpan(url)
+  if (!span) return []
+  const written = url.slice(span.start, span.end)
   let decoded = written
   try {
     decoded = decodeURIComponent(written)
@@ -59,6 +76,12 @@ export function urlPasswords(url: string): string[] {
     // Not percent-encoding: the password is what is written.
   }
   return decoded === written ? [written] : [written, decoded]
+}
+
+/** A URL to show: its user-info password replaced where it stands, then redact() for the rest (a ?password=…). */
+export function showableUrl(url: string): string {
+  const span = passwordSpan(url)
+  return redact(span ? `${url.slice(0, span.start)}[REDACTED]${url.slice(span.end)}` : url)
 }
 
 const SECRET_KEY = new RegExp(`^(?:${SECRET_KEYS})$`)
