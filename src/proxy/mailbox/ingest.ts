@@ -128,7 +128,7 @@ export class MailboxIngest {
       try {
         const store = await this.storeOf(p.store, p.storeVaultPath)
         const removed = await store.prune(p.box, new Date(this.now() - p.retentionMs))
-        if (removed > 0) this.options.log(`mailbox ${label(p.box)}: pruned ${removed} messages older than the retention`)
+        if (removed > 0) this.options.log(`mailbox ${label(p.box)}: pruned ${count(removed, 'message')} older than the retention`)
       } catch (err) {
         this.options.log(`mailbox ${label(p.box)}: pruning failed: ${(err as Error).message}`)
       }
