@@ -14,6 +14,7 @@ import type {DeliveredMessage, MessagingDriver, Subscription} from '../drivers/t
 import {scopeGroup, scopeTopic} from '../isolation.js'
 import type {RoutingTable} from '../routing.js'
 import {eventOf} from './event.js'
+import {count} from '../../ui/count.js'
 import {mailboxSettings} from './settings.js'
 import {mailboxStoreOf, type MailboxEvent, type MailboxKey, type MailboxStore} from './store.js'
 
