@@ -29,6 +29,8 @@ export interface SettingSpec {
   /** list: comma-separated non-empty names; topics: such a list of topic names (model/topics.ts); duration: 30s, 12h, 7d (config/duration.ts). */
   kind: 'list' | 'topics' | 'duration'
   description: string
+  /** A duration's upper bound, in days. */
+  maxDays?: number
 }
 
 export interface PatternSpec {
@@ -62,6 +64,9 @@ export function slotNeeds(slot: SlotSpec): string {
   return slotMisses(slot, []).join(', ')
 }
 
+/** How long a messaging pattern's backend keeps what is published, for groups and replay (JetStream, PostgreSQL). */
+const MESSAGE_RETENTION: SettingSpec = {name: 'retention', required: false, kind: 'duration', maxDays: 3650, description: 'how long published messages are kept for consumer groups and replay (default 7d)'}
+
 export const PATTERNS: readonly PatternSpec[] = [
   {
     type: SESSION_MANAGER,
@@ -90,7 +95,7 @@ export const PATTERNS: readonly PatternSpec[] = [
     description: 'Publishes messages to a sink',
     sessionCapable: true,
     currentVersion: '1.0.0',
-    versions: [{version: '1.0.0', slots: [slot('message-sink', 'requires', true, ['pubsub_basic']), slot('state-store', 'requires', false, ['keyvalue_basic'])]}],
+    versions: [{version: '1.0.0', slots: [slot('message-sink', 'requires', true, ['pubsub_basic']), slot('state-store', 'requires', false, ['keyvalue_basic'])], settings: [MESSAGE_RETENTION]}],
   },
   {
     type: 'consumer',
@@ -105,6 +110,7 @@ export const PATTERNS: readonly PatternSpec[] = [
           slot('state-store', 'requires', false, ['keyvalue_basic']),
           slot('deadletter-queue', 'requires', false, ['queue_basic']),
         ],
+        settings: [MESSAGE_RETENTION],
       },
     ],
   },
@@ -113,14 +119,14 @@ export const PATTERNS: readonly PatternSpec[] = [
     description: 'Fan-out publish/subscribe',
     sessionCapable: true,
     currentVersion: '1.0.0',
-    versions: [{version: '1.0.0', slots: [slot('message-bus', 'requires', true, ['pubsub_basic'])]}],
+    versions: [{version: '1.0.0', slots: [slot('message-bus', 'requires', true, ['pubsub_basic'])], settings: [MESSAGE_RETENTION]}],
   },
   {
     type: 'queue',
     description: 'Point-to-point work queue',
     sessionCapable: true,
     currentVersion: '1.0.0',
-    versions: [{version: '1.0.0', slots: [slot('message-queue', 'requires', true, ['queue_basic'])]}],
+    versions: [{version: '1.0.0', slots: [slot('message-queue', 'requires', true, ['queue_basic'])], settings: [MESSAGE_RETENTION]}],
   },
   {
     type: 'mailbox',
@@ -133,7 +139,7 @@ export const PATTERNS: readonly PatternSpec[] = [
         slots: [slot('message-source', 'requires', true, [], ['pubsub_basic', 'queue_basic']), slot('mailbox-store', 'requires', true, ['table_writer', 'table_reader'])],
         settings: [
           {name: 'topics', required: true, kind: 'topics', description: 'comma-separated topics to store, e.g. "orders,payments"'},
-          {name: 'retention', required: false, kind: 'duration', description: 'how long messages are kept (default 7d)'},
+          {name: 'retention', required: false, kind: 'duration', maxDays: 3650, description: 'how long messages are kept (default 7d)'},
         ],
       },
     ],

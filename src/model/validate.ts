@@ -115,11 +115,14 @@ function checkSettings(out: Violation[], base: string, p: Pattern, spec: Pattern
         if (why) out.push({path, message: `settings.${setting.name}: ${quote(topic)} ${why}`})
       }
     } else if (setting.kind === 'duration') {
+      let ms: number
       try {
-        parseDuration(value, `settings.${setting.name}`)
+        ms = parseDuration(value, `settings.${setting.name}`)
       } catch {
         out.push({path, message: `settings.${setting.name} must be a duration such as 12h or 7d, got ${quote(value)}`})
+        continue
       }
+      if (setting.maxDays !== undefined && ms > setting.maxDays * 86_400_000) out.push({path, message: `settings.${setting.name} must be at most ${setting.maxDays}d, got ${quote(value)}`})
     }
   }
 }

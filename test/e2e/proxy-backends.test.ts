@@ -4,9 +4,13 @@
  */
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {jetstreamManager} from '@nats-io/jetstream'
+import {connect as natsConnect} from '@nats-io/transport-node'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {consume, publish} from '../../src/data/messaging.js'
+import {natsName} from '../../src/proxy/drivers/nats.js'
+import {scopeTopic} from '../../src/proxy/isolation.js'
 import {startAdminServer, type AdminServer} from '../helpers/admin-server.js'
 import {runCli, tempDir, type CliResult, type RunOptions} from '../helpers/cli.js'
 import {startKafkaMock, type KafkaMock} from '../helpers/kafka-mock.js'
@@ -65,6 +69,7 @@ patterns:
   - name: events
     type: pubsub
     requires: [{slot: message-bus, backend: nats-e2e}]
+    settings: {retention: 36h}
 ---
 kind: Namespace
 name: pg-data
@@ -121,6 +126,14 @@ describe('NATS JetStream', () => {
     const replay = lines(await ok(['consume', 'nats-data', 'orders', '--from', 'earliest', '--count', '5', '-o', 'json']))
     expect(replay.map((m) => m.messageId)).toEqual(ids)
     expect(replay[0]!.metadata).toMatchObject({src: 'e2e', 'x-sequence': '1'})
+    // The topic's stream keeps messages for the pattern's settings.retention.
+    const nc = await natsConnect({servers: nats.url})
+    try {
+      const info = await (await jetstreamManager(nc)).streams.info(`PRISM_${natsName('topic', scopeTopic('nats-data', 'orders'))}`)
+      expect(info.config.max_age).toBe(36 * 3_600 * 1e9)
+    } finally {
+      await nc.close()
+    }
 
     const first = lines(await ok(['consume', 'nats-data', 'orders', '--group', 'billing', '--from', 'earliest', '--count', '2', '--ack-wait', '2s', '-o', 'json']))
     const acked = first.map((m) => m.metadata['x-sequence'])

@@ -1,11 +1,11 @@
 /**
  * NATS: messaging only. Without JetStream it is core pub/sub (at most once, nothing kept, no groups). With JetStream
- * every topic is one stream (`PRISM_<name>`, subject `prism.<name>`, file storage, limits retention, nothing ever
- * expired by us): a stream per topic keeps a group's durable consumer named after the group alone (2.9 servers
- * filter a consumer by one subject only), and an ephemeral reader needs no filter. A group is a durable pull consumer
- * with explicit acks; its ack token is the JetStream ack subject of the delivery, which any connection (so any proxy)
- * can answer, so acknowledgements survive a proxy restart. The connection opens on first use and reconnects forever;
- * while it is down every call fails fast with UNAVAILABLE instead of buffering.
+ * every topic is one stream (`PRISM_<name>`, subject `prism.<name>`, file storage, limits retention, its max age the
+ * pattern's settings.retention): a stream per topic keeps a group's durable consumer named after the group alone
+ * (2.9 servers filter a consumer by one subject only), and an ephemeral reader needs no filter. A group is a durable
+ * pull consumer with explicit acks; its ack token is the JetStream ack subject of the delivery, which any connection
+ * (so any proxy) can answer, so acknowledgements survive a proxy restart. The connection opens on first use and
+ * reconnects forever; while it is down every call fails fast with UNAVAILABLE instead of buffering.
  */
 import {randomUUID} from 'node:crypto'
 
@@ -14,7 +14,8 @@ import type {Msg, MsgHdrs, NatsConnection} from '@nats-io/transport-node'
 
 import {PrismError} from '../../errors.js'
 import {backendConfig, invalidArgument, scrub, staticCredentials, unavailable} from './backend-config.js'
-import type {BackendConnection, Connect, DeliveredMessage, MessagingDriver, OutgoingMessage, SubscribeOptions, Subscription} from './types.js'
+import {DEFAULT_RETENTION_MS} from '../retention.js'
+import type {BackendConnection, Connect, DeliveredMessage, MessagingDriver, OutgoingMessage, PublishOptions, SubscribeOptions, Subscription} from './types.js'
 
 /** Carries a core-NATS message's id to its receivers (JetStream ids come from the stream sequence instead). */
 const ID_HEADER = 'Prism-Message-Id'
@@ -89,7 +90,8 @@ export const connect: Connect = async (backend, {log}) => {
   let up = false
   let closed = false
   const subscriptions = new Set<Subscription>()
-  const knownStreams = new Map<string, Promise<void>>()
+  /** Each stream this driver made sure of, with the max age (ns) it then has. */
+  const knownStreams = new Map<string, {ready: Promise<void>; maxAgeNs: number}>()
 
   const fail = (err: unknown): PrismError => {
     if (err instanceof PrismError) return err
@@ -142,22 +144,37 @@ export const connect: Connect = async (backend, {log}) => {
     return {nc, client: js!.jetstream(nc, {timeout: REQUEST_TIMEOUT_MS}), manager: await js!.jetstreamManager(nc, {timeout: REQUEST_TIMEOUT_MS, checkAPI: false})}
   }
 
-  /** Creates the topic's stream once per driver (and again after a failure); idempotent across proxies. */
-  function ensureStream(manager: JetStreamManager, topic: string): Promise<void> {
+  /**
+   * Creates the topic's stream once per driver (and again after a failure); idempotent across proxies. A publisher
+   * (`reconcile`) also sets a stream's max age to its pattern's retention when it differs; a subscriber only
+   * creates one that is missing.
+   */
+  function ensureStream(manager: JetStreamManager, topic: string, retentionMs = DEFAULT_RETENTION_MS, reconcile = false): Promise<void> {
     const name = streamName(topic)
-    let known = knownStreams.get(name)
-    if (!known) {
-      known = manager.streams.info(name).then(
-        () => undefined,
+    // Nanoseconds: ms * 1e6 stays an exact integer for every retention validation allows (3650d).
+    const maxAgeNs = retentionMs * 1_000_000
+    // The server refuses a duplicate window (2 min by default; unused here) longer than the max age.
+    const limits = {max_age: maxAgeNs, duplicate_window: Math.min(maxAgeNs, 120e9)}
+    const known = knownStreams.get(name)
+    if (known && (!reconcile || known.maxAgeNs === maxAgeNs)) return known.ready
+    const ready = (known?.ready.catch(() => undefined) ?? Promise.resolve()).then(() =>
+      manager.streams.info(name).then(
+        async (info) => {
+          if (reconcile && info.config.max_age !== maxAgeNs) await manager.streams.update(name, limits)
+          else entry.maxAgeNs = info.config.max_age
+        },
         async (err: unknown) => {
           if (!(err instanceof js!.JetStreamApiError) || err.code !== js!.JetStreamApiCodes.StreamNotFound) throw err
-          await manager.streams.add({name, subjects: [subjectOf(topic)], storage: js!.StorageType.File, retention: js!.RetentionPolicy.Limits})
+          await manager.streams.add({name, subjects: [subjectOf(topic)], storage: js!.StorageType.File, retention: js!.RetentionPolicy.Limits, ...limits})
         },
-      )
-      knownStreams.set(name, known)
-      known.catch(() => knownStreams.delete(name))
-    }
-    return known
+      ),
+    )
+    const entry = {ready, maxAgeNs}
+    knownStreams.set(name, entry)
+    ready.catch(() => {
+      if (knownStreams.get(name) === entry) knownStreams.delete(name)
+    })
+    return ready
   }
 
   const toDelivered = (topic: string, m: JsMsg, ackToken?: string): DeliveredMessage => ({
@@ -206,7 +223,7 @@ export const connect: Connect = async (backend, {log}) => {
     const {client, manager} = await jetStream()
     const stream = streamName(topic)
     try {
-      await ensureStream(manager, topic)
+      await ensureStream(manager, topic, options.retentionMs)
       if (!options.group) {
         // From the sequence after the last one now held, so a message published once this resolves is seen.
         const lastSeq = (await manager.streams.info(stream)).state.last_seq
@@ -250,7 +267,7 @@ export const connect: Connect = async (backend, {log}) => {
   const messaging: MessagingDriver = {
     support: {persistent: Boolean(js), groups: Boolean(js), ack: Boolean(js)},
 
-    async publish(message: OutgoingMessage): Promise<string> {
+    async publish(message: OutgoingMessage, options?: PublishOptions): Promise<string> {
       if (!js) {
         const nc = await connection()
         const id = randomUUID()
@@ -267,7 +284,7 @@ export const connect: Connect = async (backend, {log}) => {
       const {client, manager} = await jetStream()
       const headers = Object.keys(message.metadata).length > 0 ? toHeaders(nats.headers, message.metadata) : undefined
       try {
-        await ensureStream(manager, message.topic)
+        await ensureStream(manager, message.topic, options?.retentionMs, true)
         const ack = await client.publish(subjectOf(message.topic), message.payload, headers ? {headers} : {})
         return `${ack.stream}/${ack.seq}`
       } catch (err) {

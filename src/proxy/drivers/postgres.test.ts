@@ -203,6 +203,32 @@ describe('PostgreSQL queue', () => {
     await sub.close()
   })
 
+  it("deletes a topic's messages older than the publisher's retention, with their claims, and no other topic's", async () => {
+    const q = driver.messaging!
+    const sub = await q.subscribe('aging', {group: 'g', start: 'earliest', ackWaitSeconds: 30})
+    for (const body of ['old-1', 'old-2']) await q.publish({topic: 'aging', payload: bytes(body), metadata: {}})
+    await q.publish({topic: 'aging-other', payload: bytes('old-elsewhere'), metadata: {}})
+    expect((await take(sub, 2)).map(text)).toEqual(['old-1', 'old-2'])
+    await sub.close()
+    await sql.query(`UPDATE prism_queue_messages SET published_at = now() - interval '2 hours' WHERE topic IN ('aging', 'aging-other')`)
+    // Another proxy (whose last pruning of the topic is not recent) publishes with a retention of one hour.
+    const other = await open(url)
+    let fresh: string
+    try {
+      fresh = await other.messaging!.publish({topic: 'aging', payload: bytes('new'), metadata: {}}, {retentionMs: 3_600_000})
+    } finally {
+      await other.close()
+    }
+    const left = await sql.query(`SELECT topic, id::text FROM prism_queue_messages WHERE topic IN ('aging', 'aging-other') ORDER BY id`)
+    expect(left.rows.map((r) => [r.topic, r.id === fresh ? 'new' : 'old'])).toEqual([['aging-other', 'old'], ['aging', 'new']])
+    const claims = await sql.query(`SELECT count(*)::int AS n FROM prism_queue_deliveries WHERE topic = 'aging'`)
+    expect(claims.rows[0].n).toBe(0)
+    // A new group starting at the earliest gets what is kept, nothing else.
+    const late = await q.subscribe('aging', {group: 'late', start: 'earliest', ackWaitSeconds: 30})
+    expect((await take(late, 1)).map(text)).toEqual(['new'])
+    await late.close()
+  })
+
   it('keeps a group across a proxy restart: nothing acknowledged comes again, nothing published is lost', async () => {
     const options = {group: 'restart', start: 'earliest' as const, ackWaitSeconds: 1}
     const first = await open(url)

@@ -8,7 +8,8 @@
  * the prefix escaped, which the C collation lets PostgreSQL answer from the primary key index; batches are one
  * statement, so all or nothing (that is what `transactions` says).
  *
- * Queue: published messages are rows of prism_queue_messages (kept; nothing expires them yet), ids increasing per
+ * Queue: published messages are rows of prism_queue_messages (kept for the pattern's settings.retention: a publish
+ * deletes its topic's older rows now and then, pruneEvery of it, with the claims on them), ids increasing per
  * topic in commit order (a publish holds a per-topic advisory lock until it commits), and a NOTIFY wakes waiting
  * subscribers (wake-up only; they also poll every second). Every group sees every message of a topic: its delivery
  * state is per (topic, group), a watermark below which everything is acknowledged plus a row per message claimed
@@ -22,6 +23,7 @@ import type * as Pg from 'pg'
 
 import {PrismError} from '../../errors.js'
 import {postgresMailboxStore} from '../mailbox/postgres-store.js'
+import {DEFAULT_RETENTION_MS, pruneEvery} from '../retention.js'
 import {backendConfig, invalidArgument, scrub, staticCredentials, unavailable} from './backend-config.js'
 import {Channel} from './channel.js'
 import {schemaOnce} from './pg-schema.js'
@@ -47,6 +49,8 @@ const SCAN_PAGE = 500
 const CLAIM_BATCH = 16
 const POLL_MS = 1_000
 const MAX_TOPIC_BYTES = 1_000
+const PRUNE_BATCH = 10_000
+const MAX_PRUNED_TOPICS = 10_000
 
 /** The prefix as a LIKE pattern that matches it literally (backslash is the escape character). */
 export function likePrefix(prefix: string): string {
@@ -317,9 +321,30 @@ export const connect: Connect = async (backend, {log}) => {
     }
   }
 
+  /** When each topic's messages were last pruned (by this proxy); forgotten wholesale past MAX_PRUNED_TOPICS. */
+  const topicPrunes = new Map<string, number>()
+  const prunes = new Set<Promise<void>>()
+  function pruneTopicLazily(topic: string, retentionMs: number): void {
+    const last = topicPrunes.get(topic) ?? 0
+    if (Date.now() - last < pruneEvery(retentionMs)) return
+    if (topicPrunes.size >= MAX_PRUNED_TOPICS) topicPrunes.clear()
+    topicPrunes.set(topic, Date.now())
+    const prune = (async () => {
+      // Oldest first and bounded, so one statement never holds a huge backlog's locks.
+      await pool.query(
+        `DELETE FROM prism_queue_messages WHERE id IN (SELECT id FROM prism_queue_messages WHERE topic = $1 AND published_at < now() - make_interval(secs => $2::float8) ORDER BY id LIMIT ${PRUNE_BATCH})`,
+        [topic, retentionMs / 1000],
+      )
+      await pool.query(`DELETE FROM prism_queue_deliveries d WHERE d.topic = $1 AND NOT EXISTS (SELECT 1 FROM prism_queue_messages m WHERE m.id = d.message_id)`, [topic])
+    })().catch((err: Error) => log(`postgres ${backend.name}: pruning ${topic} failed: ${scrub(err.message, backend)}`))
+    // close() waits for it rather than ending the pool under it.
+    prunes.add(prune)
+    void prune.finally(() => prunes.delete(prune))
+  }
+
   const messaging: MessagingDriver = {
     support: {persistent: true, groups: true, ack: true},
-    async publish(message) {
+    async publish(message, options) {
       checkTopic(message.topic)
       const rows = await query<{id: string}>(
         `WITH lock AS (SELECT pg_advisory_xact_lock(hashtext('prism_queue:' || $1))),
@@ -327,6 +352,7 @@ export const connect: Connect = async (backend, {log}) => {
          SELECT id, pg_notify('${CHANNEL}', $1) FROM ins`,
         [message.topic, Buffer.from(message.payload), JSON.stringify(message.metadata)],
       )
+      pruneTopicLazily(message.topic, options?.retentionMs ?? DEFAULT_RETENTION_MS)
       return rows[0]!.id
     },
     subscribe,
@@ -381,7 +407,7 @@ export const connect: Connect = async (backend, {log}) => {
       closed = true
       for (const loop of loops) loop.channel.close()
       for (const set of wakers.values()) for (const wake of set) wake()
-      await Promise.allSettled([...loops].map((l) => l.done))
+      await Promise.allSettled([...loops].map((l) => l.done).concat([...prunes]))
       const client = await listener?.catch(() => undefined)
       listener = undefined
       await client?.end().catch(() => undefined)

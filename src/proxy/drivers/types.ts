@@ -64,12 +64,19 @@ export interface DeliveredMessage extends OutgoingMessage {
   ackToken?: string
 }
 
+export interface PublishOptions {
+  /** How long the backend keeps the topic's messages (where it keeps them); the driver's default when absent. */
+  retentionMs?: number
+}
+
 export interface SubscribeOptions {
   /** Empty: an ephemeral subscriber that sees every message and acknowledges nothing. */
   group?: string
   start: 'earliest' | 'latest'
   /** With a group: how long an unacknowledged message waits before it is delivered again. */
   ackWaitSeconds: number
+  /** As in PublishOptions, for a topic the subscription is the first to use. */
+  retentionMs?: number
 }
 
 /** A live subscription: iterate to receive; close() ends the iteration and releases the backend's resources. */
@@ -80,7 +87,7 @@ export interface Subscription extends AsyncIterable<DeliveredMessage> {
 export interface MessagingDriver {
   readonly support: MessagingSupport
   /** Resolves with the message id once the backend has accepted the message (persisted, where persistent). */
-  publish(message: OutgoingMessage): Promise<string>
+  publish(message: OutgoingMessage, options?: PublishOptions): Promise<string>
   /** Resolves once the subscription is in place: a message published after that is received. */
   subscribe(topic: string, options: SubscribeOptions): Promise<Subscription>
   /** Acknowledges messages of (topic, group) by their ack tokens; works from any proxy where the backend allows it. Returns how many were acknowledged. */

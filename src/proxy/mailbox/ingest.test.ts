@@ -88,7 +88,7 @@ describe('MailboxIngest', () => {
     await conn.mailbox!.write(box, [event('old', 2 * 3_600_000), event('recent', 60_000)])
     ingest.sync(table({topics: 'orders', retention: '1h'}))
     await eventually(async () => expect((await conn.mailbox!.query(box, all)).events.map((e) => e.messageId)).toEqual(['recent']))
-    expect(logs).toContain('mailbox team-alpha/archive: pruned 1 messages older than the retention')
+    expect(logs).toContain('mailbox team-alpha/archive: pruned 1 message older than the retention')
     // An hour later (by the ingest's clock), the other one has aged out too.
     offset = 3_600_000
     await eventually(async () => expect((await conn.mailbox!.query(box, all)).events).toEqual([]))

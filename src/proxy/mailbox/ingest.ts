@@ -15,6 +15,7 @@ import {scopeGroup, scopeTopic} from '../isolation.js'
 import type {RoutingTable} from '../routing.js'
 import {eventOf} from './event.js'
 import {count} from '../../ui/count.js'
+import {pruneEvery} from '../retention.js'
 import {mailboxSettings} from './settings.js'
 import {mailboxStoreOf, type MailboxEvent, type MailboxKey, type MailboxStore} from './store.js'
 
@@ -243,10 +244,6 @@ export class MailboxIngest {
       }
     }
   }
-}
-
-function pruneEvery(retentionMs: number): number {
-  return Math.min(60_000, Math.max(1000, Math.floor(retentionMs / 4)))
 }
 
 const label = (box: MailboxKey) => `${box.namespace}/${box.pattern}`
