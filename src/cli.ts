@@ -31,6 +31,7 @@ const LOADERS: Record<string, () => {default: typeof Command}> = {
   'context:set': () => require('./commands/context/set.js'),
   'context:use': () => require('./commands/context/use.js'),
   'convert': () => require('./commands/convert.js'),
+  'delete': () => require('./commands/delete.js'),
   'dev:down': () => require('./commands/dev/down.js'),
   'dev:issuer': () => require('./commands/dev/issuer.js'),
   'dev:logs': () => require('./commands/dev/logs.js'),

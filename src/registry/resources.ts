@@ -73,13 +73,19 @@ export async function deleteResource<K extends Kind>(kind: K, name: string, opti
       await fetchResource(admin, kind, name)
       await confirmDestructive(`Delete ${what}?${options.force ? ' (forced, even if namespaces bind it)' : ''}`, `delete ${what}`, {yes: options.yes})
     }
-    if (kind === 'Namespace') {
-      const res = await admin.call('deleteNamespace', {name, dryRun, expectedVersion}, {kind, name})
-      return (res.namespace ?? {name}) as Resource<K>
-    }
-    const res = await admin.call('deleteBackend', {name, dryRun, force: options.force ?? false, expectedVersion}, {kind, name})
-    return (res.backend ?? {name}) as Resource<K>
+    return deleteCall(admin, kind, name, {dryRun, force: options.force, expectedVersion})
   })
+}
+
+/** One delete RPC; what the server deleted (or would, in a dry run). */
+export async function deleteCall<K extends Kind>(admin: AdminClient, kind: K, name: string, options: {dryRun: boolean; force?: boolean; expectedVersion?: bigint}): Promise<Resource<K>> {
+  const {dryRun, expectedVersion = 0n} = options
+  if (kind === 'Namespace') {
+    const res = await admin.call('deleteNamespace', {name, dryRun, expectedVersion}, {kind, name})
+    return (res.namespace ?? {name}) as Resource<K>
+  }
+  const res = await admin.call('deleteBackend', {name, dryRun, force: options.force ?? false, expectedVersion}, {kind, name})
+  return (res.backend ?? {name}) as Resource<K>
 }
 
 /** A backend built from flags is checked as a file would be, before anything is sent. */

@@ -198,13 +198,13 @@ export function outcomeLine(outcome: Outcome, dryRun: DryRun): string {
  * The error a command ends with when some documents failed: the document's own error when it was the only one,
  * otherwise a summary naming each failed document (the others were written).
  */
-export function failureOf(outcomes: Outcome[]): PrismError | undefined {
+export function failureOf(outcomes: Outcome[], done = 'applied'): PrismError | undefined {
   const failed = outcomes.filter((o) => o.error)
   if (failed.length === 0) return undefined
   if (outcomes.length === 1) return failed[0]!.error
   const details = failed.flatMap((o) => [{message: `${o.kind.toLowerCase()}/${o.name}${o.source ? ` (${o.source})` : ''}: ${o.error!.message}`}, ...o.error!.problems])
   const hints = [...new Set(failed.map((o) => o.error!.hint).filter(Boolean))]
-  return new PrismError(`${failed.length} of ${outcomes.length} documents failed; the others were applied`, {
+  return new PrismError(`${failed.length} of ${outcomes.length} documents failed; the others were ${done}`, {
     code: failed[0]!.error!.code,
     details,
     hint: hints.length === 1 ? hints[0] : 'Fix the documents listed and run the command again.',
@@ -227,7 +227,7 @@ export function outcomePrinter(dryRun: DryRun, out: (line: string) => void, note
  * How every write command ends: the --json result (every document's outcome), or the error that ended the run
  * (interrupted, stopped by an unreachable server, or documents that failed) carrying that same result.
  */
-export function finishWrite(report: WriteReport, dryRun: DryRun, mode: WriteMode): WriteResult {
+export function finishWrite(report: WriteReport, dryRun: DryRun, mode: WriteMode | 'delete'): WriteResult {
   const result = writeResult(report.outcomes, dryRun)
   if (report.stopped) throw withResult(report.stopped, result)
   if (report.outcomes.length < report.total) {
@@ -235,10 +235,13 @@ export function finishWrite(report: WriteReport, dryRun: DryRun, mode: WriteMode
       exitCode: 130,
       code: 'INTERRUPTED',
       result,
-      hint: mode === 'apply' ? 'apply is idempotent: run the same command again to send the rest.' : undefined,
+      hint:
+        mode === 'apply' ? 'apply is idempotent: run the same command again to send the rest.'
+        : mode === 'delete' ? 'Run the same command with --ignore-not-found to delete the rest.'
+        : undefined,
     })
   }
-  const failure = failureOf(report.outcomes)
+  const failure = failureOf(report.outcomes, mode === 'delete' ? 'deleted' : 'applied')
   if (failure) throw withResult(failure, result)
   return result
 }

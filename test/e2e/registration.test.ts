@@ -390,6 +390,55 @@ describe('delete on a terminal', () => {
   })
 })
 
+describe('delete -f', () => {
+  it('deletes what the files name, Namespaces first, after one check; dry runs and missing ones as kubectl does', async () => {
+    const backend = unique('redis')
+    const ns = unique('ns')
+    const path = file(`${ns}-stack.yaml`, `${backendYaml(backend)}---\n${namespaceYaml(ns, backend)}`)
+    await cli(['apply', '-f', path])
+    // Without a terminal, --yes is needed; nothing is deleted meanwhile.
+    expectFailure(await cli(['delete', '-f', path]), 2, 'without confirmation', '--yes')
+    const dry = await cli(['delete', '-f', path, '--dry-run=server'])
+    expect([dry.code, dry.stdout]).toEqual([0, `namespace/${ns} deleted (server dry run)\nbackend/${backend} deleted (server dry run)\n`])
+    expect((await cli(['namespace', 'get', ns, '-o', 'name'])).code).toBe(0)
+
+    const deleted = await cli(['delete', '-f', path, '--yes', '--json'])
+    expect(deleted.code, deleted.stderr).toBe(0)
+    expect(JSON.parse(deleted.stdout).items.map((i: {kind: string; name: string; result: string}) => `${i.kind}/${i.name} ${i.result}`)).toEqual([`Namespace/${ns} deleted`, `Backend/${backend} deleted`])
+    expect((await cli(['backend', 'get', backend])).code).toBe(1)
+
+    // Gone already: each one fails (exit 1), unless --ignore-not-found.
+    const again = await cli(['delete', '-f', path, '--yes'])
+    expectFailure(again, 1, '2 of 2 documents failed', `namespace "${ns}" not found`, '--ignore-not-found')
+    const ignored = await cli(['delete', '-f', path, '--yes', '--ignore-not-found'])
+    expect([ignored.code, ignored.stdout, ignored.stderr]).toEqual([0, '', ''])
+  })
+
+  it('a server dry run still refuses a Backend that a namespace outside the files binds', async () => {
+    const backend = unique('redis')
+    const ns = unique('ns')
+    await cli(['apply', '-f', file(`${ns}-both.yaml`, `${backendYaml(backend)}---\n${namespaceYaml(ns, backend)}`)])
+    const r = await cli(['delete', '-f', file(`${backend}-only.yaml`, backendYaml(backend)), '--dry-run=server'])
+    expectFailure(r, 1, `Backend ${backend} is bound by namespace ${ns}`)
+    const real = await cli(['delete', '-f', file(`${backend}-only.yaml`, backendYaml(backend)), '--yes'])
+    expectFailure(real, 1, `Backend ${backend} is bound by namespace ${ns}`)
+    expect((await cli(['backend', 'get', backend, '-o', 'name'])).code).toBe(0)
+  })
+
+  it('deletes a document that breaks a rule (only kind and name matter), and nothing when a file cannot be read', async () => {
+    const ns = unique('ns')
+    const backend = unique('redis')
+    expect((await cli(['apply', '-f', file(`${ns}.yaml`, `${backendYaml(backend)}---\n${namespaceYaml(ns, backend)}`)])).code).toBe(0)
+    const broken = file(`${ns}-broken.yaml`, `kind: Namespace\nname: ${ns}\nteam: alpha\npatterns:\n  - name: cache\n    type: keyvalue\n    requires: [{slot: Not A Slot, backendType: redis}]\n`)
+    const unreadable = file(`${ns}-bad.yaml`, 'kind: Namespace\nname: [oops\n')
+    const refused = await cli(['delete', '-f', broken, '-f', unreadable, '--yes'])
+    expectFailure(refused, 1, `${unreadable}:3:1: invalid YAML`, 'nothing was deleted')
+    expect((await cli(['namespace', 'get', ns, '-o', 'name'])).code).toBe(0)
+    const r = await cli(['delete', '-f', broken, '--yes'])
+    expect([r.code, r.stdout]).toEqual([0, `namespace/${ns} deleted\n`])
+  })
+})
+
 describe('apply', () => {
   it('applies Backends before Namespaces from one file, and from a directory', async () => {
     const backend = unique('redis')
