@@ -65,6 +65,31 @@ describe('leaseKeeper', () => {
     expect(calls).toHaveLength(2)
   })
 
+  it('a failed renewal is tried again after a second, then every third of the lifetime once it works', async () => {
+    const calls: number[] = []
+    let failing = true
+    const admin = {call: async () => {
+      calls.push(Date.now())
+      if (failing) throw new Error('UNAVAILABLE: the control plane is restarting')
+    }} as never
+    const logs: string[] = []
+    const lease = leaseKeeper({admin, proxyId: 'p1', version: 'v', log: (l) => logs.push(l), ttlSeconds: 15}, () => ['a'])
+    lease.renewSoon()
+    await vi.advanceTimersByTimeAsync(50)
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(calls).toHaveLength(2)
+    failing = false
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(calls).toHaveLength(3)
+    await vi.advanceTimersByTimeAsync(4_999)
+    expect(calls).toHaveLength(3)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(calls).toHaveLength(4)
+    // The reason once, however often it repeats; then that it is renewed again.
+    expect(logs).toEqual(['cannot renew the proxy lease: UNAVAILABLE: the control plane is restarting', 'lease renewed'])
+    await lease.release()
+  })
+
   it('a proxy that never synced releases nothing', async () => {
     const {admin, calls} = recordingAdmin()
     await leaseKeeper({admin, proxyId: 'p1', version: 'v', log: () => {}}, () => []).release()

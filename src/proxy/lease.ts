@@ -22,6 +22,8 @@ export interface LeaseKeeper {
 
 /** How long after a table change the lease is renewed: changes arriving together make one renewal. */
 const SOON_MS = 50
+/** How soon a failed renewal is tried again. */
+const RETRY_MS = 1_000
 
 /**
  * Renews every third of the lease's lifetime, and soon after the served namespaces change. One renewal at a time:
@@ -48,6 +50,8 @@ export function leaseKeeper(options: LeaseOptions, namespaces: () => string[]): 
       lastError = message
     }
   }
+  // A failed renewal is tried again soon: two missed periodic ones would let the lease lapse.
+  const nextIn = () => (changed ? 0 : lastError ? Math.min(RETRY_MS, (ttl * 1000) / 3) : (ttl * 1000) / 3)
   const schedule = (ms: number) => {
     if (stopped) return
     clearTimeout(timer)
@@ -59,7 +63,7 @@ export function leaseKeeper(options: LeaseOptions, namespaces: () => string[]): 
     changed = false
     inFlight = renew().finally(() => {
       inFlight = undefined
-      schedule(changed ? 0 : (ttl * 1000) / 3)
+      schedule(nextIn())
     })
   }
   return {

@@ -48,16 +48,17 @@ describe('the proxy\'s Vault client', () => {
   })
 
   it('renews its token past two thirds of the TTL, and logs in again when renewal is refused', async () => {
-    vault.roles[VAULT_ROLE]!.token_ttl = 1
+    // 3 s: the read after 2.2 s is past two thirds of it with 800 ms to spare before the token expires.
+    vault.roles[VAULT_ROLE]!.token_ttl = 3
     const jwt = await idTokenFor(op.issuer, 'paul')
     const client = new VaultClient({address: vault.address, jwtLogin: {role: VAULT_ROLE, jwt: async () => jwt}})
     await client.readSecret(PATH)
-    await new Promise((r) => setTimeout(r, 800))
+    await new Promise((r) => setTimeout(r, 2_200))
     await client.readSecret(PATH)
     expect(vault.requests.filter((r) => r === 'POST auth/token/renew-self')).toHaveLength(1)
     // Revoked meanwhile: the renewal is refused (403), so the client logs in again and the read still works.
     vault.tokens.clear()
-    await new Promise((r) => setTimeout(r, 800))
+    await new Promise((r) => setTimeout(r, 2_200))
     expect(await client.readSecret(PATH)).toEqual(SECRET)
     expect(vault.requests.filter((r) => r === 'POST auth/jwt/login')).toHaveLength(2)
   })

@@ -14,7 +14,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {approveDexDevice} from '../helpers/browser.js'
 import {isPortFree} from '../../src/stack/ports.js'
-import {runCli, tempDir, type RunOptions} from '../helpers/cli.js'
+import {namespaceOnceServed, runCli, tempDir, type RunOptions} from '../helpers/cli.js'
 import {ensureTestImages, type TestImages} from '../helpers/docker-images.js'
 
 const HOST_PORTS = [5556, 8200, 8981, 50090, 50091, 5432, 6379, 4222, 9092]
@@ -29,9 +29,18 @@ function logsOf(container: string): string {
   return `${container}'s last log lines:\n${out.stdout}${out.stderr}`
 }
 
-/** An offset whose every port is free now (the stack publishes up to nine). */
+/**
+ * Offsets that keep all nine ports outside Linux's ephemeral range (32768–60999), where an outgoing connection or a
+ * listen(0) of a test running in parallel could take one before the stack binds it: 4222–9092 plus the offset stay
+ * below it, 50090–50091 plus the offset above.
+ */
+const MIN_OFFSET = 10_910
+const OFFSETS = 65_535 - 50_091 - MIN_OFFSET + 1
+
+/** An offset in that range (from `from` on, wrapping) whose every port is free now. */
 async function freeOffset(from: number): Promise<number> {
-  for (let offset = from; offset < 10_000; offset += 37) {
+  for (let step = 0; step < OFFSETS; step += 37) {
+    const offset = MIN_OFFSET + ((from + step) % OFFSETS)
     const free = await Promise.all(HOST_PORTS.map((p) => isPortFree(p + offset)))
     if (free.every(Boolean)) return offset
   }
@@ -60,7 +69,7 @@ describe('dev up on Docker (--oidc embedded --without vault,kafka)', () => {
 
   beforeAll(async () => {
     images = ensureTestImages()
-    offset = await freeOffset(3000 + (process.pid % 2000))
+    offset = await freeOffset(process.pid)
     flagsFor = (name, portOffset) => [
       '--stack', name, '--port-offset', `${portOffset}`, '--oidc', 'embedded', '--without', 'vault,kafka', '--pull', 'never',
       '--base-image', images.node, '--image', `redis=${images.redis}`, '--image', `nats=${images.nats}`, '--image', `postgres=${images.postgres}`,
@@ -148,9 +157,7 @@ describe('dev up on Docker (--oidc embedded --without vault,kafka)', () => {
     const consumed = await cli(['consume', 'docker-e2e', 'orders', '--group', 'billing', '--from', 'earliest', '--count', '1', '--timeout', '20s'])
     expect(consumed.code, consumed.stderr).toBe(0)
     expect(consumed.stdout.trim()).toBe('order-1')
-    const ns = await cli(['namespace', 'get', 'docker-e2e', '-o', 'json'])
-    // The proxy renews its lease right after its table changes, so it names the namespace by now.
-    expect(JSON.parse(ns.stdout), logsOf(`prism-${stack}-proxy`)).toMatchObject({status: {phase: 'active', servingProxies: [`${stack}-proxy`]}})
+    expect(await namespaceOnceServed(cli, 'docker-e2e'), logsOf(`prism-${stack}-proxy`)).toMatchObject({status: {phase: 'active', servingProxies: [`${stack}-proxy`]}})
   }, 90_000)
 
   it('dev status, dev logs and -o env describe the running stack', async () => {
@@ -247,7 +254,7 @@ describe('dev up on Docker (--oidc embedded --without vault,kafka)', () => {
 
     const otherOffset = await freeOffset(offset + 500)
     const server: Server = createServer()
-    await new Promise<void>((resolve) => server.listen(8981 + otherOffset, '127.0.0.1', resolve))
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(8981 + otherOffset, '127.0.0.1', resolve))
     try {
       const busy = await cli(['dev', 'up', ...flagsFor(second, otherOffset)])
       expect(busy.code).toBe(1)

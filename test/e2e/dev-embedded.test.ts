@@ -10,9 +10,9 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {renderDexConfig} from '../../src/stack/dex-config.js'
-import {processAlive} from '../../src/stack/embedded/state.js'
+import {embeddedPaths, pidState, processAlive} from '../../src/stack/embedded/state.js'
 import {approveDexDevice} from '../helpers/browser.js'
-import {ROOT, runCli, tempDir, type RunOptions} from '../helpers/cli.js'
+import {namespaceOnceServed, ROOT, runCli, tempDir, type RunOptions} from '../helpers/cli.js'
 import {freePort} from '../helpers/ports.js'
 import {spawnServer} from '../helpers/server-process.js'
 
@@ -36,7 +36,9 @@ describe('dev up --embedded', () => {
 
   afterAll(async () => {
     await cli(['dev', 'down', '--embedded'])
-    if (pid && alive(pid)) process.kill(pid, 'SIGKILL')
+    // Only a stack still running from this test's pid file: a bare pid may belong to another process by now.
+    const left = pidState(embeddedPaths({PRISM_CONFIG_DIR: configDir}))
+    if (left.state === 'running') process.kill(left.pid, 'SIGKILL')
   })
 
   it('starts, returns once healthy, writes the dev context and logs in as admin', async () => {
@@ -87,8 +89,7 @@ describe('dev up --embedded', () => {
     expect(set.code, set.stderr).toBe(0)
     const get = await cli(['kv', 'get', 'scratch-kv', 'greeting'])
     expect([get.code, get.stdout]).toEqual([0, 'hello from dev'])
-    const ns = await cli(['namespace', 'get', 'scratch-kv', '-o', 'json'])
-    expect(JSON.parse(ns.stdout)).toMatchObject({status: {phase: 'active', servingProxies: ['dev-embedded']}})
+    expect(await namespaceOnceServed(cli, 'scratch-kv')).toMatchObject({status: {phase: 'active', servingProxies: ['dev-embedded']}})
   })
 
   it('prismctl login (device code) approved headlessly at the embedded issuer as the operator', async () => {

@@ -15,9 +15,13 @@ describe('admin serve --store-wait', () => {
     try {
       const url = await pg.createDatabase()
       await pg.takeDown()
-      const starting = startAdminServer({store: url, args: ['--auth', 'none', '--store-wait', '60s'], startTimeoutMs: 60_000})
-      // Long enough for a dozen retries (every 100–200 ms) against the refused port.
-      await new Promise((resolve) => setTimeout(resolve, 2_000))
+      let retrying: () => void = () => undefined
+      const firstRetry = new Promise<void>((resolve) => (retrying = resolve))
+      const starting = startAdminServer({store: url, args: ['--auth', 'none', '--store-wait', '60s'], startTimeoutMs: 60_000, onStderr: (text) => text.includes('(--store-wait)') && retrying()})
+      // starting rejects if the server exits instead of retrying.
+      await Promise.race([firstRetry, starting])
+      // A few more retries (every 100–200 ms) against the refused port, then the database starts.
+      await new Promise((resolve) => setTimeout(resolve, 1_000))
       await pg.startAgain()
       const admin = await starting
       try {

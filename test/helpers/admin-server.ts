@@ -26,6 +26,7 @@ export interface AdminServerOptions {
   startTimeoutMs?: number
   /** --listen; a free port by default. */
   listen?: string
+  onStderr?: (stderr: string) => void
 }
 
 export async function startAdminServer(options: AdminServerOptions = {}): Promise<AdminServer> {
@@ -38,6 +39,7 @@ export async function startAdminServer(options: AdminServerOptions = {}): Promis
     configDir: dir,
     env: options.env,
     startTimeoutMs: options.startTimeoutMs,
+    onStderr: options.onStderr,
   })
   return {
     ...server,

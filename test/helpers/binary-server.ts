@@ -43,6 +43,8 @@ export function serverProcess(name: string, command: string, args: string[], por
     port,
     async start() {
       output = ''
+      // Otherwise the wait below would take someone else's listener for this server's (which then fails to bind).
+      if (await accepts(port)) throw new Error(`${name} cannot start: something else listens on 127.0.0.1:${port} already`)
       const proc = spawn(command, args, {cwd, stdio: ['ignore', 'pipe', 'pipe']})
       child = proc
       proc.stdout!.on('data', (d: Buffer) => (output += d.toString()))

@@ -1,13 +1,31 @@
 import {createServer} from 'node:net'
 
-/** A port that was free on 127.0.0.1 a moment ago. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Ports handed out for servers a test starts later (a binary, a detached stack): from a block of this worker's own
+ * below Linux's ephemeral range (32768–60999), so no listen(0) or outgoing connection of another test file running
+ * in parallel takes the port between the pick and the bind. Each is probed free before it is handed out.
+ */
+const FIRST = 20_000
+const BLOCK = 1_000
+const BLOCKS = 12
+// A worker runs one file after another; starting anywhere in the block keeps one file off the last one's ports.
+let next = Math.floor(Math.random() * BLOCK)
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const {port} = server.address() as {port: number}
-      server.close(() => resolve(port))
-    })
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
   })
+}
+
+/** A port that was free on 127.0.0.1 a moment ago, and that nothing else on this machine picks meanwhile. */
+export async function freePort(): Promise<number> {
+  // VITEST_POOL_ID is 1..maxWorkers in a test worker; outside vitest (benchmarks) the process id picks the block.
+  const block = Number(process.env.VITEST_POOL_ID ?? process.pid) % BLOCKS
+  for (let tries = 0; tries < BLOCK; tries++) {
+    const port = FIRST + block * BLOCK + (next++ % BLOCK)
+    if (await canListen(port)) return port
+  }
+  throw new Error(`no free port in ${FIRST + block * BLOCK}-${FIRST + (block + 1) * BLOCK - 1}`)
 }

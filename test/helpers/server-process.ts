@@ -31,6 +31,8 @@ export interface SpawnOptions {
   configDir: string
   env?: Record<string, string | undefined>
   startTimeoutMs?: number
+  /** Called with everything the server wrote to stderr so far, whenever it writes more (also before it listens). */
+  onStderr?: (stderr: string) => void
 }
 
 export async function spawnServer(options: SpawnOptions): Promise<ServerProcess> {
@@ -63,6 +65,7 @@ export async function spawnServer(options: SpawnOptions): Promise<ServerProcess>
     })
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk
+      options.onStderr?.(stderr)
       seen()
     })
     void exited.then(({code}) => {

@@ -40,7 +40,8 @@ Either way the "dev" context is written and made current, and you are logged in 
     oidc: Flags.string({description: "The issuer: Dex, or prismctl's Dex-compatible development issuer in Dex's place (same port and config)", options: ['dex', 'embedded'], default: 'dex'}),
     expose: Flags.boolean({description: 'Also publish the backends (PostgreSQL, Redis, NATS, Kafka) on 127.0.0.1'}),
     timeout: Flags.string({description: 'How long to wait for every service to get healthy [default: 180s, 60s with --embedded]'}),
-    'port-offset': Flags.integer({description: 'Added to every host port (e.g. 100: the issuer on 5656)', default: 0, min: 0, max: 10_000}),
+    // At most what keeps the highest default port (the proxy's metrics, 50091) a port.
+    'port-offset': Flags.integer({description: 'Added to every host port (e.g. 100: the issuer on 5656)', default: 0, min: 0, max: 65_535 - 50_091}),
     'issuer-port': port(`Issuer port (default ${DEFAULT_PORTS.issuer})`),
     'admin-port': port(`Control plane port (default ${DEFAULT_PORTS.admin})`),
     'proxy-port': port(`Proxy port (default ${DEFAULT_PORTS.proxy})`),
