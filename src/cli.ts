@@ -40,6 +40,7 @@ const LOADERS: Record<string, () => {default: typeof Command}> = {
   'dev:status': () => require('./commands/dev/status.js'),
   'dev:up': () => require('./commands/dev/up.js'),
   'diff': () => require('./commands/diff.js'),
+  'get': () => require('./commands/get.js'),
   'help': () => require('./commands/help.js'),
   'kv:capabilities': () => require('./commands/kv/capabilities.js'),
   'kv:delete': () => require('./commands/kv/delete.js'),

@@ -115,3 +115,17 @@ export function renderResources<K extends Kind>(kind: K, items: Resource<K>[], f
       return table(kind, items, options.now ?? new Date())
   }
 }
+
+/** Resources of both kinds in one output (get -f): as renderResources, with a table per kind, Backends first. */
+export function renderMixed(found: {kind: Kind; resource: Resource<Kind>}[], format: OutputFormat, now: Date = new Date()): string {
+  if (format === 'json') return JSON.stringify(mixedJson(found), null, 2)
+  const kinds = (['Backend', 'Namespace'] as const).filter((kind) => found.some((f) => f.kind === kind))
+  if (format === 'table') return kinds.map((kind) => table(kind, found.filter((f) => f.kind === kind).map((f) => f.resource), now)).join('\n\n')
+  return found.map((f) => renderResources(f.kind, [f.resource], format, {single: true})).join(format === 'yaml' ? '\n---\n' : '\n')
+}
+
+/** One resource as itself, several as a List (which apply -f reads back), as get and list print them. */
+export function mixedJson(found: {kind: Kind; resource: Resource<Kind>}[]): Record<string, unknown> {
+  const objects = found.map((f) => toJsonObject(f.kind, f.resource))
+  return objects.length === 1 ? objects[0]! : {kind: 'List', items: objects}
+}

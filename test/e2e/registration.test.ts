@@ -390,6 +390,36 @@ describe('delete on a terminal', () => {
   })
 })
 
+describe('get -f', () => {
+  it('shows what is stored for what the files name, in every format; -o yaml re-applies unchanged; missing ones fail after the rest', async () => {
+    const backend = unique('redis')
+    const ns = unique('ns')
+    const path = file(`${ns}-get.yaml`, `${namespaceYaml(ns, backend)}---\n${backendYaml(backend)}`)
+    expect((await cli(['apply', '-f', path])).code).toBe(0)
+
+    const table = await cli(['get', '-f', path])
+    expect(table.code, table.stderr).toBe(0)
+    const [backends, namespaces] = table.stdout.trimEnd().split('\n\n')
+    expect(backends!.split('\n').map((l) => l.split(/\s+/)[0])).toEqual(['NAME', backend])
+    expect(namespaces!.split('\n').map((l) => l.split(/\s+/)[0])).toEqual(['NAME', ns])
+    expect((await cli(['get', '-f', path, '-o', 'name'])).stdout).toBe(`namespace/${ns}\nbackend/${backend}\n`)
+    const json = JSON.parse((await cli(['get', '-f', path, '-o', 'json'])).stdout)
+    expect(json.items.map((i: {kind: string; name: string}) => `${i.kind}/${i.name}`)).toEqual([`Namespace/${ns}`, `Backend/${backend}`])
+    expect(JSON.parse((await cli(['get', '-f', path, '--json'])).stdout)).toEqual(json)
+    const yaml = await cli(['get', '-f', path, '-o', 'yaml'])
+    expect((await cli(['apply', '-f', '-'], {input: yaml.stdout})).stdout).toBe(`backend/${backend} unchanged\nnamespace/${ns} unchanged\n`)
+
+    const gone = unique('ns')
+    const partly = file(`${gone}-partly.yaml`, `${namespaceYaml(gone, backend)}---\n${backendYaml(backend)}`)
+    const missing = await cli(['get', '-f', partly, '-o', 'name'])
+    expect([missing.code, missing.stdout]).toEqual([1, `backend/${backend}\n`])
+    expect(missing.stderr).toContain(`Error: namespace/${gone} not found`)
+    const missingJson = JSON.parse((await cli(['get', '-f', partly, '--json'])).stdout)
+    expect([missingJson.error.code, missingJson.name]).toEqual(['NOT_FOUND', backend])
+    expect(await cli(['get', '-f', partly, '-o', 'name', '--ignore-not-found'])).toMatchObject({code: 0, stdout: `backend/${backend}\n`})
+  })
+})
+
 describe('delete -f', () => {
   it('deletes what the files name, Namespaces first, after one check; dry runs and missing ones as kubectl does', async () => {
     const backend = unique('redis')

@@ -1,0 +1,51 @@
+/**
+ * `prismctl get -f FILE…`: what the control plane stores now for each Namespace and Backend the documents name, as
+ * kubectl's get -f shows the live objects of a manifest. Only kind and name matter; files are read in full first.
+ */
+import {PrismError, usageError} from '../errors.js'
+import type {Kind, Resource} from '../model/documents.js'
+import {describeSource, loadDocuments} from '../model/load.js'
+import {withAdmin, type ConnectionOptions} from './connection.js'
+import {findResource} from './read.js'
+import {LOAD_HINT} from './write.js'
+
+export interface Found {
+  kind: Kind
+  resource: Resource<Kind>
+}
+
+export interface GetFilesResult {
+  /** In file order, each resource once. */
+  found: Found[]
+  /** The ones the files name that do not exist (`kind/name`). */
+  missing: string[]
+}
+
+export async function getFiles(options: {files: string[]; recursive?: boolean; connection: ConnectionOptions}): Promise<GetFilesResult> {
+  const {docs} = await loadDocuments(options.files, {kinds: ['Backend', 'Namespace'], rules: false, hint: LOAD_HINT, recursive: options.recursive})
+  const unnamed = docs.filter((d) => !d.message.name)
+  if (unnamed.length > 0) throw usageError(`${unnamed.map(describeSource).join(', ')}: a document without a name`, 'Every document needs the name of what to show.')
+  const seen = new Set<string>()
+  const wanted = docs.filter((d) => {
+    const key = `${d.kind}/${d.message.name}`
+    return !seen.has(key) && seen.add(key)
+  })
+  return withAdmin(options.connection, async (admin) => {
+    const result: GetFilesResult = {found: [], missing: []}
+    for (const doc of wanted) {
+      const resource = await findResource(admin, doc.kind, doc.message.name)
+      if (resource) result.found.push({kind: doc.kind, resource})
+      else result.missing.push(`${doc.kind.toLowerCase()}/${doc.message.name}`)
+    }
+    return result
+  })
+}
+
+/** The error for what the files name and the control plane does not have (shown after what it has). */
+export function missingError(missing: string[]): PrismError {
+  return new PrismError(`${missing.length === 1 ? missing[0] : `${missing.length} resources`} not found`, {
+    code: 'NOT_FOUND',
+    details: missing.length > 1 ? missing : [],
+    hint: 'Apply the files first (prismctl apply -f), or pass --ignore-not-found.',
+  })
+}
