@@ -37,6 +37,22 @@ function restoreCredentials(prefix: string, incoming: Credentials | undefined, s
   }
 }
 
+/** A static password or token given in clear (not the placeholder), which a write compares with the stored one. */
+function holdsClearSecret(credentials: Credentials | undefined): boolean {
+  if (credentials?.source.case !== 'static') return false
+  const s = credentials.source.value
+  return [s.password, s.token].some((v) => v !== '' && v !== REDACTED)
+}
+
+/**
+ * Whether a resource sent for writing carries a static secret in clear. A server dry run of it tells the caller
+ * whether that secret equals the stored one (unchanged or configured), so such dry runs are audited.
+ */
+export function sendsClearSecret(resource: Namespace | Backend, kind: 'namespace' | 'backend'): boolean {
+  if (kind === 'backend') return holdsClearSecret((resource as Backend).credentials)
+  return (resource as Namespace).patterns.some((p) => [...p.requires, ...p.produces].some((b) => holdsClearSecret(b.credentials)))
+}
+
 const slotKey = (pattern: string, direction: string, slot: string) => `${pattern}\u0000${direction}\u0000${slot}`
 
 /** Replaces "REDACTED" placeholders in `incoming` (in place) with the stored secrets of the same pattern slot. */

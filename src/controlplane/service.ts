@@ -43,7 +43,7 @@ import {partitionOf} from './crc32.js'
 import {leaseFrom, proxyIdViolations} from './leases.js'
 import {resolveNamespace, type BackendCatalog} from './resolve.js'
 import {Change} from './changes.js'
-import {redactBackend, redactNamespace, restoreBackendSecrets, restoreNamespaceSecrets} from './secrets.js'
+import {redactBackend, redactNamespace, restoreBackendSecrets, restoreNamespaceSecrets, sendsClearSecret} from './secrets.js'
 import type {AuditRecord, Kind, LabelCondition, RemoteChange, Store} from './store.js'
 import {count} from '../ui/count.js'
 
@@ -314,6 +314,7 @@ export class ControlPlaneService {
       if (!input) throw invalid('the request', [{field: 'namespace', description: 'is required'}])
       for (let attempt = 1; ; attempt++) {
         const {stored, storedVersion} = await this.readForWrite(NamespaceSchema, 'namespace', name, mode, expected)
+        if (dryRun && stored) await this.auditSecretComparison(principal, action, 'namespace', input)
 
         // The one copy of the input this attempt works on (secrets are restored into it; fields this server does not
         // know are dropped, never stored): spec, then the next version.
@@ -384,6 +385,7 @@ export class ControlPlaneService {
       if (!input) throw invalid('the request', [{field: 'backend', description: 'is required'}])
       for (let attempt = 1; ; attempt++) {
         const {stored, storedVersion} = await this.readForWrite(BackendSchema, 'backend', name, mode, expected)
+        if (dryRun && stored) await this.auditSecretComparison(principal, action, 'backend', input)
 
         // As for namespaces: one copy of the input, serialized before it is redacted in place.
         const next = dropUnknownFields(clone(BackendSchema, input))
@@ -490,6 +492,15 @@ export class ControlPlaneService {
       }
       throw err
     }
+  }
+
+  /**
+   * Dry runs are not audited, except one that compares a static secret in clear with the stored one: its answer
+   * (unchanged or configured) confirms or refutes a guess, so whoever tries guesses shows in the audit log.
+   */
+  private async auditSecretComparison(principal: Principal, action: string, kind: Kind, input: Namespace | Backend): Promise<void> {
+    if (!sendsClearSecret(input, kind)) return
+    await this.store.appendAudit(this.auditRecord(principal, action, kind, input.name, 'DRY_RUN', 'a server dry run compared a static secret given in clear with the stored one'))
   }
 
   private auditRecord(principal: Principal, action: string, kind: Kind, name: string, outcome: string, message: string): AuditRecord {

@@ -120,6 +120,24 @@ describe('audit list against admin serve --issuer', () => {
     expect([none.code, none.stdout, none.stderr]).toEqual([0, '', 'No audit entries found.\n'])
   })
 
+  it('records a server dry run that compares a static secret in clear (a guess at it), and no other dry run', async () => {
+    const backend = (password: string) => `kind: Backend\nname: pg-guarded\ntype: postgres\npostgres: {host: db, port: 5432, database: app}\ncredentials: {static: {username: svc, password: ${password}}}\n`
+    const input = (password: string) => ({input: backend(password)}) as const
+    const applied = await runCli(['apply', '-f', '-'], {...input('the-real-secret-1'), env: {PRISM_TOKEN: tokens.alice, PRISM_ADMIN_ENDPOINT: server.endpoint}})
+    expect(applied.code, applied.stderr).toBe(0)
+    const dryRun = (password: string) => runCli(['apply', '-f', '-', '--dry-run=server'], {...input(password), env: {PRISM_TOKEN: tokens.bob, PRISM_ADMIN_ENDPOINT: server.endpoint}})
+    expect((await dryRun('a-guess')).stdout).toBe('backend/pg-guarded configured (server dry run)\n')
+    expect((await dryRun('the-real-secret-1')).stdout).toBe('backend/pg-guarded unchanged (server dry run)\n')
+    // The placeholder keeps what is stored: nothing is compared, nothing recorded.
+    expect((await dryRun('REDACTED')).stdout).toBe('backend/pg-guarded unchanged (server dry run)\n')
+    const events = await listJson(['--resource', 'pg-guarded', '--principal', 'bob@example.test'])
+    expect(events.map((e) => [e.action, e.outcome, e.count])).toEqual([
+      ['ApplyBackend', 'DRY_RUN', 1],
+      ['ApplyBackend', 'DRY_RUN', 1],
+    ])
+    expect(JSON.stringify(events)).not.toMatch(/a-guess|the-real-secret/)
+  })
+
   it('is for admins only', async () => {
     for (const user of ['bob', 'carol', 'dave']) {
       const r = await as(user, ['audit', 'list'])
