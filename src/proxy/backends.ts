@@ -99,11 +99,6 @@ export class BackendPool {
     )
   }
 
-  /** The last known states, without asking the backends. */
-  states(): BackendStatus[] {
-    return [...this.entries.values(), ...this.failures.values()].map(statusOf)
-  }
-
   async close(): Promise<void> {
     const all = [...this.entries.values()]
     this.entries.clear()
