@@ -29,8 +29,8 @@ export interface SettingSpec {
   /** list: comma-separated non-empty names; topics: such a list of topic names (model/topics.ts); duration: 30s, 12h, 7d (config/duration.ts). */
   kind: 'list' | 'topics' | 'duration'
   description: string
-  /** A duration's upper bound, in days. */
-  maxDays?: number
+  /** A duration's bounds, both written as durations are (e.g. 1s, 3650d). */
+  bounds?: {min: string; max: string}
 }
 
 export interface PatternSpec {
@@ -64,8 +64,14 @@ export function slotNeeds(slot: SlotSpec): string {
   return slotMisses(slot, []).join(', ')
 }
 
-/** How long a messaging pattern's backend keeps what is published, for groups and replay (JetStream, PostgreSQL). */
-const MESSAGE_RETENTION: SettingSpec = {name: 'retention', required: false, kind: 'duration', maxDays: 3650, description: 'how long published messages are kept for consumer groups and replay (default 7d)'}
+/** What a retention may be: NATS refuses a max age under 100 ms; ten years is past any use. */
+export const RETENTION_BOUNDS = {min: '1s', max: '3650d'}
+
+/**
+ * How long a messaging pattern's backend keeps what the namespace publishes, for consumer groups and replay (NATS
+ * JetStream, PostgreSQL); unset, messages are kept as the backend keeps them by itself.
+ */
+const MESSAGE_RETENTION: SettingSpec = {name: 'retention', required: false, kind: 'duration', bounds: RETENTION_BOUNDS, description: 'how long published messages are kept for consumer groups and replay (default: as long as the backend keeps them)'}
 
 export const PATTERNS: readonly PatternSpec[] = [
   {
@@ -139,7 +145,7 @@ export const PATTERNS: readonly PatternSpec[] = [
         slots: [slot('message-source', 'requires', true, [], ['pubsub_basic', 'queue_basic']), slot('mailbox-store', 'requires', true, ['table_writer', 'table_reader'])],
         settings: [
           {name: 'topics', required: true, kind: 'topics', description: 'comma-separated topics to store, e.g. "orders,payments"'},
-          {name: 'retention', required: false, kind: 'duration', maxDays: 3650, description: 'how long messages are kept (default 7d)'},
+          {name: 'retention', required: false, kind: 'duration', bounds: RETENTION_BOUNDS, description: 'how long messages are kept (default 7d)'},
         ],
       },
     ],

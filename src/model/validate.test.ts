@@ -255,12 +255,14 @@ describe('validateBackend', () => {
     expect(validateBackend(be('type: s3\ns3: {bucket: b, endpoint: "https://key:secret@s3.local"}'))[0]!.path).toBe('s3.endpoint')
   })
 
-  it('settings.retention of a messaging pattern is a duration of at most 3650d', () => {
+  it('settings.retention of a messaging pattern is a duration from 1s to 3650d', () => {
     const events = (retention: string) => validateNamespace(ns(`  - name: events\n    type: pubsub\n    requires: [{slot: message-bus, backendType: nats}]\n    settings: {retention: "${retention}"}\n`))
     expect(events('36h')).toEqual([])
     expect(events('3650d')).toEqual([])
     expect(events('soon')).toEqual([{path: 'patterns[0].settings.retention', message: 'settings.retention must be a duration such as 12h or 7d, got "soon"'}])
-    expect(events('3651d')).toEqual([{path: 'patterns[0].settings.retention', message: 'settings.retention must be at most 3650d, got "3651d"'}])
+    for (const retention of ['3651d', '50ms', '0.4ms']) {
+      expect(events(retention)).toEqual([{path: 'patterns[0].settings.retention', message: `settings.retention must be from 1s to 3650d, got "${retention}"`}])
+    }
   })
 
   it('the config has what the type needs', () => {

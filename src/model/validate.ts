@@ -122,7 +122,10 @@ function checkSettings(out: Violation[], base: string, p: Pattern, spec: Pattern
         out.push({path, message: `settings.${setting.name} must be a duration such as 12h or 7d, got ${quote(value)}`})
         continue
       }
-      if (setting.maxDays !== undefined && ms > setting.maxDays * 86_400_000) out.push({path, message: `settings.${setting.name} must be at most ${setting.maxDays}d, got ${quote(value)}`})
+      const {bounds} = setting
+      if (bounds && (ms < parseDuration(bounds.min, 'min') || ms > parseDuration(bounds.max, 'max'))) {
+        out.push({path, message: `settings.${setting.name} must be from ${bounds.min} to ${bounds.max}, got ${quote(value)}`})
+      }
     }
   }
 }

@@ -13,7 +13,7 @@ import type {MessagingDriver} from './drivers/types.js'
 import {scopeGroup, scopeTopic, unscopeTopic} from './isolation.js'
 import {checkBatch, checkMessage, checkTopic, LIMITS} from './limits.js'
 import {stampMetadata} from './message-metadata.js'
-import {retentionMs} from './retention.js'
+import {messageRetentionMs} from './retention.js'
 import type {Router} from './router.js'
 import type {Family} from './routing.js'
 import {writeWithBackpressure} from './streams.js'
@@ -73,13 +73,13 @@ export function producerHandlers(router: Router): ServiceHandlers<(typeof Produc
     publish: async (req, call) => {
       checkMessage(req.topic, req.payload, req.metadata)
       const {driver, topic, namespace, routed, target} = await messaging(call, 'producer')
-      return {messageId: await driver.publish({topic: topic(req.topic), payload: req.payload, metadata: stampMetadata(req.metadata, routed.principal, namespace)}, {retentionMs: retentionMs(target.pattern)})}
+      return {messageId: await driver.publish({topic: topic(req.topic), payload: req.payload, metadata: stampMetadata(req.metadata, routed.principal, namespace)}, {retentionMs: messageRetentionMs(target.route, target.backend)})}
     },
     publishBatch: async (req, call) => {
       checkBatch(req.messages.length)
       for (const m of req.messages) checkMessage(m.topic, m.payload, m.metadata)
       const {driver, topic, namespace, routed, target} = await messaging(call, 'producer')
-      const options = {retentionMs: retentionMs(target.pattern)}
+      const options = {retentionMs: messageRetentionMs(target.route, target.backend)}
       const stamped = req.messages.map((m) => stampMetadata(m.metadata, routed.principal, namespace))
       // In order: a batch keeps its messages' order on backends that order a topic.
       const ids: string[] = []
@@ -113,7 +113,7 @@ export function consumerHandlers(grpcModule: typeof grpc, router: Router, open: 
         group: req.group ? scopeGroup(namespace, req.group) : undefined,
         start: req.start === StartPosition.EARLIEST ? 'earliest' : 'latest',
         ackWaitSeconds: req.ackWaitSeconds || DEFAULT_ACK_WAIT_SECONDS,
-        retentionMs: retentionMs(target.pattern),
+        retentionMs: messageRetentionMs(target.route, target.backend),
       })
       open.add(subscription)
       const end = () => void subscription.close()

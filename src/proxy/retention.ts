@@ -1,19 +1,44 @@
-/** settings.retention of a pattern as the proxy uses it: how long a mailbox, or a messaging backend, keeps messages. */
+/** settings.retention as the proxy uses it: how long a mailbox, or a messaging backend, keeps messages. */
 import {parseDuration} from '../config/duration.js'
-import type {RoutedPattern} from './routing.js'
+import {RETENTION_BOUNDS} from '../model/pattern-registry.js'
+import type {Route, RoutedPattern} from './routing.js'
 
 export const DEFAULT_RETENTION = '7d'
-export const DEFAULT_RETENTION_MS = 7 * 86_400_000
-/** What validation allows (3650d); one applied before that rule existed is held to it. */
-const MAX_RETENTION_MS = 3650 * 86_400_000
+const DEFAULT_RETENTION_MS = parseDuration(DEFAULT_RETENTION, 'settings.retention')
+const MIN_MS = parseDuration(RETENTION_BOUNDS.min, 'min')
+const MAX_MS = parseDuration(RETENTION_BOUNDS.max, 'max')
 
-export function retentionMs(pattern: RoutedPattern): number {
+/** A pattern's settings.retention within the bounds validation sets; undefined when unset or unreadable. */
+function setRetentionMs(pattern: RoutedPattern): number | undefined {
+  if (!pattern.settings.retention) return undefined
   try {
-    return Math.min(parseDuration(pattern.settings.retention || DEFAULT_RETENTION, 'settings.retention'), MAX_RETENTION_MS)
+    // The control plane refuses what is out of bounds; one applied before that rule existed is held to them.
+    return Math.min(Math.max(parseDuration(pattern.settings.retention, 'settings.retention'), MIN_MS), MAX_MS)
   } catch {
-    // The control plane refuses such a value; one applied before that rule existed keeps the default.
-    return DEFAULT_RETENTION_MS
+    return undefined
   }
+}
+
+/** A mailbox's retention: its settings.retention, 7 days by default. */
+export function retentionMs(pattern: RoutedPattern): number {
+  return setRetentionMs(pattern) ?? DEFAULT_RETENTION_MS
+}
+
+const MESSAGING = new Set(['pubsub', 'queue', 'producer', 'consumer'])
+
+/**
+ * How long a backend keeps what a namespace publishes to it. Its messaging patterns bound to that backend share the
+ * namespace's topics there (a producer's and a consumer's alike), so one value holds for all: the longest any of
+ * them sets. Undefined when none sets one: the backend keeps messages as it does by itself (nothing is pruned).
+ */
+export function messageRetentionMs(route: Route, backend: string): number | undefined {
+  let longest: number | undefined
+  for (const pattern of route.patterns) {
+    if (!MESSAGING.has(pattern.type) || !Object.values(pattern.slots).includes(backend)) continue
+    const ms = setRetentionMs(pattern)
+    if (ms !== undefined && (longest === undefined || ms > longest)) longest = ms
+  }
+  return longest
 }
 
 /** How often what outlived a retention is deleted: every quarter of it, at least every second, at most every minute. */

@@ -149,29 +149,32 @@ describe('NATS with JetStream', () => {
     await sub.close()
   })
 
-  it("keeps a topic's messages for the publisher's retention: the stream's max age, set again when it changes", async () => {
+  it("keeps a topic's messages for the retention publishes carry: the stream's max age, set again when it changes", async () => {
     const nc = await natsConnect({servers: nats.url, user: 'prism', pass: PASSWORD})
     const manager = await jetstreamManager(nc)
     const stream = `PRISM_${natsName('topic', 'retained')}`
     try {
-      // A subscriber that comes first creates the stream with the default (7 days).
+      // A subscriber that comes first, with no retention set, creates the stream without a max age (kept for ever).
       const sub = await driver.messaging!.subscribe('retained', {start: 'latest', ackWaitSeconds: 30})
       await sub.close()
-      expect((await manager.streams.info(stream)).config.max_age).toBe(7 * 86_400 * 1e9)
+      expect((await manager.streams.info(stream)).config.max_age).toBe(0)
+      await driver.messaging!.publish({topic: 'retained', payload: bytes('kept'), metadata: {}})
+      expect((await manager.streams.info(stream)).config.max_age).toBe(0)
       await driver.messaging!.publish({topic: 'retained', payload: bytes('short-lived'), metadata: {}}, {retentionMs: 1_000})
       expect((await manager.streams.info(stream)).config.max_age).toBe(1e9)
       // The server expires what is older than that.
       await eventually(async () => expect((await manager.streams.info(stream)).state.messages).toBe(0), 100, 100)
-      // Another proxy (another driver) publishing with a longer retention sets it again, once.
+      // Another proxy (another driver) publishing with a longer retention sets it again; one without any leaves it.
       const other = await open(nats.url)
       try {
         await other.messaging!.publish({topic: 'retained', payload: bytes('kept'), metadata: {}}, {retentionMs: 3_600_000})
-        await other.messaging!.publish({topic: 'retained', payload: bytes('kept too'), metadata: {}}, {retentionMs: 3_600_000})
+        await other.messaging!.publish({topic: 'retained', payload: bytes('kept too'), metadata: {}})
       } finally {
         await other.close()
       }
       const info = await manager.streams.info(stream)
       expect([info.config.max_age, info.state.messages]).toEqual([3_600 * 1e9, 2])
+      expect(logs).toContain(`nats nats-test: stream ${stream} now keeps messages for 3600 s (settings.retention)`)
     } finally {
       await nc.close()
     }

@@ -1,7 +1,7 @@
 /**
  * NATS: messaging only. Without JetStream it is core pub/sub (at most once, nothing kept, no groups). With JetStream
  * every topic is one stream (`PRISM_<name>`, subject `prism.<name>`, file storage, limits retention, its max age the
- * pattern's settings.retention): a stream per topic keeps a group's durable consumer named after the group alone
+ * namespace's settings.retention when one is set): a stream per topic keeps a group's durable consumer named after the group alone
  * (2.9 servers filter a consumer by one subject only), and an ephemeral reader needs no filter. A group is a durable
  * pull consumer with explicit acks; its ack token is the JetStream ack subject of the delivery, which any connection
  * (so any proxy) can answer, so acknowledgements survive a proxy restart. The connection opens on first use and
@@ -14,7 +14,6 @@ import type {Msg, MsgHdrs, NatsConnection} from '@nats-io/transport-node'
 
 import {PrismError} from '../../errors.js'
 import {backendConfig, invalidArgument, scrub, staticCredentials, unavailable} from './backend-config.js'
-import {DEFAULT_RETENTION_MS} from '../retention.js'
 import type {BackendConnection, Connect, DeliveredMessage, MessagingDriver, OutgoingMessage, PublishOptions, SubscribeOptions, Subscription} from './types.js'
 
 /** Carries a core-NATS message's id to its receivers (JetStream ids come from the stream sequence instead). */
@@ -145,23 +144,28 @@ export const connect: Connect = async (backend, {log}) => {
   }
 
   /**
-   * Creates the topic's stream once per driver (and again after a failure); idempotent across proxies. A publisher
-   * (`reconcile`) also sets a stream's max age to its pattern's retention when it differs; a subscriber only
-   * creates one that is missing.
+   * Creates the topic's stream once per driver (and again after a failure); idempotent across proxies. Its max age is
+   * the namespace's retention for this backend, or none (kept as JetStream's limits keep it) when none is set. A
+   * publisher with a retention also sets it on a stream that has another; a subscriber only creates a missing one.
    */
-  function ensureStream(manager: JetStreamManager, topic: string, retentionMs = DEFAULT_RETENTION_MS, reconcile = false): Promise<void> {
+  function ensureStream(manager: JetStreamManager, topic: string, retentionMs: number | undefined, reconcile = false): Promise<void> {
     const name = streamName(topic)
-    // Nanoseconds: ms * 1e6 stays an exact integer for every retention validation allows (3650d).
-    const maxAgeNs = retentionMs * 1_000_000
+    // Nanoseconds: ms * 1e6 stays an exact integer for every retention validation allows (3650d); 0 is no limit.
+    const maxAgeNs = (retentionMs ?? 0) * 1_000_000
     // The server refuses a duplicate window (2 min by default; unused here) longer than the max age.
-    const limits = {max_age: maxAgeNs, duplicate_window: Math.min(maxAgeNs, 120e9)}
+    const limits = maxAgeNs ? {max_age: maxAgeNs, duplicate_window: Math.min(maxAgeNs, 120e9)} : {}
+    reconcile &&= retentionMs !== undefined
     const known = knownStreams.get(name)
     if (known && (!reconcile || known.maxAgeNs === maxAgeNs)) return known.ready
     const ready = (known?.ready.catch(() => undefined) ?? Promise.resolve()).then(() =>
       manager.streams.info(name).then(
         async (info) => {
-          if (reconcile && info.config.max_age !== maxAgeNs) await manager.streams.update(name, limits)
-          else entry.maxAgeNs = info.config.max_age
+          if (reconcile && info.config.max_age !== maxAgeNs) {
+            await manager.streams.update(name, limits)
+            log(`nats ${backend.name}: stream ${name} now keeps messages for ${retentionMs! / 1000} s (settings.retention)`)
+          } else {
+            entry.maxAgeNs = info.config.max_age
+          }
         },
         async (err: unknown) => {
           if (!(err instanceof js!.JetStreamApiError) || err.code !== js!.JetStreamApiCodes.StreamNotFound) throw err

@@ -8,10 +8,11 @@
  * the prefix escaped, which the C collation lets PostgreSQL answer from the primary key index; batches are one
  * statement, so all or nothing (that is what `transactions` says).
  *
- * Queue: published messages are rows of prism_queue_messages (kept for the pattern's settings.retention: a publish
- * deletes its topic's older rows now and then, pruneEvery of it, with the claims on them), ids increasing per
- * topic in commit order (a publish holds a per-topic advisory lock until it commits), and a NOTIFY wakes waiting
- * subscribers (wake-up only; they also poll every second). Every group sees every message of a topic: its delivery
+ * Queue: published messages are rows of prism_queue_messages (kept for ever, or for the namespace's
+ * settings.retention when one is set: its publishes delete the topic's older rows and their claims, every quarter
+ * of it at most; a topic nobody publishes to is not pruned), ids increasing per topic in commit order (a publish
+ * holds a per-topic advisory lock until it commits), and a NOTIFY wakes waiting subscribers (wake-up only; they
+ * also poll every second). Every group sees every message of a topic: its delivery
  * state is per (topic, group), a watermark below which everything is acknowledged plus a row per message claimed
  * above it. Members claim with FOR UPDATE SKIP LOCKED and a visibility timeout of ackWaitSeconds; a claim that lapses
  * without an ack is claimed again. An ack marks the (topic, group, id) row, from any proxy. Without a group a
@@ -23,7 +24,7 @@ import type * as Pg from 'pg'
 
 import {PrismError} from '../../errors.js'
 import {postgresMailboxStore} from '../mailbox/postgres-store.js'
-import {DEFAULT_RETENTION_MS, pruneEvery} from '../retention.js'
+import {pruneEvery} from '../retention.js'
 import {backendConfig, invalidArgument, scrub, staticCredentials, unavailable} from './backend-config.js'
 import {Channel} from './channel.js'
 import {schemaOnce} from './pg-schema.js'
@@ -35,6 +36,7 @@ CREATE INDEX IF NOT EXISTS prism_kv_expires ON prism_kv (expires_at) WHERE expir
 CREATE TABLE IF NOT EXISTS prism_queue_messages (id bigserial PRIMARY KEY, topic text NOT NULL, payload bytea NOT NULL,
   metadata jsonb NOT NULL, published_at timestamptz NOT NULL DEFAULT now());
 CREATE INDEX IF NOT EXISTS prism_queue_messages_topic ON prism_queue_messages (topic, id);
+CREATE INDEX IF NOT EXISTS prism_queue_messages_age ON prism_queue_messages (topic, published_at);
 CREATE TABLE IF NOT EXISTS prism_queue_groups (topic text NOT NULL, grp text NOT NULL, acked_through bigint NOT NULL,
   PRIMARY KEY (topic, grp));
 CREATE TABLE IF NOT EXISTS prism_queue_deliveries (topic text NOT NULL, grp text NOT NULL, message_id bigint NOT NULL,
@@ -50,6 +52,8 @@ const CLAIM_BATCH = 16
 const POLL_MS = 1_000
 const MAX_TOPIC_BYTES = 1_000
 const PRUNE_BATCH = 10_000
+/** At most a million rows per pruning; a backlog beyond that goes at the next ones. */
+const MAX_PRUNE_BATCHES = 100
 const MAX_PRUNED_TOPICS = 10_000
 
 /** The prefix as a LIKE pattern that matches it literally (backslash is the escape character). */
@@ -330,11 +334,14 @@ export const connect: Connect = async (backend, {log}) => {
     if (topicPrunes.size >= MAX_PRUNED_TOPICS) topicPrunes.clear()
     topicPrunes.set(topic, Date.now())
     const prune = (async () => {
-      // Oldest first and bounded, so one statement never holds a huge backlog's locks.
-      await pool.query(
-        `DELETE FROM prism_queue_messages WHERE id IN (SELECT id FROM prism_queue_messages WHERE topic = $1 AND published_at < now() - make_interval(secs => $2::float8) ORDER BY id LIMIT ${PRUNE_BATCH})`,
-        [topic, retentionMs / 1000],
-      )
+      // In bounded batches, so one statement never holds a huge backlog's locks; as many as it takes.
+      for (let batch = 0; batch < MAX_PRUNE_BATCHES; batch++) {
+        const gone = await pool.query(
+          `DELETE FROM prism_queue_messages WHERE id IN (SELECT id FROM prism_queue_messages WHERE topic = $1 AND published_at < now() - make_interval(secs => $2::float8) LIMIT ${PRUNE_BATCH})`,
+          [topic, retentionMs / 1000],
+        )
+        if ((gone.rowCount ?? 0) < PRUNE_BATCH) break
+      }
       await pool.query(`DELETE FROM prism_queue_deliveries d WHERE d.topic = $1 AND NOT EXISTS (SELECT 1 FROM prism_queue_messages m WHERE m.id = d.message_id)`, [topic])
     })().catch((err: Error) => log(`postgres ${backend.name}: pruning ${topic} failed: ${scrub(err.message, backend)}`))
     // close() waits for it rather than ending the pool under it.
@@ -352,7 +359,7 @@ export const connect: Connect = async (backend, {log}) => {
          SELECT id, pg_notify('${CHANNEL}', $1) FROM ins`,
         [message.topic, Buffer.from(message.payload), JSON.stringify(message.metadata)],
       )
-      pruneTopicLazily(message.topic, options?.retentionMs ?? DEFAULT_RETENTION_MS)
+      if (options?.retentionMs !== undefined) pruneTopicLazily(message.topic, options.retentionMs)
       return rows[0]!.id
     },
     subscribe,
