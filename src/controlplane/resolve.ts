@@ -12,6 +12,7 @@ import type {Backend, Namespace, NamespaceStatus, ResolvedBinding, ResolvedPatte
 import {DEFAULT_INTERFACES, findPattern, resolvePatternVersion, slotFits, slotMisses, slotNeeds} from '../model/pattern-registry.js'
 import {backendTypeHint} from '../model/upstream-hints.js'
 import {NAME_PATTERN} from '../model/validate.js'
+import {showableUrl} from '../ui/debug.js'
 
 export interface BackendCatalog {
   byName(name: string): Promise<Backend | undefined>
@@ -39,8 +40,9 @@ export function connectionOf(b: Backend): string {
   switch (c.case) {
     case 'redis':
       return `${c.value.tls ? 'rediss' : 'redis'}://${c.value.address}/${c.value.database}`
+    // Credentials in a URL (refused since; a backend stored before) are not copied into what viewers read.
     case 'nats':
-      return c.value.url
+      return showableUrl(c.value.url)
     case 'kafka':
       return `kafka://${c.value.brokers.join(',')}`
     case 'postgres':
@@ -48,7 +50,7 @@ export function connectionOf(b: Backend): string {
     case 'sqlite':
       return `sqlite://${c.value.path}`
     case 's3':
-      return `s3://${c.value.bucket}${c.value.endpoint ? `?endpoint=${encodeURIComponent(c.value.endpoint)}` : ''}${c.value.region ? `${c.value.endpoint ? '&' : '?'}region=${c.value.region}` : ''}`
+      return `s3://${c.value.bucket}${c.value.endpoint ? `?endpoint=${encodeURIComponent(showableUrl(c.value.endpoint))}` : ''}${c.value.region ? `${c.value.endpoint ? '&' : '?'}region=${c.value.region}` : ''}`
     case 'memstore':
       return 'memstore://'
     default:

@@ -4,6 +4,7 @@
  * resource exported with `get -o yaml` applies back unchanged.
  */
 import type {FieldViolation} from '../errors.js'
+import {showableUrl} from '../ui/debug.js'
 import type {Backend, Credentials, Namespace, SlotBinding} from '../gen/prism/admin/v1/resources_pb.js'
 
 export const REDACTED = 'REDACTED'
@@ -23,6 +24,10 @@ export function redactNamespace(ns: Namespace): Namespace {
 
 export function redactBackend(b: Backend): Backend {
   redactCredentials(b.credentials)
+  // A password in a URL (validation refuses it now; a backend stored before may have one). Applying such an export
+  // back is refused with the hint to move it into credentials.
+  if (b.config.case === 'nats') b.config.value.url = showableUrl(b.config.value.url)
+  if (b.config.case === 's3') b.config.value.endpoint = showableUrl(b.config.value.endpoint)
   return b
 }
 

@@ -47,6 +47,8 @@ describe('redact', () => {
     expect(redact('unauthenticated: no bearer token was sent')).toBe('unauthenticated: no bearer token was sent')
     expect(redact('unauthenticated: the bearer is not a valid signed JWT')).toBe('unauthenticated: the bearer is not a valid signed JWT')
     expect(redact('authorization: Bearer isx9 and bearer tokenish')).toBe('authorization: Bearer [REDACTED] and bearer [REDACTED]')
+    // A small word is a word only where it ends: "or-9f8e…" and "token-3f9a…" are credentials.
+    expect(redact('Bearer or-9f8e7d6c5b4a, Bearer in.xyz123, Bearer token-3f9a8b7c')).toBe('Bearer [REDACTED], Bearer [REDACTED], Bearer [REDACTED]')
   })
 
   it('finds secrets by location, never by words: messages keep their words', () => {

@@ -18,7 +18,7 @@ export function setDebug(on: boolean): void {
 const JWT = /\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g
 // Not "token" or a small word: "no bearer token was sent" and "the bearer is not a valid signed JWT" are messages,
 // not credentials (a credential that is one of these words is not worth garbling every such message for).
-const BEARER = /(bearer\s+)(?!(?:tokens?|is|was|has|had|of|for|from|and|or|not|in|the|an?)\b)[^\s"',]+/gi
+const BEARER = /(bearer\s+)(?!(?:tokens?|is|was|has|had|of|for|from|and|or|not|in|the|an?)(?=[\s"',]|$))[^\s"',]+/gi
 const SECRET_KEYS = 'password|client_secret|clientSecret|refresh_token|refreshToken|access_token|accessToken|id_token|idToken|token|secret'
 /** "key": value in JSON, whatever the value's type (string, number, boolean, object, array). */
 const JSON_SECRET = new RegExp(`("(?:${SECRET_KEYS})"\\s*:\\s*)("(?:[^"\\\\]|\\\\.)*"|\\{[^{}]*\\}|\\[[^\\[\\]]*\\]|[^\\s,}\\]]+)`, 'g')

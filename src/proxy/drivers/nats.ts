@@ -13,6 +13,7 @@ import type {JetStreamClient, JetStreamManager, JsMsg} from '@nats-io/jetstream'
 import type {Msg, MsgHdrs, NatsConnection} from '@nats-io/transport-node'
 
 import {PrismError} from '../../errors.js'
+import {showableUrl} from '../../ui/debug.js'
 import {backendConfig, invalidArgument, scrub, staticCredentials, unavailable} from './backend-config.js'
 import type {BackendConnection, Connect, DeliveredMessage, MessagingDriver, OutgoingMessage, PublishOptions, SubscribeOptions, Subscription} from './types.js'
 
@@ -80,7 +81,7 @@ function fromHeaders(headers: MsgHdrs | undefined): Record<string, string> {
 export const connect: Connect = async (backend, {log}) => {
   const config = backendConfig(backend, 'nats')
   if (!config.url) throw new PrismError(`backend ${backend.name} has no nats.url`, {code: 'FAILED_PRECONDITION', hint: 'Set nats.url, e.g. nats://nats:4222.'})
-  const address = scrub(config.url, backend)
+  const address = scrub(showableUrl(config.url), backend)
   const nats = await import('@nats-io/transport-node')
   const js = config.jetstream ? await import('@nats-io/jetstream') : undefined
   const creds = staticCredentials(backend)
