@@ -90,6 +90,20 @@ describe('leaseKeeper', () => {
     await lease.release()
   })
 
+  it('release waits a second at most for a renewal the control plane does not answer', async () => {
+    const {admin, calls} = recordingAdmin()
+    const lease = leaseKeeper({admin, proxyId: 'p1', version: 'v', log: () => {}, ttlSeconds: 15}, () => ['a'])
+    lease.renewSoon()
+    await vi.advanceTimersByTimeAsync(50)
+    let released = false
+    const releasing = lease.release().then(() => (released = true))
+    await vi.advanceTimersByTimeAsync(999)
+    expect(released).toBe(false)
+    await vi.advanceTimersByTimeAsync(1)
+    await releasing
+    expect(calls.map((c) => c.method)).toEqual(['renewProxyLease', 'releaseProxyLease'])
+  })
+
   it('a proxy that never synced releases nothing', async () => {
     const {admin, calls} = recordingAdmin()
     await leaseKeeper({admin, proxyId: 'p1', version: 'v', log: () => {}}, () => []).release()

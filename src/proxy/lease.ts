@@ -16,7 +16,7 @@ export interface LeaseOptions {
 export interface LeaseKeeper {
   /** The served namespaces changed: renew shortly with the new list. */
   renewSoon(): void
-  /** Stops renewing and releases the lease (after a renewal in flight, so that one cannot bring it back). */
+  /** Stops renewing and releases the lease (after a renewal in flight, up to a second, so that one cannot bring it back). */
   release(): Promise<void>
 }
 
@@ -24,6 +24,8 @@ export interface LeaseKeeper {
 const SOON_MS = 50
 /** How soon a failed renewal is tried again. */
 const RETRY_MS = 1_000
+/** How long release() waits for a renewal in flight before it releases anyway. */
+const RELEASE_WAIT_MS = 1_000
 
 /**
  * Renews every third of the lease's lifetime, and soon after the served namespaces change. One renewal at a time:
@@ -75,7 +77,8 @@ export function leaseKeeper(options: LeaseOptions, namespaces: () => string[]): 
     async release() {
       stopped = true
       clearTimeout(timer)
-      await inFlight
+      // Bounded: shutdown must not wait out a renewal's deadline while the control plane does not answer.
+      await Promise.race([inFlight, new Promise((resolve) => setTimeout(resolve, RELEASE_WAIT_MS).unref())])
       if (!synced) return
       await options.admin.call('releaseProxyLease', {proxyId: options.proxyId}).catch((err: Error) => options.log(`cannot release the proxy lease: ${err.message}`))
     },
