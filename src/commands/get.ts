@@ -20,9 +20,11 @@ export default class Get extends BaseCommand<typeof Get> {
 
   async run() {
     const format = this.outputFormat(this.flags.output as OutputFormat | undefined)
-    const {found, missing} = await getFiles({files: this.flags.file, recursive: this.flags.recursive, connection: connectionOf(this.flags)})
-    if (found.length > 0) this.out(renderMixed(found, format))
-    const result = mixedJson(found)
+    const {named, found, missing} = await getFiles({files: this.flags.file, recursive: this.flags.recursive, connection: connectionOf(this.flags)})
+    // The JSON's shape follows the files, not what exists: one object for one resource named, else a List.
+    const single = named === 1
+    if (found.length > 0 || (format === 'json' && !single)) this.out(renderMixed(found, format, {single}))
+    const result = mixedJson(found, single)
     // Under --json the error carries what was found too.
     if (missing.length > 0 && !this.flags['ignore-not-found']) throw withResult(missingError(missing), result)
     return result

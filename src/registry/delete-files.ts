@@ -5,14 +5,15 @@
  * all, asked once what exists is known; a document that fails does not stop the others.
  */
 import type {AdminClient} from '../api/admin-client.js'
-import {PrismError, usageError} from '../errors.js'
+import {PrismError} from '../errors.js'
 import type {Kind, SourceDoc} from '../model/documents.js'
-import {describeSource, loadDocuments} from '../model/load.js'
-import {confirmDestructive} from './confirm.js'
+import {describeSource} from '../model/load.js'
+import {assertCanConfirm, confirmDestructive} from './confirm.js'
 import {withAdmin, type ConnectionOptions} from './connection.js'
 import {findResource} from './read.js'
 import {deleteCall} from './resources.js'
-import {LOAD_HINT, type DryRun, type Outcome, type WriteProgress, type WriteReport} from './write.js'
+import {loadNamed} from './get-files.js'
+import {type DryRun, type Outcome, type WriteProgress, type WriteReport} from './write.js'
 
 export interface DeleteFilesOptions extends WriteProgress {
   files: string[]
@@ -32,40 +33,40 @@ export function orderForDelete<T extends {kind: Kind}>(docs: T[]): T[] {
 const label = (doc: {kind: Kind; message: {name: string}}) => `${doc.kind.toLowerCase()}/${doc.message.name}`
 
 export async function deleteFiles(options: DeleteFilesOptions): Promise<WriteReport> {
-  if (options.dryRun === 'client') throw usageError('--dry-run=client has nothing to check for a delete', 'Use --dry-run=server to have the control plane check it.')
-  const {docs} = await loadDocuments(options.files, {kinds: ['Backend', 'Namespace'], rules: false, hint: LOAD_HINT, outcome: 'nothing was deleted', recursive: options.recursive})
-  const unnamed = docs.filter((d) => !d.message.name)
-  if (unnamed.length > 0) throw usageError(`${unnamed.map(describeSource).join(', ')}: a document without a name; nothing was deleted`, 'Every document needs the name of what to delete.')
-  // One document per resource, even if the files name it twice.
-  const seen = new Set<string>()
-  const unique = orderForDelete(docs).filter((d) => !seen.has(label(d)) && seen.add(label(d)))
+  const docs = await loadNamed(options.files, {recursive: options.recursive, outcome: 'nothing was deleted', purpose: 'delete'})
+  const wanted = orderForDelete(docs)
+  // kubectl's client dry run: what exists is reported as deleted (dry run), nothing is sent to be checked.
+  const checkOnly = options.dryRun === 'client'
+  const ask = options.dryRun === 'none' && !options.yes
+  if (ask) assertCanConfirm(`delete ${wanted.length === 1 ? label(wanted[0]!) : 'the resources the files name'}`, {})
   return withAdmin(options.connection, async (admin) => {
-    const report: WriteReport = {outcomes: [], total: unique.length}
-    let targets = unique
-    if (options.dryRun !== 'server' && !options.yes) {
-      // Nobody is asked about what is not there: missing ones are known (and reported) before the prompt.
-      const existing: SourceDoc[] = []
-      for (const doc of unique) {
-        if (await findResource(admin, doc.kind, doc.message.name)) existing.push(doc)
-        else if (!options.ignoreNotFound) record(report, options, notFound(doc))
-      }
-      if (existing.length > 0) {
-        const names = existing.map(label)
+    const report: WriteReport = {outcomes: [], total: wanted.length}
+    // Nobody is asked about what is not there, nor told of it only after answering: it is known first.
+    let exists: Set<SourceDoc> | undefined
+    if (ask || checkOnly) {
+      exists = new Set()
+      for (const doc of wanted) if (await findResource(admin, doc.kind, doc.message.name)) exists.add(doc)
+      const names = wanted.filter((d) => exists!.has(d)).map(label)
+      if (ask && names.length > 0) {
         const shown = names.length > 10 ? `${names.slice(0, 10).join(', ')} and ${names.length - 10} more` : names.join(', ')
-        await confirmDestructive(`Delete ${shown}?`, `delete ${names.length === 1 ? names[0] : `${names.length} resources`}`, {yes: options.yes})
+        await confirmDestructive(`Delete ${shown}?`, `delete ${names.length === 1 ? names[0] : `${names.length} resources`}`, {})
       }
-      targets = existing
-      report.total = report.outcomes.length + targets.length
     }
     const signal = options.interruptible?.()
     const namespacesDeleted = new Set<string>()
-    for (const doc of targets) {
+    for (const doc of wanted) {
       if (signal?.aborted) break
-      const outcome = await deleteOutcome(admin, doc, options, namespacesDeleted)
+      const outcome =
+        exists && !exists.has(doc) ? (options.ignoreNotFound ? undefined : notFound(doc))
+        : checkOnly ? {kind: doc.kind, name: doc.message.name, source: describeSource(doc), action: 'deleted' as const}
+        : await deleteOutcome(admin, doc, options, namespacesDeleted)
       if (outcome?.action && doc.kind === 'Namespace') namespacesDeleted.add(doc.message.name)
-      if (outcome) record(report, options, outcome)
-      else report.total--
-      if (outcome?.error?.code === 'UNAVAILABLE' || outcome?.error?.code === 'UNAUTHENTICATED') return {...report, stopped: outcome.error}
+      if (!outcome) {
+        report.total--
+        continue
+      }
+      record(report, options, outcome)
+      if (outcome.error?.code === 'UNAVAILABLE' || outcome.error?.code === 'UNAUTHENTICATED') return {...report, stopped: outcome.error}
     }
     return report
   })

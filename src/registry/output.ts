@@ -98,8 +98,12 @@ function table<K extends Kind>(kind: K, items: Resource<K>[], now: Date): string
 
 /** The JSON of `get` (the resource itself) and of `list` (a `{kind: "List", items}` that apply -f reads back). */
 export function resourcesJson<K extends Kind>(kind: K, items: Resource<K>[], options: {single?: boolean} = {}): Record<string, unknown> {
-  const objects = items.map((item) => toJsonObject(kind, item))
-  return options.single ? objects[0]! : {kind: 'List', items: objects}
+  return jsonOf(items.map((item) => toJsonObject(kind, item)), options.single)
+}
+
+/** One resource as itself (none: an empty object, for an error to complete), several as a List. */
+function jsonOf(objects: Record<string, unknown>[], single = false): Record<string, unknown> {
+  return single ? (objects[0] ?? {}) : {kind: 'List', items: objects}
 }
 
 /** Renders resources for stdout (no trailing newline). `list` output in YAML: documents separated by `---`. */
@@ -116,16 +120,17 @@ export function renderResources<K extends Kind>(kind: K, items: Resource<K>[], f
   }
 }
 
-/** Resources of both kinds in one output (get -f): as renderResources, with a table per kind, Backends first. */
-export function renderMixed(found: {kind: Kind; resource: Resource<Kind>}[], format: OutputFormat, now: Date = new Date()): string {
-  if (format === 'json') return JSON.stringify(mixedJson(found), null, 2)
+/**
+ * Resources of both kinds in one output (get -f): a table per kind (Backends, then Namespaces), otherwise in the
+ * order given; JSON is one object when the files name one resource, a List otherwise (however many exist).
+ */
+export function renderMixed(found: {kind: Kind; resource: Resource<Kind>}[], format: OutputFormat, options: {single: boolean; now?: Date}): string {
+  if (format === 'json') return JSON.stringify(mixedJson(found, options.single), null, 2)
   const kinds = (['Backend', 'Namespace'] as const).filter((kind) => found.some((f) => f.kind === kind))
-  if (format === 'table') return kinds.map((kind) => table(kind, found.filter((f) => f.kind === kind).map((f) => f.resource), now)).join('\n\n')
+  if (format === 'table') return kinds.map((kind) => table(kind, found.filter((f) => f.kind === kind).map((f) => f.resource), options.now ?? new Date())).join('\n\n')
   return found.map((f) => renderResources(f.kind, [f.resource], format, {single: true})).join(format === 'yaml' ? '\n---\n' : '\n')
 }
 
-/** One resource as itself, several as a List (which apply -f reads back), as get and list print them. */
-export function mixedJson(found: {kind: Kind; resource: Resource<Kind>}[]): Record<string, unknown> {
-  const objects = found.map((f) => toJsonObject(f.kind, f.resource))
-  return objects.length === 1 ? objects[0]! : {kind: 'List', items: objects}
+export function mixedJson(found: {kind: Kind; resource: Resource<Kind>}[], single: boolean): Record<string, unknown> {
+  return jsonOf(found.map((f) => toJsonObject(f.kind, f.resource)), single)
 }

@@ -241,7 +241,7 @@ export function finishWrite(report: WriteReport, dryRun: DryRun, mode: WriteMode
         : undefined,
     })
   }
-  const failure = failureOf(report.outcomes, mode === 'delete' ? 'deleted' : 'applied')
+  const failure = failureOf(report.outcomes, dryRun !== 'none' ? 'checked (nothing was written: a dry run)' : mode === 'delete' ? 'deleted' : 'applied')
   if (failure) throw withResult(failure, result)
   return result
 }

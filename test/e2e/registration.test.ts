@@ -414,8 +414,13 @@ describe('get -f', () => {
     const missing = await cli(['get', '-f', partly, '-o', 'name'])
     expect([missing.code, missing.stdout]).toEqual([1, `backend/${backend}\n`])
     expect(missing.stderr).toContain(`Error: namespace/${gone} not found`)
+    // The shape follows the files (two named: a List), not what exists; the error comes with it.
     const missingJson = JSON.parse((await cli(['get', '-f', partly, '--json'])).stdout)
-    expect([missingJson.error.code, missingJson.name]).toEqual(['NOT_FOUND', backend])
+    expect([missingJson.error.code, missingJson.kind, missingJson.items.map((i: {name: string}) => i.name)]).toEqual(['NOT_FOUND', 'List', [backend]])
+    const none = await cli(['get', '-f', file(`${gone}-none.yaml`, namespaceYaml(gone, backend)), '-o', 'json', '--ignore-not-found'])
+    expect([none.code, none.stdout]).toEqual([0, ''])
+    const noneOfTwo = await cli(['get', '-f', partly, '-f', file(`${gone}-b.yaml`, backendYaml(`${gone}-b`)), '-o', 'json', '--ignore-not-found'])
+    expect(JSON.parse(noneOfTwo.stdout).items.map((i: {name: string}) => i.name)).toEqual([backend])
     expect(await cli(['get', '-f', partly, '-o', 'name', '--ignore-not-found'])).toMatchObject({code: 0, stdout: `backend/${backend}\n`})
   })
 })
@@ -426,8 +431,12 @@ describe('delete -f', () => {
     const ns = unique('ns')
     const path = file(`${ns}-stack.yaml`, `${backendYaml(backend)}---\n${namespaceYaml(ns, backend)}`)
     await cli(['apply', '-f', path])
-    // Without a terminal, --yes is needed; nothing is deleted meanwhile.
+    // Without a terminal, --yes is needed, and that is said before anything is asked of the control plane.
     expectFailure(await cli(['delete', '-f', path]), 2, 'without confirmation', '--yes')
+    expectFailure(await cli(['delete', '-f', path], {env: {PRISM_ADMIN_ENDPOINT: '127.0.0.1:1'}}), 2, 'without confirmation')
+    // A bare --dry-run is kubectl's client dry run: what exists would be deleted, nothing is sent to do it.
+    const client = await cli(['delete', '-f', path, '--dry-run'])
+    expect([client.code, client.stdout]).toEqual([0, `namespace/${ns} deleted (dry run)\nbackend/${backend} deleted (dry run)\n`])
     const dry = await cli(['delete', '-f', path, '--dry-run=server'])
     expect([dry.code, dry.stdout]).toEqual([0, `namespace/${ns} deleted (server dry run)\nbackend/${backend} deleted (server dry run)\n`])
     expect((await cli(['namespace', 'get', ns, '-o', 'name'])).code).toBe(0)
