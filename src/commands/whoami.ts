@@ -31,7 +31,8 @@ export default class WhoAmI extends BaseCommand<typeof WhoAmI> {
       ['Issuer', me.issuer],
       ['Subject', me.subject],
       ['Email', me.email],
-      ['Groups', me.source === 'none' ? undefined : me.groups.join(', ') || '(none)'],
+      // Known only from a token that decoded (it has a subject); an opaque PRISM_TOKEN says nothing of them.
+      ['Groups', me.subject === undefined ? undefined : me.groups.join(', ') || '(none)'],
       ['Expires', me.expiresAt],
       ['Token', me.source === 'PRISM_TOKEN' ? 'from PRISM_TOKEN' : me.source === 'none' ? '(not logged in; none needed)' : me.tokenFile],
       ['Principal', cp.principal],

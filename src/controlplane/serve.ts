@@ -65,7 +65,7 @@ export interface StartedControlPlane {
 async function openStoreWaiting(url: string, waitMs: number, io: ServeIO): Promise<Awaited<ReturnType<typeof openStore>>> {
   const started = Date.now()
   const deadline = started + waitMs
-  // Each different reason is logged once (refused, then "starting up", …), so the log shows how far the store got.
+  // A reason is logged when it changes (refused, then "starting up", …), so the log shows how far the store got.
   let last = ''
   for (let delay = 100; ; delay = Math.min(delay * 2, 200)) {
     try {
