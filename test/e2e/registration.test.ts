@@ -453,6 +453,25 @@ describe('delete -f', () => {
     expect([ignored.code, ignored.stdout, ignored.stderr]).toEqual([0, '', ''])
   })
 
+  it('on a terminal asks once, naming what exists (after saying what does not), and deletes on "y" only', async () => {
+    const backend = unique('redis')
+    const ns = unique('ns')
+    const gone = unique('ns')
+    const path = file(`${ns}-ask.yaml`, `${backendYaml(backend)}---\n${namespaceYaml(ns, backend)}---\n${namespaceYaml(gone, backend)}`)
+    await cli(['apply', '-f', file(`${ns}-ask-setup.yaml`, `${backendYaml(backend)}---\n${namespaceYaml(ns, backend)}`)])
+    const tty = (answer: string) =>
+      runCliOnTty(['delete', '-f', path], {configDir, env: {PRISM_ADMIN_ENDPOINT: server.endpoint}, reply: {when: /Delete [^?]+\?/, send: `${answer}\r`}})
+    const declined = await tty('n')
+    expect(declined.code).toBe(1)
+    expect(declined.stdout).toContain(`Delete namespace/${ns}, backend/${backend}?`)
+    expect(declined.stdout).toContain('cancelled: did not delete 2 resources')
+    expect((await cli(['namespace', 'get', ns, '-o', 'name'])).code).toBe(0)
+    const accepted = await tty('y')
+    expect(accepted.code).toBe(1)
+    expect(accepted.stdout).toMatch(new RegExp(`namespace/${ns} deleted[\\s\\S]*namespace "${gone}" not found[\\s\\S]*backend/${backend} deleted`))
+    expect((await cli(['backend', 'get', backend])).code).toBe(1)
+  })
+
   it('a server dry run still refuses a Backend that a namespace outside the files binds', async () => {
     const backend = unique('redis')
     const ns = unique('ns')
