@@ -13,7 +13,7 @@ import {withAdmin, type ConnectionOptions} from './connection.js'
 import {findResource} from './read.js'
 import {deleteCall} from './resources.js'
 import {loadNamed} from './get-files.js'
-import {type DryRun, type Outcome, type WriteProgress, type WriteReport} from './write.js'
+import {sendEach, type DryRun, type Outcome, type WriteProgress, type WriteReport} from './write.js'
 
 export interface DeleteFilesOptions extends WriteProgress {
   files: string[]
@@ -40,7 +40,6 @@ export async function deleteFiles(options: DeleteFilesOptions): Promise<WriteRep
   const ask = options.dryRun === 'none' && !options.yes
   if (ask) assertCanConfirm(`delete ${wanted.length === 1 ? label(wanted[0]!) : 'the resources the files name'}`, {})
   return withAdmin(options.connection, async (admin) => {
-    const report: WriteReport = {outcomes: [], total: wanted.length}
     // Nobody is asked about what is not there, nor told of it only after answering: it is known first.
     let exists: Set<SourceDoc> | undefined
     if (ask || checkOnly) {
@@ -52,29 +51,16 @@ export async function deleteFiles(options: DeleteFilesOptions): Promise<WriteRep
         await confirmDestructive(`Delete ${shown}?`, `delete ${names.length === 1 ? names[0] : `${names.length} resources`}`, {})
       }
     }
-    const signal = options.interruptible?.()
     const namespacesDeleted = new Set<string>()
-    for (const doc of wanted) {
-      if (signal?.aborted) break
+    return sendEach(wanted, options, async (doc) => {
       const outcome =
         exists && !exists.has(doc) ? (options.ignoreNotFound ? undefined : notFound(doc))
         : checkOnly ? {kind: doc.kind, name: doc.message.name, source: describeSource(doc), action: 'deleted' as const}
         : await deleteOutcome(admin, doc, options, namespacesDeleted)
       if (outcome?.action && doc.kind === 'Namespace') namespacesDeleted.add(doc.message.name)
-      if (!outcome) {
-        report.total--
-        continue
-      }
-      record(report, options, outcome)
-      if (outcome.error?.code === 'UNAVAILABLE' || outcome.error?.code === 'UNAUTHENTICATED') return {...report, stopped: outcome.error}
-    }
-    return report
+      return outcome
+    })
   })
-}
-
-function record(report: WriteReport, progress: WriteProgress, outcome: Outcome): void {
-  report.outcomes.push(outcome)
-  progress.onOutcome?.(outcome, report.total)
 }
 
 function notFound(doc: SourceDoc): Outcome {

@@ -134,26 +134,39 @@ export interface WriteProgress {
   interruptible?: () => AbortSignal
 }
 
-/** Writes already-validated documents in apply order, one outcome per document sent. */
-async function writeDocuments(admin: AdminClient | undefined, docs: SourceDoc[], options: WriteOptions, progress: WriteProgress): Promise<WriteReport> {
+/**
+ * Sends documents one at a time in the order given, each outcome reported as soon as it is known (`send` returns
+ * undefined for one passed over). Ctrl-C stops between documents; a server that cannot be reached, or that refuses
+ * the token, fails every document the same way, so the run stops instead of repeating it.
+ */
+export async function sendEach<D>(docs: D[], progress: WriteProgress, send: (doc: D) => Promise<Outcome | undefined>): Promise<WriteReport> {
   const report: WriteReport = {outcomes: [], total: docs.length}
   const signal = progress.interruptible?.()
-  for (const doc of orderForApply(docs)) {
+  for (const doc of docs) {
     if (signal?.aborted) break
-    const source = describeSource(doc)
-    let outcome: Outcome
-    try {
-      outcome = await writeOutcome(admin, doc.kind, doc.message, options, source)
-    } catch (err) {
-      if (!(err instanceof PrismError)) throw err
-      // A server that cannot be reached fails every document the same way: stop instead of repeating it.
-      if (err.code === 'UNAVAILABLE' || err.code === 'UNAUTHENTICATED') return {...report, stopped: err}
-      outcome = {kind: doc.kind, name: doc.message.name, source, error: locateViolations(err, doc)}
+    const outcome = await send(doc)
+    if (!outcome) {
+      report.total--
+      continue
     }
+    if (outcome.error?.code === 'UNAVAILABLE' || outcome.error?.code === 'UNAUTHENTICATED') return {...report, stopped: outcome.error}
     report.outcomes.push(outcome)
     progress.onOutcome?.(outcome, report.total)
   }
   return report
+}
+
+/** Writes already-validated documents in apply order, one outcome per document sent. */
+function writeDocuments(admin: AdminClient | undefined, docs: SourceDoc[], options: WriteOptions, progress: WriteProgress): Promise<WriteReport> {
+  return sendEach(orderForApply(docs), progress, async (doc) => {
+    const source = describeSource(doc)
+    try {
+      return await writeOutcome(admin, doc.kind, doc.message, options, source)
+    } catch (err) {
+      if (!(err instanceof PrismError)) throw err
+      return {kind: doc.kind, name: doc.message.name, source, error: locateViolations(err, doc)}
+    }
+  })
 }
 
 export interface WriteFilesOptions extends WriteOptions, WriteProgress {
