@@ -3,12 +3,15 @@ import {describe, expect, it} from 'vitest'
 import {messageRetentionMs, retentionMs} from './retention.js'
 import type {Route, RoutedPattern} from './routing.js'
 
+const DATA_SLOT: Record<string, string> = {producer: 'message-sink', consumer: 'message-source', pubsub: 'message-bus', queue: 'message-queue'}
+
 const pattern = (name: string, type: string, backend: string, retention?: string): RoutedPattern => ({
   name,
   type,
   sessionAware: false,
   settings: retention ? {retention} : {},
-  slots: {[type === 'queue' ? 'message-queue' : 'message-bus']: backend},
+  // Each type's data slot, as the registry names it.
+  slots: {[DATA_SLOT[type] ?? 'message-source']: backend},
   vaultPaths: {},
 })
 

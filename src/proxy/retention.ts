@@ -1,7 +1,7 @@
 /** settings.retention as the proxy uses it: how long a mailbox, or a messaging backend, keeps messages. */
 import {parseDuration} from '../config/duration.js'
 import {RETENTION_BOUNDS} from '../model/pattern-registry.js'
-import type {Route, RoutedPattern} from './routing.js'
+import {messagingBackendOf, type Route, type RoutedPattern} from './routing.js'
 
 export const DEFAULT_RETENTION = '7d'
 const DEFAULT_RETENTION_MS = parseDuration(DEFAULT_RETENTION, 'settings.retention')
@@ -24,8 +24,6 @@ export function retentionMs(pattern: RoutedPattern): number {
   return setRetentionMs(pattern) ?? DEFAULT_RETENTION_MS
 }
 
-const MESSAGING = new Set(['pubsub', 'queue', 'producer', 'consumer'])
-
 /**
  * How long a backend keeps what a namespace publishes to it. Its messaging patterns bound to that backend share the
  * namespace's topics there (a producer's and a consumer's alike), so one value holds for all: the longest any of
@@ -34,7 +32,7 @@ const MESSAGING = new Set(['pubsub', 'queue', 'producer', 'consumer'])
 export function messageRetentionMs(route: Route, backend: string): number | undefined {
   let longest: number | undefined
   for (const pattern of route.patterns) {
-    if (!MESSAGING.has(pattern.type) || !Object.values(pattern.slots).includes(backend)) continue
+    if (messagingBackendOf(pattern) !== backend) continue
     const ms = setRetentionMs(pattern)
     if (ms !== undefined && (longest === undefined || ms > longest)) longest = ms
   }

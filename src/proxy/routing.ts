@@ -26,6 +26,13 @@ const FAMILY_LABELS: Record<Family, string> = {
   mailbox: 'mailbox',
 }
 
+/** The backend a messaging pattern (producer, consumer, pubsub, queue) carries messages on: its data slot's. */
+export function messagingBackendOf(pattern: RoutedPattern): string | undefined {
+  const families = [FAMILY_SLOTS.producer, FAMILY_SLOTS.consumer]
+  const slot = families.find((slots) => Object.hasOwn(slots, pattern.type))?.[pattern.type]
+  return slot === undefined ? undefined : pattern.slots[slot]
+}
+
 export interface RoutedPattern {
   name: string
   type: string
