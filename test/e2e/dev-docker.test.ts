@@ -14,8 +14,9 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {approveDexDevice} from '../helpers/browser.js'
 import {isPortFree} from '../../src/stack/ports.js'
-import {namespaceOnceServed, runCli, tempDir, type RunOptions} from '../helpers/cli.js'
+import {runCli, tempDir, type RunOptions} from '../helpers/cli.js'
 import {ensureTestImages, type TestImages} from '../helpers/docker-images.js'
+import {eventually} from '../helpers/subscriptions.js'
 
 const HOST_PORTS = [5556, 8200, 8981, 50090, 50091, 5432, 6379, 4222, 9092]
 
@@ -157,7 +158,11 @@ describe('dev up on Docker (--oidc embedded --without vault,kafka)', () => {
     const consumed = await cli(['consume', 'docker-e2e', 'orders', '--group', 'billing', '--from', 'earliest', '--count', '1', '--timeout', '20s'])
     expect(consumed.code, consumed.stderr).toBe(0)
     expect(consumed.stdout.trim()).toBe('order-1')
-    expect(await namespaceOnceServed(cli, 'docker-e2e'), logsOf(`prism-${stack}-proxy`)).toMatchObject({status: {phase: 'active', servingProxies: [`${stack}-proxy`]}})
+    // The proxy's lease renewal lands moments after its table changes, not with the call that showed it serving.
+    await eventually(async () => {
+      const ns = JSON.parse((await cli(['namespace', 'get', 'docker-e2e', '-o', 'json'])).stdout)
+      expect(ns, logsOf(`prism-${stack}-proxy`)).toMatchObject({status: {phase: 'active', servingProxies: [`${stack}-proxy`]}})
+    }, 20, 250)
   }, 90_000)
 
   it('dev status, dev logs and -o env describe the running stack', async () => {

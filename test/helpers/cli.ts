@@ -108,17 +108,3 @@ export function runCliOnTty(args: string[], options: TtyOptions = {}): Promise<C
     },
   })
 }
-
-/**
- * `namespace get NAME -o json` until a proxy serves it (phase active) or about 20 tries have passed: the proxy's
- * lease renewal lands moments after its table changes, not with the call that showed it serving.
- */
-export async function namespaceOnceServed(cli: (args: string[]) => Promise<CliResult>, name: string): Promise<{status?: {phase?: string}}> {
-  let ns: {status?: {phase?: string}} = {}
-  for (let i = 0; i < 20; i++) {
-    ns = JSON.parse((await cli(['namespace', 'get', name, '-o', 'json'])).stdout)
-    if (ns.status?.phase === 'active') break
-    await new Promise((resolve) => setTimeout(resolve, 250))
-  }
-  return ns
-}

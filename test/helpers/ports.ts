@@ -1,4 +1,4 @@
-import {createServer} from 'node:net'
+import {isPortFree} from '../../src/stack/ports.js'
 
 /**
  * Ports handed out for servers a test starts later (a binary, a detached stack): from a block of this worker's own
@@ -12,21 +12,13 @@ const BLOCKS = 7
 // A worker runs one file after another; starting anywhere in the block keeps one file off the last one's ports.
 let next = Math.floor(Math.random() * BLOCK)
 
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer()
-    server.once('error', () => resolve(false))
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
-  })
-}
-
 /** A port that was free on 127.0.0.1 a moment ago, and that nothing else on this machine picks meanwhile. */
 export async function freePort(): Promise<number> {
   // VITEST_POOL_ID is 1..maxWorkers in a test worker; outside vitest (benchmarks) the process id picks the block.
   const block = Number(process.env.VITEST_POOL_ID ?? process.pid) % BLOCKS
   for (let tries = 0; tries < BLOCK; tries++) {
     const port = FIRST + block * BLOCK + (next++ % BLOCK)
-    if (await canListen(port)) return port
+    if (await isPortFree(port)) return port
   }
   throw new Error(`no free port in ${FIRST + block * BLOCK}-${FIRST + (block + 1) * BLOCK - 1}`)
 }
