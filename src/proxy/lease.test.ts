@@ -15,6 +15,20 @@ function recordingAdmin() {
   return {admin: admin as never, calls, settle: () => pending.splice(0).forEach((resolve) => resolve())}
 }
 
+/** A keeper with a 15 s lease (renewed every 5 s). */
+const keeper = (admin: never, served: () => string[], log: (line: string) => void = () => {}) => leaseKeeper({admin, proxyId: 'p1', version: 'v', log, ttlSeconds: 15}, served)
+
+/** A keeper whose first renewal has been sent and is still in flight, and its release() once asked for. */
+async function releasingInFlight() {
+  const {admin, calls, settle} = recordingAdmin()
+  const lease = keeper(admin, () => ['a'])
+  lease.renewSoon()
+  await vi.advanceTimersByTimeAsync(50)
+  let released = false
+  const releasing = lease.release().then(() => (released = true))
+  return {calls, settle, releasing, released: () => released}
+}
+
 describe('leaseKeeper', () => {
   beforeEach(() => vi.useFakeTimers())
   afterEach(() => vi.useRealTimers())
@@ -22,7 +36,7 @@ describe('leaseKeeper', () => {
   it('a change while a renewal is in flight is renewed right after it, not at the next periodic renewal', async () => {
     const {admin, calls, settle} = recordingAdmin()
     let served = ['a']
-    const lease = leaseKeeper({admin, proxyId: 'p1', version: 'v', log: () => {}, ttlSeconds: 15}, () => served)
+    const lease = keeper(admin, () => served)
     lease.renewSoon()
     await vi.advanceTimersByTimeAsync(50)
     expect(calls).toEqual([{method: 'renewProxyLease', namespaces: ['a']}])
@@ -49,14 +63,9 @@ describe('leaseKeeper', () => {
   })
 
   it('release waits for the renewal in flight, so it cannot bring the lease back, and renews no more', async () => {
-    const {admin, calls, settle} = recordingAdmin()
-    const lease = leaseKeeper({admin, proxyId: 'p1', version: 'v', log: () => {}, ttlSeconds: 15}, () => ['a'])
-    lease.renewSoon()
-    await vi.advanceTimersByTimeAsync(50)
-    let released = false
-    const releasing = lease.release().then(() => (released = true))
+    const {calls, settle, releasing, released} = await releasingInFlight()
     await vi.advanceTimersByTimeAsync(10)
-    expect(released).toBe(false)
+    expect(released()).toBe(false)
     expect(calls.map((c) => c.method)).toEqual(['renewProxyLease'])
     settle()
     await releasing
@@ -73,7 +82,7 @@ describe('leaseKeeper', () => {
       if (failing) throw new Error('UNAVAILABLE: the control plane is restarting')
     }} as never
     const logs: string[] = []
-    const lease = leaseKeeper({admin, proxyId: 'p1', version: 'v', log: (l) => logs.push(l), ttlSeconds: 15}, () => ['a'])
+    const lease = keeper(admin, () => ['a'], (l) => logs.push(l))
     lease.renewSoon()
     await vi.advanceTimersByTimeAsync(50)
     await vi.advanceTimersByTimeAsync(1_000)
@@ -91,14 +100,9 @@ describe('leaseKeeper', () => {
   })
 
   it('release waits a second at most for a renewal the control plane does not answer', async () => {
-    const {admin, calls} = recordingAdmin()
-    const lease = leaseKeeper({admin, proxyId: 'p1', version: 'v', log: () => {}, ttlSeconds: 15}, () => ['a'])
-    lease.renewSoon()
-    await vi.advanceTimersByTimeAsync(50)
-    let released = false
-    const releasing = lease.release().then(() => (released = true))
+    const {calls, releasing, released} = await releasingInFlight()
     await vi.advanceTimersByTimeAsync(999)
-    expect(released).toBe(false)
+    expect(released()).toBe(false)
     await vi.advanceTimersByTimeAsync(1)
     await releasing
     expect(calls.map((c) => c.method)).toEqual(['renewProxyLease', 'releaseProxyLease'])
@@ -106,7 +110,7 @@ describe('leaseKeeper', () => {
 
   it('a proxy that never synced releases nothing', async () => {
     const {admin, calls} = recordingAdmin()
-    await leaseKeeper({admin, proxyId: 'p1', version: 'v', log: () => {}}, () => []).release()
+    await keeper(admin, () => []).release()
     expect(calls).toEqual([])
   })
 })
