@@ -20,6 +20,9 @@ import {ONE_DOCUMENT_PER_NAMESPACE, upstreamFieldHint} from './upstream-hints.js
 import {PARSE_OPTIONS, readCommonYaml} from './yaml-fast-path.js'
 
 export type Kind = 'Namespace' | 'Backend'
+
+/** kubectl's way of naming one resource: `namespace/team-alpha`. */
+export const resourceRef = (kind: Kind, name: string): string => `${kind.toLowerCase()}/${name}`
 export const KINDS: readonly Kind[] = ['Namespace', 'Backend']
 /** The message of a kind; plain `Resource` is either. */
 export type Resource<K extends Kind = Kind> = K extends 'Namespace' ? Namespace : Backend

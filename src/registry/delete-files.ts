@@ -6,7 +6,7 @@
  */
 import type {AdminClient} from '../api/admin-client.js'
 import {PrismError} from '../errors.js'
-import type {Kind, SourceDoc} from '../model/documents.js'
+import {resourceRef, type Kind, type SourceDoc} from '../model/documents.js'
 import {describeSource} from '../model/load.js'
 import {assertCanConfirm, confirmDestructive} from './confirm.js'
 import {withAdmin, type ConnectionOptions} from './connection.js'
@@ -30,7 +30,7 @@ export function orderForDelete<T extends {kind: Kind}>(docs: T[]): T[] {
   return [...docs.filter((d) => d.kind === 'Namespace'), ...docs.filter((d) => d.kind === 'Backend')]
 }
 
-const label = (doc: {kind: Kind; message: {name: string}}) => `${doc.kind.toLowerCase()}/${doc.message.name}`
+const label = (doc: SourceDoc) => resourceRef(doc.kind, doc.message.name)
 
 export async function deleteFiles(options: DeleteFilesOptions): Promise<WriteReport> {
   const docs = await loadNamed(options.files, {recursive: options.recursive, outcome: 'nothing was deleted', purpose: 'delete'})

@@ -6,7 +6,7 @@
 import type {AdminClient} from '../api/admin-client.js'
 import {PrismError} from '../errors.js'
 import type {Kind, Resource, SourceDoc} from '../model/documents.js'
-import {toYaml} from '../model/documents.js'
+import {resourceRef, toYaml} from '../model/documents.js'
 import {loadDocuments} from '../model/load.js'
 import {withAdmin, type ConnectionOptions} from './connection.js'
 import {unifiedDiff} from './line-diff.js'
@@ -32,7 +32,7 @@ async function diffDocument(admin: AdminClient, doc: SourceDoc): Promise<DiffIte
   } catch (err) {
     throw err instanceof PrismError ? locateViolations(err, doc) : err
   }
-  const path = `${doc.kind.toLowerCase()}/${name}`
+  const path = resourceRef(doc.kind, name)
   const before = current ? toYaml(doc.kind, current, {includeStatus: false}) : ''
   const after = toYaml(doc.kind, merged ?? doc.message, {includeStatus: false})
   let diff = unifiedDiff(before, after, {from: `live/${path}`, to: `merged/${path}`})

@@ -3,7 +3,7 @@
  * kubectl's get -f shows the live objects of a manifest. Only kind and name matter; files are read in full first.
  */
 import {PrismError, usageError} from '../errors.js'
-import type {Kind, Resource, SourceDoc} from '../model/documents.js'
+import {resourceRef, type Kind, type Resource, type SourceDoc} from '../model/documents.js'
 import {describeSource, loadDocuments} from '../model/load.js'
 import {withAdmin, type ConnectionOptions} from './connection.js'
 import {findResource} from './read.js'
@@ -45,7 +45,7 @@ export async function getFiles(options: {files: string[]; recursive?: boolean; c
     for (const doc of wanted) {
       const resource = await findResource(admin, doc.kind, doc.message.name)
       if (resource) result.found.push({kind: doc.kind, resource})
-      else result.missing.push(`${doc.kind.toLowerCase()}/${doc.message.name}`)
+      else result.missing.push(resourceRef(doc.kind, doc.message.name))
     }
     return result
   })

@@ -6,7 +6,7 @@ import {timestampDate} from '@bufbuild/protobuf/wkt'
 import type {Timestamp} from '@bufbuild/protobuf/wkt'
 
 import {BackendType, NamespacePhase, type Backend, type Namespace, type ResourceMeta} from '../gen/prism/admin/v1/resources_pb.js'
-import {toJsonObject, toYaml, type Kind, type Resource} from '../model/documents.js'
+import {resourceRef, toJsonObject, toYaml, type Kind, type Resource} from '../model/documents.js'
 import {renderTable} from '../ui/table.js'
 
 export const OUTPUT_FORMATS = ['table', 'json', 'yaml', 'name'] as const
@@ -110,7 +110,7 @@ function jsonOf(objects: Record<string, unknown>[], single = false): Record<stri
 export function renderResources<K extends Kind>(kind: K, items: Resource<K>[], format: OutputFormat, options: {single?: boolean; now?: Date} = {}): string {
   switch (format) {
     case 'name':
-      return items.map((item) => `${kind.toLowerCase()}/${item.name}`).join('\n')
+      return items.map((item) => resourceRef(kind, item.name)).join('\n')
     case 'json':
       return JSON.stringify(resourcesJson(kind, items, options), null, 2)
     case 'yaml':

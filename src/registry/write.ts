@@ -9,7 +9,7 @@ import type {AdminClient} from '../api/admin-client.js'
 import {PrismError, usageError, withResult} from '../errors.js'
 import {ApplyResult} from '../gen/prism/admin/v1/control_plane_pb.js'
 import {BackendSchema, NamespaceSchema, type Backend, type Namespace} from '../gen/prism/admin/v1/resources_pb.js'
-import type {Kind, SourceDoc} from '../model/documents.js'
+import {resourceRef, type Kind, type SourceDoc} from '../model/documents.js'
 import {describeSource, loadDocuments} from '../model/load.js'
 import {withAdmin, type ConnectionOptions} from './connection.js'
 import {findResource} from './read.js'
@@ -204,7 +204,7 @@ export function dryRunSuffix(dryRun: DryRun): string {
 
 /** The kubectl-style line for a successful outcome: `namespace/team-alpha created (server dry run)`. */
 export function outcomeLine(outcome: Outcome, dryRun: DryRun): string {
-  return `${outcome.kind.toLowerCase()}/${outcome.name} ${outcome.action}${dryRunSuffix(dryRun)}`
+  return `${resourceRef(outcome.kind, outcome.name)} ${outcome.action}${dryRunSuffix(dryRun)}`
 }
 
 /**
@@ -215,7 +215,7 @@ export function failureOf(outcomes: Outcome[], done = 'applied'): PrismError | u
   const failed = outcomes.filter((o) => o.error)
   if (failed.length === 0) return undefined
   if (outcomes.length === 1) return failed[0]!.error
-  const details = failed.flatMap((o) => [{message: `${o.kind.toLowerCase()}/${o.name}${o.source ? ` (${o.source})` : ''}: ${o.error!.message}`}, ...o.error!.problems])
+  const details = failed.flatMap((o) => [{message: `${resourceRef(o.kind, o.name)}${o.source ? ` (${o.source})` : ''}: ${o.error!.message}`}, ...o.error!.problems])
   const hints = [...new Set(failed.map((o) => o.error!.hint).filter(Boolean))]
   return new PrismError(`${failed.length} of ${outcomes.length} documents failed; the others were ${done}`, {
     code: failed[0]!.error!.code,
@@ -232,7 +232,7 @@ export function failureOf(outcomes: Outcome[], done = 'applied'): PrismError | u
 export function outcomePrinter(dryRun: DryRun, out: (line: string) => void, note: (line: string) => void): (outcome: Outcome, total: number) => void {
   return (o, total) => {
     if (!o.error) out(outcomeLine(o, dryRun))
-    else if (total > 1) note(`${o.kind.toLowerCase()}/${o.name} failed: ${o.error.message}`)
+    else if (total > 1) note(`${resourceRef(o.kind, o.name)} failed: ${o.error.message}`)
   }
 }
 
