@@ -107,8 +107,8 @@ class PostgresStore implements Store {
     private readonly pool: Pg.Pool,
     readonly location: string,
     private readonly newClient: () => Pg.Client,
-    /** The password of the store URL, hidden in every error this store raises. */
-    secrets: readonly string[],
+    /** The password of the store URL, hidden in every error this store raises or reason it gives. */
+    private readonly secrets: readonly string[],
   ) {
     // Every public call maps connection failures to UNAVAILABLE, in one place rather than in each method.
     for (const method of ['get', 'getNamespace', 'list', 'namespacesBinding', 'commit', 'appendAudit', 'listAudit', 'setAuditCount', 'pruneAudit', 'renewLease', 'releaseLease', 'servingProxies'] as const) {
@@ -216,7 +216,7 @@ class PostgresStore implements Store {
     const client = this.newClient()
     let lose!: (reason: string) => void
     const lost = new Promise<string>((resolve) => (lose = resolve))
-    client.on('error', (err) => lose(err.message))
+    client.on('error', (err) => lose(redactKnown(err.message, this.secrets)))
     client.on('end', () => lose('connection closed'))
     client.on('notification', (message) => {
       if (!message.payload) return
@@ -228,7 +228,7 @@ class PostgresStore implements Store {
       await client.query(`LISTEN ${CHANGES_CHANNEL}`)
     } catch (err) {
       await client.end().catch(() => {})
-      throw err
+      throw mapError(err, this.location, this.secrets)
     }
     this.listener = client
     return {
