@@ -96,14 +96,13 @@ class Reader {
   private depth = 0
   /** The deepest comment line between the last content and the line peek() stopped at (-1: none). */
   private commentBefore = -1
-  private readonly schema: Schema
+  /** The library's core schema, its options and its str tag, looked up once. */
+  private readonly res = resolution()
 
   constructor(
     private readonly src: string,
     private readonly lines: Line[],
-  ) {
-    this.schema = resolution().schema
-  }
+  ) {}
 
   documents(): FastDocument[] {
     const docs: FastDocument[] = []
@@ -179,8 +178,7 @@ class Reader {
   private blockNode(li: number): YAMLMap | YAMLSeq {
     const line = this.lines[li]!
     if (this.isSeqItem(li)) return this.blockSeq(li)
-    const at = line.start + line.indent
-    return this.blockMap(li, at, this.keyAt(li, at) ?? unsupported())
+    return this.blockMap(li, line.start + line.indent)
   }
 
   /**
@@ -191,7 +189,7 @@ class Reader {
     const line = this.lines[li]!
     const col = at - line.start
     if (++this.depth > MAX_NESTING) unsupported()
-    const map = new YAMLMap(this.schema)
+    const map = new YAMLMap(this.res.schema)
     const start = at
     let end = at
     for (;;) {
@@ -218,7 +216,7 @@ class Reader {
   private blockSeq(li: number): YAMLSeq {
     const col = this.lines[li]!.indent
     if (++this.depth > MAX_NESTING) unsupported()
-    const seq = new YAMLSeq(this.schema)
+    const seq = new YAMLSeq(this.res.schema)
     const start = this.lines[li]!.start + col
     let end = start
     for (;;) {
@@ -347,7 +345,7 @@ class Reader {
     const isMap = src[p] === '{'
     const close = isMap ? '}' : ']'
     if (++this.depth > MAX_NESTING) unsupported()
-    const coll = isMap ? new YAMLMap(this.schema) : new YAMLSeq(this.schema)
+    const coll = isMap ? new YAMLMap(this.res.schema) : new YAMLSeq(this.res.schema)
     coll.flow = true
     const start = p
     p++
@@ -411,7 +409,7 @@ class Reader {
 
   /** A plain scalar's node: resolved by the first of the schema's default tags whose test matches, as the library does. */
   private plain(text: string, p: number, atKey: boolean): Scalar {
-    const {schema, str} = resolution()
+    const {schema, str} = this.res
     const tag =
       (schema.tags.find((t) => !t.collection && (t.default === true || (atKey && t.default === 'key')) && t.test?.test(text)) as ScalarTag | undefined) ?? str
     const node = this.resolved(tag, text)
@@ -422,7 +420,7 @@ class Reader {
   }
 
   private resolved(tag: ScalarTag, text: string): Scalar {
-    const res = tag.resolve(text, () => unsupported(), resolution().options)
+    const res = tag.resolve(text, () => unsupported(), this.res.options)
     const node = res instanceof Scalar ? res : new Scalar(res)
     node.source = text
     return node
@@ -466,7 +464,7 @@ class Reader {
       value += ch
       e++
     }
-    const node = this.resolved(resolution().str, value)
+    const node = this.resolved(this.res.str, value)
     node.type = q === '"' ? Scalar.QUOTE_DOUBLE : Scalar.QUOTE_SINGLE
     node.range = [p, e + 1, e + 1]
     return node
