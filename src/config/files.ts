@@ -34,10 +34,10 @@ export function ensurePrivateDir(dir: string): void {
 
 /**
  * Writes a file so that readers see either the old content or the new, never a torn one: write a sibling temp
- * file, fsync it, rename it over the target. The temp file is removed if anything fails.
+ * file, fsync it, rename it over the target. The temp file is removed if anything fails. The file gets `mode` as
+ * given, not narrowed by the umask (convert --out keeps the mode of a file it replaces).
  */
-/** `exactMode`: the file gets `mode` as given, not narrowed by the umask (to keep the mode of a file it replaces). */
-export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600, opts: {privateDir?: boolean; exactMode?: boolean} = {}): void {
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600, opts: {privateDir?: boolean} = {}): void {
   // Off for user-chosen outputs (convert --out): never tighten a directory the user owns, like the current one.
   if (opts.privateDir ?? true) ensurePrivateDir(dirname(path))
   // 'wx' creates the temp file or fails (never follows a link planted at its name), so the name need not be secret:
@@ -47,7 +47,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
     writeFileSync(tmp, data, {mode, flag: 'wx'})
     const fd = openSync(tmp, 'r')
     try {
-      if (opts.exactMode) fchmodSync(fd, mode)
+      fchmodSync(fd, mode)
       fsyncSync(fd)
     } finally {
       closeSync(fd)

@@ -54,7 +54,7 @@ export const MAX_FILE_BYTES = 4 * 1024 * 1024
 /** Alias dereferences per document: blocks "billion laughs" expansion while allowing ordinary reuse. */
 const MAX_ALIASES = 100
 
-function schemaFor(kind: Kind): DescMessage {
+export function schemaFor(kind: Kind): DescMessage {
   return kind === 'Namespace' ? NamespaceSchema : BackendSchema
 }
 

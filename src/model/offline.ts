@@ -3,8 +3,7 @@ import {statSync} from 'node:fs'
 
 import {writeFileAtomic} from '../config/files.js'
 import {PrismError, usageError} from '../errors.js'
-import {BackendSchema, NamespaceSchema} from '../gen/prism/admin/v1/resources_pb.js'
-import {decodeBinary, encodeBinary, toJsonObject, toYaml} from './documents.js'
+import {decodeBinary, encodeBinary, schemaFor, toJsonObject, toYaml} from './documents.js'
 import type {Kind, Problem, Resource} from './documents.js'
 import {loadDocuments} from './load.js'
 import {holdsSecretValue} from './secret-fields.js'
@@ -82,7 +81,7 @@ export async function convertFile(opts: ConvertOptions): Promise<ConvertResult> 
     items = (await loadDocuments([opts.file], {rules: false, hint, stdin: opts.stdin})).docs
   }
   const documents = items.map((d) => ({kind: d.kind, name: d.message.name}))
-  const holdsSecrets = items.some((d) => holdsSecretValue(d.kind === 'Namespace' ? NamespaceSchema : BackendSchema, d.message))
+  const holdsSecrets = items.some((d) => holdsSecretValue(schemaFor(d.kind), d.message))
   switch (opts.to) {
     case 'yaml':
       return {documents, holdsSecrets, data: items.map((d) => toYaml(d.kind, d.message, {includeStatus: true})).join('---\n')}
@@ -106,14 +105,10 @@ export async function convertFile(opts: ConvertOptions): Promise<ConvertResult> 
  * stays private); a new one is readable like any file the user creates, or private when it holds static credentials.
  */
 export function writeOutput(path: string, data: string | Uint8Array, holdsSecrets: boolean): void {
-  let mode = holdsSecrets ? 0o600 : 0o644
+  const existing = statSync(path, {throwIfNoEntry: false})
+  const mode = existing ? existing.mode & 0o777 : holdsSecrets ? 0o600 : 0o644
   try {
-    mode = statSync(path).mode & 0o777
-  } catch {
-    // A new file.
-  }
-  try {
-    writeFileAtomic(path, data, mode, {privateDir: false, exactMode: true})
+    writeFileAtomic(path, data, mode, {privateDir: false})
   } catch (err) {
     const e = err as NodeJS.ErrnoException
     const why = e.code === 'ENOENT' ? 'its directory does not exist' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'it is a directory' : e.message
