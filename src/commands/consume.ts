@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {namespaceArg, patternFlag, proxyConnectionOf, proxyFlags} from '../cli/data-flags.js'
+import {interruptSignal} from '../cli/interrupt.js'
 import {parseDuration} from '../config/duration.js'
 import {consume, consumedMessage, type ConsumedMessage} from '../data/messaging.js'
 
@@ -31,13 +32,8 @@ export default class Consume extends BaseCommand<typeof Consume> {
     const f = this.flags
     const messages: ConsumedMessage[] = []
     // Ctrl-C stops after the message being printed is acknowledged; the exit says it was interrupted (130).
-    let interrupted = false
-    const stop = new Promise<void>((resolve) =>
-      process.once('SIGINT', () => {
-        interrupted = true
-        resolve()
-      }),
-    )
+    const interrupted = interruptSignal()
+    const stop = new Promise<void>((resolve) => interrupted.addEventListener('abort', () => resolve(), {once: true}))
     const result = await consume(
       // The per-call deadline applies to the acknowledgements; the stream itself has none.
       {...proxyConnectionOf({...f, timeout: '10s'}), namespace: this.args.namespace, topic: this.args.topic, pattern: f.pattern},
@@ -62,7 +58,7 @@ export default class Consume extends BaseCommand<typeof Consume> {
     )
     if (result.received === 0 && result.reason === 'idle') this.note(`no messages on ${this.args.topic} within ${f.timeout}`)
     // 128 + SIGINT, what a shell reports for a process Ctrl-C killed.
-    if (interrupted) process.exitCode = 130
+    if (interrupted.aborted) process.exitCode = 130
     return {received: result.received, messages}
   }
 }

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
+import {interruptSignal} from '../../cli/interrupt.js'
 import {addressesEmbedded, embeddedFlag, stackFlag} from '../../cli/dev-flags.js'
 import {parseDuration} from '../../config/duration.js'
 import {checkStackName, DEFAULT_STACK} from '../../stack/docker/options.js'
@@ -25,15 +26,17 @@ export default class DevLogs extends BaseCommand<typeof DevLogs> {
     const f = this.flags
     const sinceMs = f.since === undefined ? undefined : Date.now() - parseDuration(f.since, '--since')
     // Following ends at Ctrl-C, which exits 130 as a shell reports for a process it interrupted (as consume does).
-    const controller = new AbortController()
-    process.once('SIGINT', () => {
-      controller.abort()
-      process.exitCode = 130
-    })
-    if (addressesEmbedded(f)) return this.embedded(sinceMs, controller.signal)
+    const interrupted = interruptSignal()
+    await this.print(sinceMs, interrupted)
+    if (interrupted.aborted) process.exitCode = 130
+  }
+
+  private async print(sinceMs: number | undefined, signal: AbortSignal) {
+    const f = this.flags
+    if (addressesEmbedded(f)) return this.embedded(sinceMs, signal)
     const {dockerLogs} = await import('../../stack/docker/logs.js')
     await dockerLogs(
-      {stack: checkStackName(f.stack ?? DEFAULT_STACK), ...(this.args.service ? {service: this.args.service} : {}), ...(f.tail !== undefined ? {tail: f.tail} : {}), ...(sinceMs !== undefined ? {since: Math.floor(sinceMs / 1000)} : {}), follow: f.follow, signal: controller.signal},
+      {stack: checkStackName(f.stack ?? DEFAULT_STACK), ...(this.args.service ? {service: this.args.service} : {}), ...(f.tail !== undefined ? {tail: f.tail} : {}), ...(sinceMs !== undefined ? {since: Math.floor(sinceMs / 1000)} : {}), follow: f.follow, signal},
       (line) => process.stdout.write(`${line}\n`),
     )
   }
