@@ -80,10 +80,8 @@ export class BackendPool {
    * could not be set up is tried again first, so that readiness follows the backend (or its credentials) back.
    */
   async check(): Promise<BackendStatus[]> {
-    for (const [key, failure] of [...this.failures]) {
-      const backend = this.table.backends.get(failure.backend.name)
-      if (backend && !this.entries.has(key)) this.open(backend, failure.vaultPath)
-    }
+    // A failure is never also an entry, and its backend is the table's: sync() drops or reopens it on a change.
+    for (const failure of [...this.failures.values()]) this.open(failure.backend, failure.vaultPath)
     return Promise.all(
       [...this.entries.values()].map(async (entry) => {
         try {
