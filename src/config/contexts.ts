@@ -95,13 +95,15 @@ export interface ContextOverrides {
   insecurePlaintext?: boolean
 }
 
+/** Whether a context can be used: stored, or the built-in default (context list shows it, context use takes it). */
+const contextExists = (config: {contexts: Record<string, unknown>}, name: string) => name === DEFAULTS.context || Object.hasOwn(config.contexts, name)
+
 /** Flags beat PRISM_* variables, which beat the stored context, which beats the defaults. */
 export function resolveContext(overrides: ContextOverrides = {}, env: NodeJS.ProcessEnv = process.env): ResolvedContext {
   const config = readConfig(env)
   const name = overrides.context || env.PRISM_CONTEXT || config.currentContext || DEFAULTS.context
   const stored = config.contexts[name]
-  // The built-in default is always there (context list shows it, context use takes it), stored or not.
-  if (!stored && name !== DEFAULTS.context && (overrides.context || env.PRISM_CONTEXT)) {
+  if (!contextExists(config, name) && (overrides.context || env.PRISM_CONTEXT)) {
     const known = Object.keys(config.contexts)
     throw new PrismError(`context "${name}" does not exist`, {
       hint: known.length > 0 ? `Known contexts: ${known.join(', ')}. Create it with: prismctl context set ${name} --admin-endpoint HOST:PORT` : `Create it with: prismctl context set ${name} --admin-endpoint HOST:PORT`,
@@ -190,7 +192,7 @@ export function setContext(name: string, settings: ContextSettings, options: {us
 /** Switches the current context; the built-in default always exists. */
 export function useContext(name: string, env: NodeJS.ProcessEnv = process.env): void {
   const config = readConfig(env)
-  if (!config.contexts[name] && name !== DEFAULTS.context) {
+  if (!contextExists(config, name)) {
     throw new PrismError(`context "${name}" does not exist`, {
       hint: `Create it with: prismctl context set ${name} --admin-endpoint HOST:PORT`,
       code: 'NOT_FOUND',
