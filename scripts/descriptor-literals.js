@@ -43,8 +43,13 @@ export function literalPrelude(prototypes) {
  * Paths from `d` (the file's imports, as fileDesc receives them) to every object of the imported files' graphs, so
  * that references into them (a field of type google.protobuf.Timestamp) point at the imported objects themselves.
  */
+const pathsOf = new WeakMap()
 function importPaths(imports) {
+  // descFileExpression and sameGraph are given the same imports for a file: walk them once.
+  const known = pathsOf.get(imports)
+  if (known) return known
   const paths = new Map()
+  pathsOf.set(imports, paths)
   const queue = imports.map((file, i) => [file, `d[${i}]`])
   while (queue.length > 0) {
     const [value, path] = queue.shift()

@@ -16,7 +16,8 @@ const PB_FILE = /(?:[\\/]src[\\/]gen[\\/].*_pb\.ts|[\\/]@bufbuild[\\/]protobuf[\
 const FILE_JS = /[\\/]@bufbuild[\\/]protobuf[\\/]dist[\\/]esm[\\/]codegenv2[\\/]file\.js$/
 const WKT_INDEX = /[\\/]@bufbuild[\\/]protobuf[\\/]dist[\\/]esm[\\/]wkt[\\/]index\.js$/
 const FILE_DESC = /fileDesc\("([A-Za-z0-9+/=]+)"(?:, \[([\w, ]*)\])?\)/g
-const EXPORTED_FILE = /export const (file_\w+)[^=]*=\s*\/\*@__PURE__\*\/\s*fileDesc\("([A-Za-z0-9+/=]+)"(?:, \[([\w, ]*)\])?\)/g
+/** `export const file_x = /*@__PURE__*\/ fileDesc(…)`: a generated file's own descriptor, with FILE_DESC's groups after the name. */
+const EXPORTED_FILE = new RegExp(String.raw`export const (file_\w+)[^=]*=\s*\/\*@__PURE__\*\/\s*` + FILE_DESC.source, 'g')
 /** The identifiers in a fileDesc call's import list ("file_a, file_b"), as FILE_DESC and EXPORTED_FILE capture it. */
 const importIds = (list) => (list ? list.split(/,\s*/) : [])
 // Re-exported by '@bufbuild/protobuf/wkt' but used by nothing in prismctl except reflection (redirected below).
